@@ -1,0 +1,29 @@
+/* app.h: the configuration every part of the server reads, fixed after start-up. */
+#ifndef PORTAL_APP_H
+#define PORTAL_APP_H
+
+#include <stdbool.h>
+
+/* Settings from the configuration file and the command line (which wins). */
+struct config {
+	const char *db_path;
+	const char *socket_path;
+	int socket_mode;     /* permissions of the FastCGI socket, 0660 by default */
+	const char *datadir; /* holds sql/, templates/ and static/ */
+	int threads;
+	const char *sendmail;
+	const char *mail_from;
+	const char *site_name;
+	const char *department_contact;
+	const char *base_url; /* for links in e-mail: "https://programs.example.org" */
+	int retention_days;
+	int secure_cookies; /* 1 always, 0 never, -1 when the request came over HTTPS */
+};
+
+/* The one configuration of this process; read-only once the server starts. */
+extern struct config app_config;
+
+/* Seconds since the epoch; tests may shift it with PORTAL_TIME_OFFSET (seconds). */
+long long app_now(void);
+
+#endif

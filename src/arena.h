@@ -1,0 +1,48 @@
+/* arena.h: request-scoped memory; everything a request allocates is freed at once. */
+#ifndef PORTAL_ARENA_H
+#define PORTAL_ARENA_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/*
+ * An arena hands out memory from large blocks and frees it all in one call.
+ * Out of memory ends the process with a message: no half-served request is
+ * worth saving.  An arena is used by one thread at a time.
+ */
+struct arena_block;
+struct arena {
+	struct arena_block *head;
+	size_t keep; /* bytes of the first block kept across arena_reset */
+};
+
+void arena_init(struct arena *a);
+/* Frees every block but the first, which is emptied for the next request. */
+void arena_reset(struct arena *a);
+void arena_free(struct arena *a);
+
+void *arena_alloc(struct arena *a, size_t size);   /* zeroed, 16-aligned */
+char *arena_strdup(struct arena *a, const char *s);
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+char *arena_printf(struct arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+char *arena_vprintf(struct arena *a, const char *fmt, va_list ap);
+
+/* A growable byte buffer living in an arena. */
+struct buf {
+	struct arena *arena;
+	char *data;
+	size_t len, cap;
+};
+void buf_init(struct buf *b, struct arena *a);
+void buf_add(struct buf *b, const char *s, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* NUL-terminates and returns the data (owned by the arena). */
+char *buf_str(struct buf *b);
+
+/* Exits with a message; used where allocation fails. */
+_Noreturn void die_oom(void);
+
+#endif

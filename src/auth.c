@@ -1,0 +1,294 @@
+/* auth.c: passwords (Argon2id), sessions, CSRF and randomness; the only file that uses libsodium. */
+#include "auth.h"
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "db.h"
+
+/* The key that turns a browser's CSRF cookie into its form token. */
+static unsigned char csrf_key[crypto_generichash_KEYBYTES];
+/* A hash verified for unknown accounts, so they cost what a wrong password costs. */
+static char dummy_hash[crypto_pwhash_STRBYTES];
+/* Argon2id takes 64 MiB a hash: bound how many run at once. */
+static sem_t hash_slots;
+
+static const char SESSION_COOKIE[] = "session";
+static const char CSRF_COOKIE[] = "csrf";
+
+/* Loads the CSRF key from settings, or stores a new random one. */
+static int load_key(struct db *db)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT value FROM settings WHERE key = 'csrf_key'");
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == sizeof(csrf_key)) {
+		memcpy(csrf_key, sqlite3_column_blob(st, 0), sizeof(csrf_key));
+		sqlite3_reset(st);
+		return 0;
+	}
+	sqlite3_reset(st);
+	randombytes_buf(csrf_key, sizeof(csrf_key));
+	if (db_begin_write(db) < 0)
+		return -1;
+	/* INSERT OR IGNORE then read back: another process may have won the race. */
+	st = db_stmt(db, "INSERT OR IGNORE INTO settings (key, value) VALUES ('csrf_key', ?)");
+	sqlite3_bind_blob(st, 1, csrf_key, sizeof(csrf_key), SQLITE_TRANSIENT);
+	if (db_exec_stmt(db, st) < 0 || db_commit(db) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	st = db_stmt(db, "SELECT value FROM settings WHERE key = 'csrf_key'");
+	int rc = -1;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == sizeof(csrf_key)) {
+		memcpy(csrf_key, sqlite3_column_blob(st, 0), sizeof(csrf_key));
+		rc = 0;
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int auth_init(struct db *db)
+{
+	if (sodium_init() < 0) {
+		fputs("portal: libsodium failed to start\n", stderr);
+		return -1;
+	}
+	static int started;
+	if (!started) {
+		if (sem_init(&hash_slots, 0, 2) < 0)
+			return -1;
+		char pw[33];
+		unsigned char raw[16];
+		randombytes_buf(raw, sizeof(raw));
+		sodium_bin2hex(pw, sizeof(pw), raw, sizeof(raw));
+		if (auth_password_hash(pw, dummy_hash, sizeof(dummy_hash)) < 0)
+			return -1;
+		started = 1;
+	}
+	return load_key(db);
+}
+
+bool auth_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la != lb)
+		return false;
+	return sodium_memcmp(a, b, la) == 0;
+}
+
+char *auth_new_token(struct arena *a, unsigned char hash32[32])
+{
+	unsigned char raw[32];
+	randombytes_buf(raw, sizeof(raw));
+	size_t len = sodium_base64_ENCODED_LEN(sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	char *token = arena_alloc(a, len);
+	sodium_bin2base64(token, len, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	if (hash32)
+		auth_token_hash(token, hash32);
+	sodium_memzero(raw, sizeof(raw));
+	return token;
+}
+
+void auth_token_hash(const char *token, unsigned char hash32[32])
+{
+	crypto_generichash(hash32, 32, (const unsigned char *)token, strlen(token), NULL, 0);
+}
+
+void auth_new_reference(char prefix, char out[12])
+{
+	static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+	out[0] = prefix;
+	out[1] = '-';
+	for (int i = 0; i < 8; i++)
+		out[2 + i + (i >= 4)] = crockford[randombytes_uniform(32)];
+	out[6] = '-';
+	out[11] = '\0';
+}
+
+int auth_password_hash(const char *password, char *out, size_t size)
+{
+	if (size < crypto_pwhash_STRBYTES)
+		return -1;
+	sem_wait(&hash_slots);
+	int rc = crypto_pwhash_str(out, password, strlen(password),
+				   crypto_pwhash_OPSLIMIT_INTERACTIVE,
+				   crypto_pwhash_MEMLIMIT_INTERACTIVE);
+	sem_post(&hash_slots);
+	return rc == 0 ? 0 : -1;
+}
+
+bool auth_password_verify(const char *hash, const char *password)
+{
+	const char *h = hash && hash[0] ? hash : dummy_hash;
+	sem_wait(&hash_slots);
+	int rc = crypto_pwhash_str_verify(h, password, strlen(password));
+	sem_post(&hash_slots);
+	return rc == 0 && h != dummy_hash;
+}
+
+static bool secure_cookies(const struct request *req)
+{
+	return app_config.secure_cookies == 1 || (app_config.secure_cookies < 0 && req->https);
+}
+
+static void set_cookie(struct request *req, struct response *res, const char *name,
+		       const char *value, long max_age)
+{
+	char *c = arena_printf(req->arena, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s%s", name,
+			       value, secure_cookies(req) ? "; Secure" : "",
+			       max_age >= 0 ? (max_age == 0 ? "; Max-Age=0" : "") : "");
+	response_header(res, "Set-Cookie", c);
+}
+
+/* The form token for a basis (the session token or the CSRF cookie). */
+static char *csrf_for(struct arena *a, char kind, const char *basis)
+{
+	unsigned char mac[32];
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, csrf_key, sizeof(csrf_key), sizeof(mac));
+	crypto_generichash_update(&st, (const unsigned char *)&kind, 1);
+	crypto_generichash_update(&st, (const unsigned char *)basis, strlen(basis));
+	crypto_generichash_final(&st, mac, sizeof(mac));
+	size_t len = sodium_base64_ENCODED_LEN(sizeof(mac), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	char *out = arena_alloc(a, len);
+	sodium_bin2base64(out, len, mac, sizeof(mac), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return out;
+}
+
+/* A cookie value we made: 43 base64url characters. */
+static bool token_shaped(const char *s)
+{
+	size_t n = 0;
+	for (; s[n]; n++) {
+		char c = s[n];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_'))
+			return false;
+	}
+	return n == 43;
+}
+
+/* Looks the session cookie up; fills a session in the arena or returns NULL. */
+static const struct session *find_session(struct request *req, const char *token)
+{
+	struct session *s = arena_alloc(req->arena, sizeof(*s));
+	auth_token_hash(token, s->token_hash);
+	long long now = app_now();
+	sqlite3_stmt *st = db_stmt(req->db,
+				   "SELECT u.id, u.email, u.name, u.role, COALESCE(u.school, ''),"
+				   " s.seen_at FROM sessions s JOIN users u ON u.id = s.user_id"
+				   " WHERE s.token_hash = ? AND u.disabled_at IS NULL"
+				   " AND s.seen_at > ? AND s.created_at > ?");
+	sqlite3_bind_blob(st, 1, s->token_hash, 32, SQLITE_TRANSIENT);
+	db_bind_int(st, 2, now - AUTH_IDLE_SECONDS);
+	db_bind_int(st, 3, now - AUTH_ABSOLUTE_SECONDS);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return NULL;
+	}
+	s->user_id = sqlite3_column_int64(st, 0);
+	s->email = arena_strdup(req->arena, db_col_text(st, 1));
+	s->name = arena_strdup(req->arena, db_col_text(st, 2));
+	s->role = arena_strdup(req->arena, db_col_text(st, 3));
+	s->school = arena_strdup(req->arena, db_col_text(st, 4));
+	long long seen = sqlite3_column_int64(st, 5);
+	sqlite3_reset(st);
+	/* Refresh the idle clock at most once a minute: a write per page is waste. */
+	if (now - seen >= 60 && db_begin_write(req->db) == 0) {
+		st = db_stmt(req->db, "UPDATE sessions SET seen_at = ? WHERE token_hash = ?");
+		db_bind_int(st, 1, now);
+		sqlite3_bind_blob(st, 2, s->token_hash, 32, SQLITE_TRANSIENT);
+		if (db_exec_stmt(req->db, st) < 0 || db_commit(req->db) < 0)
+			db_rollback(req->db);
+	}
+	return s;
+}
+
+void auth_prepare(struct request *req, struct response *res)
+{
+	const char *token = kv_get(&req->cookies, SESSION_COOKIE);
+	req->session = NULL;
+	if (token && token_shaped(token))
+		req->session = find_session(req, token);
+	if (req->session) {
+		req->csrf = csrf_for(req->arena, 's', token);
+		return;
+	}
+	const char *basis = kv_get(&req->cookies, CSRF_COOKIE);
+	if (basis == NULL || !token_shaped(basis)) {
+		basis = auth_new_token(req->arena, NULL);
+		set_cookie(req, res, CSRF_COOKIE, basis, -1);
+	}
+	req->csrf = csrf_for(req->arena, 'a', basis);
+}
+
+bool auth_csrf_ok(const struct request *req)
+{
+	const char *sent = kv_get(&req->form, "csrf");
+	if (sent == NULL || req->csrf == NULL)
+		return false;
+	/* A token minted for a cookie the browser did not send back proves nothing. */
+	const char *basis = req->session ? kv_get(&req->cookies, SESSION_COOKIE)
+					 : kv_get(&req->cookies, CSRF_COOKIE);
+	if (basis == NULL)
+		return false;
+	return auth_equal(sent, req->csrf);
+}
+
+json_t *auth_user_json(const struct request *req)
+{
+	const struct session *s = req->session;
+	if (s == NULL)
+		return NULL;
+	bool admin = strcmp(s->role, "admin") == 0, staff = strcmp(s->role, "staff") == 0;
+	json_t *u = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b}", "name", s->name, "email", s->email,
+			      "role", s->role, "is_admin", admin, "is_staff", admin || staff,
+			      "is_counselor", strcmp(s->role, "counselor") == 0);
+	if (u == NULL)
+		die_oom();
+	return u;
+}
+
+int auth_session_start(struct request *req, struct response *res, int64_t user_id)
+{
+	unsigned char hash[32];
+	char *token = auth_new_token(req->arena, hash);
+	long long now = app_now();
+	if (db_begin_write(req->db) < 0)
+		return -1;
+	sqlite3_stmt *st = db_stmt(req->db, "INSERT INTO sessions (token_hash, user_id, created_at,"
+					    " seen_at) VALUES (?, ?, ?, ?)");
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
+	db_bind_int(st, 2, user_id);
+	db_bind_int(st, 3, now);
+	db_bind_int(st, 4, now);
+	if (db_exec_stmt(req->db, st) < 0) {
+		db_rollback(req->db);
+		return -1;
+	}
+	/* Forget sessions that have expired, so the table does not grow for ever. */
+	st = db_stmt(req->db, "DELETE FROM sessions WHERE seen_at <= ? OR created_at <= ?");
+	db_bind_int(st, 1, now - AUTH_IDLE_SECONDS);
+	db_bind_int(st, 2, now - AUTH_ABSOLUTE_SECONDS);
+	if (db_exec_stmt(req->db, st) < 0 || db_commit(req->db) < 0) {
+		db_rollback(req->db);
+		return -1;
+	}
+	set_cookie(req, res, SESSION_COOKIE, token, -1);
+	return 0;
+}
+
+void auth_session_end(struct request *req, struct response *res)
+{
+	if (req->session && db_begin_write(req->db) == 0) {
+		sqlite3_stmt *st = db_stmt(req->db, "DELETE FROM sessions WHERE token_hash = ?");
+		sqlite3_bind_blob(st, 1, req->session->token_hash, 32, SQLITE_TRANSIENT);
+		if (db_exec_stmt(req->db, st) < 0 || db_commit(req->db) < 0)
+			db_rollback(req->db);
+	}
+	set_cookie(req, res, SESSION_COOKIE, "", 0);
+	req->session = NULL;
+}

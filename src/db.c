@@ -1,0 +1,354 @@
+/* db.c: SQLite connections, the per-connection statement cache, write locking and migrations. */
+#include "db.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { CACHE_SLOTS = 256 }; /* a power of two, above the number of statements */
+
+struct db {
+	sqlite3 *conn;
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[CACHE_SLOTS];
+	int writing; /* holds the writer lock */
+};
+
+/* One server process, many threads: writers queue here instead of in
+ * SQLite's busy handler, whose sleeps make tail latency poor. */
+static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void db_log_error(struct db *db, const char *what)
+{
+	fprintf(stderr, "portal: database: %s: %s\n", what, sqlite3_errmsg(db->conn));
+}
+
+struct db *db_open(const char *path)
+{
+	struct db *db = calloc(1, sizeof(*db));
+	if (db == NULL)
+		return NULL;
+	int rc = sqlite3_open_v2(path, &db->conn,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+				 NULL);
+	if (rc != SQLITE_OK) {
+		fprintf(stderr, "portal: cannot open database %s: %s\n", path,
+			db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc));
+		sqlite3_close(db->conn);
+		free(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db->conn, 10000);
+	static const char pragmas[] = "PRAGMA journal_mode=WAL;"
+				      "PRAGMA synchronous=FULL;"
+				      "PRAGMA foreign_keys=ON;"
+				      "PRAGMA trusted_schema=OFF;";
+	char *err = NULL;
+	if (sqlite3_exec(db->conn, pragmas, NULL, NULL, &err) != SQLITE_OK) {
+		fprintf(stderr, "portal: database %s: %s\n", path, err ? err : "pragma failed");
+		sqlite3_free(err);
+		db_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+void db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	for (size_t i = 0; i < CACHE_SLOTS; i++)
+		sqlite3_finalize(db->cache[i].st);
+	sqlite3_close(db->conn);
+	free(db);
+}
+
+sqlite3 *db_conn(struct db *db)
+{
+	return db->conn;
+}
+
+sqlite3_stmt *db_stmt(struct db *db, const char *sql)
+{
+	size_t h = ((uintptr_t)sql >> 3) * 0x9E3779B97F4A7C15ull;
+	for (size_t n = 0; n < CACHE_SLOTS; n++) {
+		size_t i = (h + n) & (CACHE_SLOTS - 1);
+		if (db->cache[i].sql == sql) {
+			sqlite3_stmt *st = db->cache[i].st;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+		if (db->cache[i].sql == NULL) {
+			if (sqlite3_prepare_v3(db->conn, sql, -1, SQLITE_PREPARE_PERSISTENT,
+					       &db->cache[i].st, NULL) != SQLITE_OK) {
+				fprintf(stderr, "portal: bad SQL: %s\n%s\n", sqlite3_errmsg(db->conn),
+					sql);
+				abort();
+			}
+			db->cache[i].sql = sql;
+			return db->cache[i].st;
+		}
+	}
+	fputs("portal: statement cache full\n", stderr);
+	abort();
+}
+
+static int exec_sql(struct db *db, const char *sql)
+{
+	char *err = NULL;
+	if (sqlite3_exec(db->conn, sql, NULL, NULL, &err) != SQLITE_OK) {
+		fprintf(stderr, "portal: database: %s: %s\n", sql, err ? err : "failed");
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+int db_begin_write(struct db *db)
+{
+	pthread_mutex_lock(&writer_lock);
+	db->writing = 1;
+	if (exec_sql(db, "BEGIN IMMEDIATE") < 0) {
+		db->writing = 0;
+		pthread_mutex_unlock(&writer_lock);
+		return -1;
+	}
+	return 0;
+}
+
+static void release_writer(struct db *db)
+{
+	if (db->writing) {
+		db->writing = 0;
+		pthread_mutex_unlock(&writer_lock);
+	}
+}
+
+int db_commit(struct db *db)
+{
+	int rc = exec_sql(db, "COMMIT");
+	if (rc < 0)
+		exec_sql(db, "ROLLBACK");
+	release_writer(db);
+	return rc;
+}
+
+void db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->conn))
+		exec_sql(db, "ROLLBACK");
+	release_writer(db);
+}
+
+int db_begin_read(struct db *db)
+{
+	return exec_sql(db, "BEGIN");
+}
+
+void db_end_read(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->conn))
+		exec_sql(db, "COMMIT");
+}
+
+int db_exec_stmt(struct db *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		db_log_error(db, sqlite3_sql(st));
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+int64_t db_int(struct db *db, sqlite3_stmt *st, int64_t dflt)
+{
+	int rc = sqlite3_step(st);
+	int64_t v = dflt;
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		db_log_error(db, sqlite3_sql(st));
+	sqlite3_reset(st);
+	return v;
+}
+
+void db_bind_text(sqlite3_stmt *st, int idx, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, idx);
+	else
+		sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
+}
+
+void db_bind_int(sqlite3_stmt *st, int idx, int64_t v)
+{
+	sqlite3_bind_int64(st, idx, v);
+}
+
+const char *db_col_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+	return s ? (const char *)s : "";
+}
+
+/* Reads a whole file into a malloc'd string; NULL on failure. */
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	char *data = NULL;
+	size_t len = 0, cap = 0;
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 8192;
+			char *p = realloc(data, cap);
+			if (p == NULL) {
+				free(data);
+				fclose(f);
+				return NULL;
+			}
+			data = p;
+		}
+		size_t n = fread(data + len, 1, cap - len - 1, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(data);
+		return NULL;
+	}
+	data[len] = '\0';
+	return data;
+}
+
+/* The number a migration file's name starts with ("003_x.sql" is 3), or -1. */
+static long migration_number(const char *name)
+{
+	size_t len = strlen(name);
+	if (len < 9 || strcmp(name + len - 4, ".sql") != 0)
+		return -1;
+	for (int i = 0; i < 3; i++)
+		if (name[i] < '0' || name[i] > '9')
+			return -1;
+	if (name[3] != '_')
+		return -1;
+	return (name[0] - '0') * 100 + (name[1] - '0') * 10 + (name[2] - '0');
+}
+
+/* Applies migration number n from path if user_version is still below n. */
+static int apply_migration(struct db *db, const char *path, long n)
+{
+	char *sql = read_file(path);
+	if (sql == NULL) {
+		fprintf(stderr, "portal: cannot read %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	int rc = -1;
+	if (db_begin_write(db) < 0)
+		goto out;
+	/* Read the version inside the write transaction: another process may
+	 * have migrated since this one looked. */
+	sqlite3_stmt *st;
+	int version = 0;
+	if (sqlite3_prepare_v2(db->conn, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			version = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	if (version >= n) {
+		db_rollback(db);
+		rc = 0;
+		goto out;
+	}
+	char pragma[64];
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%ld", n);
+	if (exec_sql(db, sql) < 0 || exec_sql(db, pragma) < 0) {
+		fprintf(stderr, "portal: migration %s failed; the database is unchanged\n", path);
+		db_rollback(db);
+		goto out;
+	}
+	rc = db_commit(db);
+out:
+	free(sql);
+	return rc;
+}
+
+int db_migrate(struct db *db, const char *sqldir)
+{
+	DIR *d = opendir(sqldir);
+	if (d == NULL) {
+		fprintf(stderr, "portal: cannot open migrations folder %s: %s\n", sqldir,
+			strerror(errno));
+		return -1;
+	}
+	/* Numbers are below 1000, so a table indexed by number keeps them in order. */
+	char *names[1000] = {0};
+	struct dirent *e;
+	int rc = 0;
+	while ((e = readdir(d)) != NULL) {
+		long n = migration_number(e->d_name);
+		if (n <= 0)
+			continue;
+		if (names[n] != NULL) {
+			fprintf(stderr, "portal: two migrations numbered %ld in %s\n", n, sqldir);
+			rc = -1;
+			break;
+		}
+		names[n] = strdup(e->d_name);
+		if (names[n] == NULL) {
+			rc = -1;
+			break;
+		}
+	}
+	closedir(d);
+	for (long n = 1; n < 1000; n++) {
+		if (names[n] == NULL)
+			continue;
+		if (rc == 0) {
+			char path[4096];
+			snprintf(path, sizeof(path), "%s/%s", sqldir, names[n]);
+			rc = apply_migration(db, path, n);
+		}
+		free(names[n]);
+	}
+	return rc;
+}
+
+int db_backup(struct db *db, const char *path)
+{
+	sqlite3 *dest;
+	if (sqlite3_open(path, &dest) != SQLITE_OK) {
+		fprintf(stderr, "portal: cannot create %s: %s\n", path, sqlite3_errmsg(dest));
+		sqlite3_close(dest);
+		return -1;
+	}
+	sqlite3_backup *b = sqlite3_backup_init(dest, "main", db->conn, "main");
+	int rc = -1;
+	if (b != NULL) {
+		int step;
+		/* Copy in steps so that writers are not held off for the whole copy. */
+		while ((step = sqlite3_backup_step(b, 256)) == SQLITE_OK || step == SQLITE_BUSY ||
+		       step == SQLITE_LOCKED)
+			sqlite3_sleep(step == SQLITE_OK ? 0 : 20);
+		sqlite3_backup_finish(b);
+		rc = step == SQLITE_DONE ? 0 : -1;
+	}
+	if (rc < 0)
+		fprintf(stderr, "portal: backup to %s failed: %s\n", path, sqlite3_errmsg(dest));
+	if (sqlite3_close(dest) != SQLITE_OK)
+		rc = -1;
+	return rc;
+}

@@ -1,0 +1,104 @@
+/* page_public.c: the home page, the program pages, the health check. */
+#include <string.h>
+
+#include "app.h"
+#include "cohort.h"
+#include "db.h"
+#include "pages.h"
+#include "status.h"
+#include "view.h"
+
+/* Before the portal: 44 classes and over 1,000 graduates (SPEC.md). */
+enum { BASELINE_CLASSES = 44, BASELINE_GRADUATES = 1000 };
+
+/* The stored HTML of a program page, as a new JSON string ("" when missing). */
+static json_t *page_html(struct db *db, const char *slug)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT html FROM pages WHERE slug = ?");
+	db_bind_text(st, 1, slug);
+	json_t *s = json_string(sqlite3_step(st) == SQLITE_ROW ? db_col_text(st, 0) : "");
+	sqlite3_reset(st);
+	return s;
+}
+
+/* A class or semester for the public pages: title, dates, whether it takes applications. */
+static json_t *cohort_json(struct db *db, const struct cohort *c)
+{
+	char title[32], start[48];
+	cohort_title(c, title, sizeof(title));
+	date_format_long(c->start, start, sizeof(start));
+	int counts[ST_MAX];
+	cohort_counts(db, c->id, counts);
+	int active = counts[ST_SUBMITTED] + counts[ST_ACCEPTED];
+	return json_pack("{s:I, s:s, s:s, s:b, s:i, s:b, s:i}", "id", (json_int_t)c->id, "title",
+			 title, "start", start, "open", c->open, "sessions", c->nsessions, "full",
+			 active >= c->capacity, "waiting", counts[ST_WAITLISTED]);
+}
+
+/* The home page's figures: the baseline plus what the portal recorded. */
+static json_t *figures_json(struct db *db)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT count(DISTINCT a.cohort_id), count(*)"
+				       " FROM applications a JOIN cohorts c ON c.id = a.cohort_id"
+				       " WHERE a.status = 'completed' AND c.program = 'pip'");
+	int classes = 0, graduates = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		classes = sqlite3_column_int(st, 0);
+		graduates = sqlite3_column_int(st, 1);
+	}
+	sqlite3_reset(st);
+	char grads[32];
+	int g = BASELINE_GRADUATES + graduates;
+	if (g >= 1000)
+		snprintf(grads, sizeof(grads), "%d,%03d", g / 1000, g % 1000);
+	else
+		snprintf(grads, sizeof(grads), "%d", g);
+	return json_pack("{s:i, s:s}", "classes", BASELINE_CLASSES + classes, "graduates", grads);
+}
+
+void public_home(struct request *req, struct response *res)
+{
+	struct db *db = req->db;
+	db_begin_read(db);
+	json_t *data = json_object();
+	json_object_set_new(data, "intro", page_html(db, "home"));
+	struct cohort c;
+	if (cohort_next(db, "pip", &c) == 1)
+		json_object_set_new(data, "pip", cohort_json(db, &c));
+	if (cohort_next(db, "tap", &c) == 1)
+		json_object_set_new(data, "tap", cohort_json(db, &c));
+	json_object_set_new(data, "figures", figures_json(db));
+	db_end_read(db);
+	view_render(req, res, "home", data);
+}
+
+void public_program_page(struct request *req, struct response *res)
+{
+	bool pip = strcmp(req->path, "/pip") == 0;
+	struct db *db = req->db;
+	db_begin_read(db);
+	json_t *data = json_object();
+	json_object_set_new(data, "body", page_html(db, pip ? "pip" : "tap"));
+	json_object_set_new(data, "title",
+			    json_string(pip ? "Partners In Policing" : "Teens and Policing"));
+	json_object_set_new(data, "pip", json_boolean(pip));
+	struct cohort c;
+	if (cohort_next(db, pip ? "pip" : "tap", &c) == 1)
+		json_object_set_new(data, "cohort", cohort_json(db, &c));
+	db_end_read(db);
+	view_render(req, res, "program", data);
+}
+
+void public_healthz(struct request *req, struct response *res)
+{
+	sqlite3_stmt *st = db_stmt(req->db, "SELECT count(*) FROM sqlite_schema");
+	if (db_int(req->db, st, -1) > 0)
+		response_text(res, 200, "ok\n");
+	else
+		response_text(res, 503, "database unavailable\n");
+}
+
+void public_styleguide(struct request *req, struct response *res)
+{
+	view_render(req, res, "styleguide", json_object());
+}

@@ -1,0 +1,123 @@
+/* routes.c: the site map: every (method, path, handler, access) of the portal in one table. */
+#include "routes.h"
+
+#include <string.h>
+
+#include "auth.h"
+#include "pages.h"
+#include "view.h"
+
+struct route {
+	const char *method;
+	const char *pattern; /* '*' matches one path segment, handed to the handler */
+	handler_fn *handler;
+	enum access access;
+};
+
+static const struct route routes[] = {
+	/* The public site. */
+	{"GET", "/", public_home, ANYONE},
+	{"GET", "/pip", public_program_page, ANYONE},
+	{"GET", "/tap", public_program_page, ANYONE},
+	{"GET", "/healthz", public_healthz, ANYONE},
+	{"GET", "/styleguide", public_styleguide, ANYONE},
+};
+
+/* Matches path against pattern, capturing '*' segments into req->params. */
+static bool match(const char *pattern, const char *path, struct request *req)
+{
+	size_t n = 0;
+	const char *p = pattern, *s = path;
+	while (*p && *s) {
+		if (*p == '*') {
+			const char *end = strchr(s, '/');
+			size_t len = end ? (size_t)(end - s) : strlen(s);
+			if (len == 0 || n == HTTP_MAX_PARAMS)
+				return false;
+			req->params[n++] = arena_strndup(req->arena, s, len);
+			p++;
+			s += len;
+		} else if (*p++ != *s++) {
+			return false;
+		}
+	}
+	req->nparams = n;
+	return *p == '\0' && *s == '\0';
+}
+
+static bool allowed(enum access access, const struct session *s)
+{
+	if (access == ANYONE)
+		return true;
+	if (s == NULL)
+		return false;
+	bool admin = strcmp(s->role, "admin") == 0;
+	bool staff = admin || strcmp(s->role, "staff") == 0;
+	bool counselor = strcmp(s->role, "counselor") == 0;
+	switch (access) {
+	case COUNSELOR: return counselor;
+	case STAFF: return staff;
+	case ADMIN: return admin;
+	case COUNSELOR_STAFF: return counselor || staff;
+	case SIGNED_IN: return true;
+	default: return false;
+	}
+}
+
+/* Lists the methods a path answers to, for 405's Allow header. */
+static const char *allow_list(struct request *req)
+{
+	struct buf b;
+	buf_init(&b, req->arena);
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (!match(routes[i].pattern, req->path, req))
+			continue;
+		if (b.len)
+			buf_puts(&b, ", ");
+		buf_puts(&b, routes[i].method);
+		if (strcmp(routes[i].method, "GET") == 0)
+			buf_puts(&b, ", HEAD");
+	}
+	return b.len ? buf_str(&b) : NULL;
+}
+
+void routes_dispatch(struct request *req, struct response *res)
+{
+	const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
+	const struct route *r = NULL;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]) && r == NULL; i++)
+		if (strcmp(routes[i].method, method) == 0 && match(routes[i].pattern, req->path, req))
+			r = &routes[i];
+	if (r == NULL) {
+		const char *allow = allow_list(req);
+		if (allow == NULL) {
+			view_error(req, res, 404, "Page not found",
+				   "If you typed the web address, check it is correct.");
+			return;
+		}
+		response_header(res, "Allow", allow);
+		view_error(req, res, 405, "This page cannot do that",
+			   "The page exists, but not for this kind of request.");
+		return;
+	}
+	/* Matching again fills req->params for the route chosen. */
+	match(r->pattern, req->path, req);
+	bool post = strcmp(method, "POST") == 0;
+	if (!allowed(r->access, req->session)) {
+		if (post) {
+			view_error(req, res, 403, "You cannot do that",
+				   "Sign in with an account that may do this, then try again.");
+		} else {
+			char *next = url_encode(req->arena, req->path);
+			response_redirect(res, arena_printf(req->arena, "/login?next=%s", next));
+		}
+		return;
+	}
+	if (post && !auth_csrf_ok(req)) {
+		view_error(req, res, 403, "Your form has expired",
+			   "Go back, reload the page and send the form again. Nothing was "
+			   "saved.");
+		return;
+	}
+	r->handler(req, res);
+}

@@ -1,0 +1,290 @@
+/* server.c: the FastCGI accept loop, worker threads, signals and a graceful stop. */
+#define _GNU_SOURCE
+#include "server.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "auth.h"
+#include "db.h"
+#include "routes.h"
+#include "view.h"
+
+static const char SECURITY_HEADERS[] =
+    "Content-Security-Policy: default-src 'none'; style-src 'self'; img-src 'self';"
+    " form-action 'self'; frame-ancestors 'none'; base-uri 'none'\r\n"
+    "X-Content-Type-Options: nosniff\r\n"
+    "Referrer-Policy: same-origin\r\n"
+    "X-Frame-Options: DENY\r\n";
+
+static int listen_fd = -1;
+static atomic_int stopping;
+/* libfcgi requires accept to be serialised among threads. */
+static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct worker {
+	pthread_t thread;
+	int index;
+};
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Reads exactly len bytes of body; -1 when the client sent fewer. */
+static int read_body(FCGX_Request *fr, char *buf, size_t len)
+{
+	size_t got = 0;
+	while (got < len) {
+		int n = FCGX_GetStr(buf + got, (int)(len - got), fr->in);
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+static bool is_form_type(const char *ct)
+{
+	static const char form[] = "application/x-www-form-urlencoded";
+	if (ct == NULL)
+		return false;
+	size_t n = strlen(form);
+	return strncasecmp(ct, form, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/*
+ * Turns the FastCGI parameters and body into req.  Returns 0, or the HTTP
+ * status to refuse the request with (400, 413, 415) before any handler runs.
+ */
+static int build_request(FCGX_Request *fr, struct request *req)
+{
+	struct arena *a = req->arena;
+	const char *method = FCGX_GetParam("REQUEST_METHOD", fr->envp);
+	const char *uri = FCGX_GetParam("REQUEST_URI", fr->envp);
+	const char *qs = FCGX_GetParam("QUERY_STRING", fr->envp);
+	const char *https = FCGX_GetParam("HTTPS", fr->envp);
+	const char *addr = FCGX_GetParam("REMOTE_ADDR", fr->envp);
+	req->method = method ? method : "GET";
+	req->https = https && (strcmp(https, "on") == 0 || strcmp(https, "1") == 0);
+	req->remote_addr = addr ? addr : "";
+	req->path = "/";
+	if (uri == NULL)
+		uri = "/";
+	size_t plen = strcspn(uri, "?");
+	if (http_decode_path(a, uri, plen, &req->path) < 0)
+		return 400;
+	if (qs == NULL)
+		qs = "";
+	size_t qlen = strlen(qs);
+	if (qlen > HTTP_MAX_QUERY || http_parse_urlencoded(a, qs, qlen, &req->query) < 0)
+		return 400;
+	http_parse_cookies(a, FCGX_GetParam("HTTP_COOKIE", fr->envp), &req->cookies);
+
+	const char *cl = FCGX_GetParam("CONTENT_LENGTH", fr->envp);
+	long long length = 0;
+	if (cl && cl[0]) {
+		char *end;
+		errno = 0;
+		length = strtoll(cl, &end, 10);
+		if (errno || *end || length < 0)
+			return 400;
+	}
+	if (length > HTTP_MAX_BODY)
+		return 413;
+	if (length == 0)
+		return 0;
+	if (!is_form_type(FCGX_GetParam("CONTENT_TYPE", fr->envp)))
+		return 415;
+	char *body = arena_alloc(a, (size_t)length + 1);
+	if (read_body(fr, body, (size_t)length) < 0)
+		return 400;
+	if (http_parse_urlencoded(a, body, (size_t)length, &req->form) < 0)
+		return 400;
+	return 0;
+}
+
+static void refuse(struct request *req, struct response *res, int status)
+{
+	switch (status) {
+	case 413:
+		view_error(req, res, 413, "Your form is too large",
+			   "What you sent is larger than this site accepts. Shorten the longest "
+			   "answers and send it again. Nothing was saved.");
+		break;
+	case 415:
+		view_error(req, res, 415, "This site cannot read that",
+			   "Send the form from the page it is on. Nothing was saved.");
+		break;
+	default:
+		view_error(req, res, 400, "Your request could not be read",
+			   "Something in the address or the form was not valid text. Go back "
+			   "and try again. Nothing was saved.");
+	}
+}
+
+/* Writes status, headers and body.  libfcgi's own printf knows no %zu, so
+ * the head is formatted here and written in one piece. */
+static void write_response(FCGX_Request *fr, const struct request *req,
+			   const struct response *res)
+{
+	struct buf head;
+	buf_init(&head, req->arena);
+	buf_printf(&head, "Status: %d %s\r\nContent-Type: %s\r\n", res->status,
+		   http_reason(res->status), res->content_type);
+	buf_add(&head, SECURITY_HEADERS, sizeof(SECURITY_HEADERS) - 1);
+	bool cache_set = false;
+	for (size_t i = 0; i < res->headers.n; i++) {
+		buf_printf(&head, "%s: %s\r\n", res->headers.items[i].key,
+			   res->headers.items[i].val);
+		cache_set |= strcasecmp(res->headers.items[i].key, "Cache-Control") == 0;
+	}
+	if (!cache_set)
+		buf_printf(&head, "Cache-Control: %s\r\n", res->no_store ? "no-store" : "no-cache");
+	buf_printf(&head, "Content-Length: %zu\r\n\r\n", res->body.len);
+	FCGX_PutStr(head.data, (int)head.len, fr->out);
+	if (strcmp(req->method, "HEAD") != 0 && res->body.len)
+		FCGX_PutStr(res->body.data, (int)res->body.len, fr->out);
+}
+
+/* One request, from parameters to the log line.  Everything lives in the arena. */
+static void serve_one(FCGX_Request *fr, struct db *db, struct arena *a)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct request req = {.arena = a, .db = db};
+	struct response res;
+	response_init(&res, a);
+	int refused = build_request(fr, &req);
+	if (refused) {
+		refuse(&req, &res, refused);
+	} else {
+		auth_prepare(&req, &res);
+		routes_dispatch(&req, &res);
+	}
+	write_response(fr, &req, &res);
+	/* The log line carries no query string, form value, address or cookie:
+	 * they may be personal data. */
+	time_t now = time(NULL);
+	struct tm tm;
+	char when[32];
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+	fprintf(stderr, "%s %s %s %d %.1fms\n", when, req.method, req.path, res.status,
+		seconds_since(&t0) * 1000);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct db *db = db_open(app_config.db_path);
+	if (db == NULL) {
+		fprintf(stderr, "portal: worker %d has no database; stopping\n", w->index);
+		kill(getpid(), SIGTERM);
+		return NULL;
+	}
+	FCGX_Request fr;
+	if (FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		db_close(db);
+		return NULL;
+	}
+	struct arena arena;
+	arena_init(&arena);
+	while (!atomic_load(&stopping)) {
+		pthread_mutex_lock(&accept_lock);
+		int rc = atomic_load(&stopping) ? -1 : FCGX_Accept_r(&fr);
+		pthread_mutex_unlock(&accept_lock);
+		if (rc < 0)
+			break;
+		serve_one(&fr, db, &arena);
+		FCGX_Finish_r(&fr);
+		arena_reset(&arena);
+	}
+	FCGX_Free(&fr, 1);
+	arena_free(&arena);
+	db_close(db);
+	return NULL;
+}
+
+/* Opens the socket with the configured permissions: only the web server may write to it. */
+static int open_socket(void)
+{
+	const char *path = app_config.socket_path;
+	if (path[0] == '/' || strchr(path, '/'))
+		unlink(path); /* a stale socket from a killed run */
+	mode_t old = umask(0777 & ~(mode_t)app_config.socket_mode);
+	listen_fd = FCGX_OpenSocket(path, 128);
+	umask(old);
+	if (listen_fd < 0) {
+		fprintf(stderr, "portal: cannot listen on %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (strchr(path, ':') == NULL && chmod(path, (mode_t)app_config.socket_mode) < 0) {
+		fprintf(stderr, "portal: cannot set permissions of %s: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int server_run(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	if (FCGX_Init() != 0) {
+		fputs("portal: libfcgi failed to start\n", stderr);
+		return 1;
+	}
+	if (open_socket() < 0)
+		return 1;
+	/* Workers inherit a mask with the stop signals blocked; this thread waits for them. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+
+	int n = app_config.threads;
+	struct worker *workers = calloc((size_t)n, sizeof(*workers));
+	if (workers == NULL)
+		die_oom();
+	int started = 0;
+	for (int i = 0; i < n; i++) {
+		workers[i].index = i;
+		if (pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) != 0) {
+			fprintf(stderr, "portal: cannot start worker %d\n", i);
+			break;
+		}
+		started++;
+	}
+	fprintf(stderr, "portal: serving on %s with %d threads\n", app_config.socket_path, started);
+	int sig = 0;
+	if (started == n)
+		sigwait(&stop, &sig);
+	fprintf(stderr, "portal: stopping (%s); finishing requests in flight\n",
+		sig ? strsignal(sig) : "start-up failed");
+	atomic_store(&stopping, 1);
+	FCGX_ShutdownPending();
+	/* Wakes the worker blocked in accept(); the others finish their request first. */
+	shutdown(listen_fd, SHUT_RDWR);
+	for (int i = 0; i < started; i++)
+		pthread_join(workers[i].thread, NULL);
+	free(workers);
+	close(listen_fd);
+	if (strchr(app_config.socket_path, ':') == NULL)
+		unlink(app_config.socket_path);
+	fputs("portal: stopped\n", stderr);
+	return started == n ? 0 : 1;
+}

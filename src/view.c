@@ -1,0 +1,179 @@
+/* view.c: loads and compiles templates once, renders pages inside the shared layout. */
+#include "view.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "auth.h"
+#include "mustache.h"
+
+struct view {
+	char *name; /* file name without .mustache */
+	struct mus_tmpl *tmpl;
+};
+
+static struct view *views;
+static size_t nviews;
+
+static const struct mus_tmpl *find(void *ud, const char *name)
+{
+	(void)ud;
+	for (size_t i = 0; i < nviews; i++)
+		if (strcmp(views[i].name, name) == 0)
+			return views[i].tmpl;
+	return NULL;
+}
+
+static const struct mus_loader loader = {find, NULL};
+
+/* Reads path into a malloc'd buffer; NULL on failure with errno set. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	char *data = NULL;
+	size_t n = 0, cap = 0, got;
+	do {
+		if (cap - n < 4096) {
+			cap = cap ? cap * 2 : 16384;
+			char *p = realloc(data, cap);
+			if (p == NULL) {
+				free(data);
+				fclose(f);
+				return NULL;
+			}
+			data = p;
+		}
+		got = fread(data + n, 1, cap - n, f);
+		n += got;
+	} while (got > 0);
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(data);
+		return NULL;
+	}
+	*len = n;
+	return data;
+}
+
+static int load_one(const char *dir, const char *file)
+{
+	size_t flen = strlen(file), slen = strlen(".mustache");
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	size_t len;
+	char *src = slurp(path, &len);
+	if (src == NULL) {
+		fprintf(stderr, "portal: cannot read %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	char *err = NULL;
+	struct mus_tmpl *t = mus_compile(src, len, &err);
+	free(src);
+	if (t == NULL) {
+		fprintf(stderr, "portal: %s: %s\n", path, err ? err : "cannot parse");
+		free(err);
+		return -1;
+	}
+	struct view *nv = realloc(views, (nviews + 1) * sizeof(*views));
+	if (nv == NULL)
+		die_oom();
+	views = nv;
+	views[nviews].name = strndup(file, flen - slen);
+	if (views[nviews].name == NULL)
+		die_oom();
+	views[nviews].tmpl = t;
+	nviews++;
+	return 0;
+}
+
+int view_load(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		fprintf(stderr, "portal: cannot open templates folder %s: %s\n", dir,
+			strerror(errno));
+		return -1;
+	}
+	struct dirent *e;
+	int rc = 0;
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name), s = strlen(".mustache");
+		if (n > s && strcmp(e->d_name + n - s, ".mustache") == 0)
+			rc = load_one(dir, e->d_name);
+	}
+	closedir(d);
+	if (rc == 0 && find(NULL, "layout") == NULL) {
+		fprintf(stderr, "portal: %s has no layout.mustache\n", dir);
+		rc = -1;
+	}
+	return rc;
+}
+
+void view_unload(void)
+{
+	for (size_t i = 0; i < nviews; i++) {
+		free(views[i].name);
+		mus_free(views[i].tmpl);
+	}
+	free(views);
+	views = NULL;
+	nviews = 0;
+}
+
+/* Adds the keys the layout reads, unless the handler set them. */
+static void add_common(struct request *req, json_t *data)
+{
+	json_object_set_new(data, "site_name", json_string(app_config.site_name));
+	json_object_set_new(data, "department_contact",
+			    json_string(app_config.department_contact));
+	if (req->csrf)
+		json_object_set_new(data, "csrf", json_string(req->csrf));
+	json_t *user = auth_user_json(req);
+	if (user)
+		json_object_set_new(data, "user", user);
+}
+
+void view_render(struct request *req, struct response *res, const char *name, json_t *data)
+{
+	const struct mus_tmpl *t = find(NULL, name);
+	if (t == NULL) {
+		fprintf(stderr, "portal: no template %s\n", name);
+		json_decref(data);
+		response_text(res, 500, "Internal error: missing template\n");
+		return;
+	}
+	add_common(req, data);
+	size_t len;
+	char *html = mus_render(t, data, &loader, &len);
+	json_decref(data);
+	res->content_type = "text/html; charset=utf-8";
+	res->body.len = 0;
+	buf_add(&res->body, html, len);
+	free(html);
+}
+
+void view_error(struct request *req, struct response *res, int status, const char *heading,
+		const char *message)
+{
+	json_t *data = json_pack("{s:s, s:s, s:i}", "heading", heading, "message", message,
+				 "status", status);
+	if (data == NULL)
+		die_oom();
+	res->status = status;
+	view_render(req, res, "error", data);
+}
+
+char *view_render_string(const char *name, const json_t *data)
+{
+	const struct mus_tmpl *t = find(NULL, name);
+	if (t == NULL)
+		return NULL;
+	return mus_render(t, data, &loader, NULL);
+}

@@ -1,0 +1,27 @@
+/* view.h: the templates of templates/, parsed once, and page rendering. */
+#ifndef PORTAL_VIEW_H
+#define PORTAL_VIEW_H
+
+#include <jansson.h>
+
+#include "http.h"
+
+/* Parses every *.mustache file of dir; 0, or -1 after naming the bad file. */
+int view_load(const char *dir);
+void view_unload(void);
+
+/*
+ * Renders template `name` with data into res->body as HTML.  Adds the keys
+ * every page's layout reads (site name, contact, the signed-in user, the CSRF
+ * token).  Takes ownership of data (decrefs it).
+ */
+void view_render(struct request *req, struct response *res, const char *name, json_t *data);
+
+/* Renders the error page for status with a heading and a sentence. */
+void view_error(struct request *req, struct response *res, int status, const char *heading,
+		const char *message);
+
+/* Renders any template to a malloc'd string (for e-mail bodies); caller frees. */
+char *view_render_string(const char *name, const json_t *data);
+
+#endif

@@ -1,0 +1,153 @@
+// lib.js: starts a real portal behind a real nginx on a free loopback port,
+// with a temporary database, and gives tests a browser-like client.
+'use strict';
+const { spawn, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '../..');
+const BIN = process.env.PORTAL_BIN || path.join(ROOT, 'portal');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(check, what, ms = 15000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (e) {
+      /* not yet */
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+// Runs a portal command against the test database; returns stdout.
+function cli(dir, args, input) {
+  return execFileSync(BIN, ['--db', path.join(dir, 'portal.db'), '--datadir', ROOT, ...args], {
+    input: input || '',
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+// Starts portal and nginx; call stop() when done.  env adds to the portal's environment.
+async function start(opts = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-test-'));
+  const port = await freePort();
+  const socket = path.join(dir, 'portal.sock');
+  const logs = { portal: '', nginx: '' };
+  cli(dir, ['migrate']);
+  const env = { ...process.env, ...(opts.env || {}) };
+  const args = ['--db', path.join(dir, 'portal.db'), '--datadir', ROOT, 'serve',
+    '--socket', socket, '--threads', String(opts.threads || 4),
+    '--sendmail', opts.sendmail || `${ROOT}/tests/sendmail-to-dir.sh ${dir}/mail`];
+  const server = {
+    dir,
+    port,
+    base: `http://127.0.0.1:${port}`,
+    db: path.join(dir, 'portal.db'),
+    socket,
+    logs,
+    portal: null,
+    nginx: null,
+  };
+  server.startPortal = async () => {
+    const p = spawn(BIN, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    p.stderr.on('data', (d) => { logs.portal += d; });
+    server.portal = p;
+    server.portalExit = new Promise((r) => p.on('exit', (code, sig) => r({ code, sig })));
+    await waitFor(() => fs.existsSync(socket), 'the portal socket');
+  };
+  await server.startPortal();
+  const n = spawn('sh', [path.join(ROOT, 'etc/local-up.sh'), path.join(dir, 'run'), String(port), socket],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  n.stderr.on('data', (d) => { logs.nginx += d; });
+  server.nginx = n;
+  await waitFor(async () => (await fetch(`${server.base}/healthz`)).status === 200, 'nginx');
+  server.stop = async () => {
+    const exits = [server.portalExit];
+    if (server.portal.exitCode === null) server.portal.kill('SIGTERM');
+    n.kill('SIGTERM');
+    await Promise.all(exits);
+    await new Promise((r) => (n.exitCode !== null ? r() : n.on('exit', r)));
+    if (!process.env.KEEP_TEST_DIR) fs.rmSync(dir, { recursive: true, force: true });
+  };
+  server.cli = (a, input) => cli(dir, a, input);
+  // Runs SQL on the test database and returns the rows as objects.
+  server.sql = (query) => {
+    const out = execFileSync('sqlite3', ['-json', server.db, query], { encoding: 'utf8' });
+    return out.trim() ? JSON.parse(out) : [];
+  };
+  server.client = () => new Client(server.base);
+  return server;
+}
+
+// A browser-like client: keeps cookies, remembers the last form token, never follows redirects.
+class Client {
+  constructor(base) {
+    this.base = base;
+    this.cookies = new Map();
+    this.csrf = null;
+  }
+
+  cookieHeader() {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  keep(res) {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = c.split(';');
+      const i = pair.indexOf('=');
+      const name = pair.slice(0, i).trim();
+      const value = pair.slice(i + 1).trim();
+      if (attrs.some((a) => /max-age=0/i.test(a)) || value === '') this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  async request(method, p, { body, headers = {} } = {}) {
+    const h = { ...headers };
+    if (this.cookies.size) h.cookie = this.cookieHeader();
+    const res = await fetch(this.base + p, { method, headers: h, body, redirect: 'manual' });
+    this.keep(res);
+    const text = await res.text();
+    const m = text.match(/name="csrf" value="([^"]+)"/);
+    if (m) this.csrf = m[1];
+    return { status: res.status, headers: res.headers, text, res };
+  }
+
+  get(p) {
+    return this.request('GET', p);
+  }
+
+  // Posts fields (an object or a list of pairs) as a form, adding the csrf token.
+  post(p, fields = {}, { csrf = true } = {}) {
+    const form = new URLSearchParams(Array.isArray(fields) ? fields : Object.entries(fields));
+    if (csrf && !form.has('csrf') && this.csrf) form.set('csrf', this.csrf);
+    return this.request('POST', p, {
+      body: form.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+  }
+
+  async login(email, password) {
+    await this.get('/login');
+    return this.post('/login', { email, password });
+  }
+}
+
+module.exports = { start, Client, ROOT, BIN };
