@@ -22,7 +22,7 @@ DEPS_CHECK = nodejs sqlite3 curl
 
 SRC = src/arena.c src/kv.c src/http.c src/mustache.c src/validate.c src/eligibility.c \
 	src/db.c src/auth.c src/config.c src/view.c src/routes.c src/server.c \
-	src/markdown.c src/users.c src/cohort.c src/status.c src/cli.c src/page_public.c
+	src/markdown.c src/users.c src/cohort.c src/status.c src/cli.c src/mail.c src/notify.c src/applications.c src/page_public.c src/page_pip.c src/page_status.c
 UNIT_TESTS = http mustache validate status
 
 all: portal

@@ -21,6 +21,17 @@ static const struct route routes[] = {
 	{"GET", "/tap", public_program_page, ANYONE},
 	{"GET", "/healthz", public_healthz, ANYONE},
 	{"GET", "/styleguide", public_styleguide, ANYONE},
+
+	/* Partners In Policing: applying, or joining the interest list. */
+	{"GET", "/pip/apply", pip_apply_form, ANYONE},
+	{"POST", "/pip/apply", pip_apply, ANYONE},
+	{"POST", "/pip/interest", pip_interest, ANYONE},
+
+	/* An applicant's own application, by reference and e-mail. */
+	{"GET", "/confirmation/*", public_confirmation, ANYONE},
+	{"GET", "/status", public_status_form, ANYONE},
+	{"POST", "/status", public_status_show, ANYONE},
+	{"POST", "/status/withdraw", public_withdraw, ANYONE},
 };
 
 /* Matches path against pattern, capturing '*' segments into req->params. */

@@ -170,6 +170,29 @@ void view_error(struct request *req, struct response *res, int status, const cha
 	view_render(req, res, "error", data);
 }
 
+void view_form(json_t *data, const struct kvmap *values, const char *const names[],
+	       const struct form_errors *errs)
+{
+	json_t *f = json_object();
+	for (size_t i = 0; names[i]; i++) {
+		const char *err = errs ? form_error_for(errs, names[i]) : NULL;
+		json_t *field = json_pack("{s:s, s:s}", "name", names[i], "value",
+					  values ? kv_str(values, names[i]) : "");
+		if (field == NULL)
+			die_oom();
+		if (err)
+			json_object_set_new(field, "error", json_string(err));
+		json_object_set_new(f, names[i], field);
+	}
+	json_object_set_new(data, "f", f);
+	json_t *list = json_array();
+	for (size_t i = 0; errs && i < errs->n; i++)
+		json_array_append_new(list, json_pack("{s:s, s:s}", "field", errs->e[i].field,
+						      "message", errs->e[i].message));
+	json_object_set_new(data, "has_errors", json_boolean(errs && errs->n > 0));
+	json_object_set_new(data, "error_list", list);
+}
+
 char *view_render_string(const char *name, const json_t *data)
 {
 	const struct mus_tmpl *t = find(NULL, name);

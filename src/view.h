@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "http.h"
+#include "validate.h"
 
 /* Parses every *.mustache file of dir; 0, or -1 after naming the bad file. */
 int view_load(const char *dir);
@@ -20,6 +21,15 @@ void view_render(struct request *req, struct response *res, const char *name, js
 /* Renders the error page for status with a heading and a sentence. */
 void view_error(struct request *req, struct response *res, int status, const char *heading,
 		const char *message);
+
+/*
+ * Adds a form's state to a page's data: "f" maps each of names (a NULL-ended
+ * list) to {name, value, error} with the value as typed in values (which may
+ * be NULL for an empty form), and "has_errors" and "error_list" feed the
+ * error_summary partial.  errs may be NULL.
+ */
+void view_form(json_t *data, const struct kvmap *values, const char *const names[],
+	       const struct form_errors *errs);
 
 /* Renders any template to a malloc'd string (for e-mail bodies); caller frees. */
 char *view_render_string(const char *name, const json_t *data);

@@ -1,0 +1,393 @@
+/* applications.c: capacity, the waitlist and status moves, each in one write transaction. */
+#include "applications.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "auth.h"
+#include "notify.h"
+
+/* Active (submitted or accepted) applications of a cohort. */
+static int64_t count_active(struct db *db, int64_t cohort_id)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM applications WHERE cohort_id = ?"
+				       " AND status IN ('submitted', 'accepted')");
+	db_bind_int(st, 1, cohort_id);
+	return db_int(db, st, -1);
+}
+
+/* Active nominations of one school in a semester. */
+static int64_t count_active_school(struct db *db, int64_t cohort_id, const char *school)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM applications WHERE cohort_id = ?"
+				       " AND school = ? AND status IN ('submitted', 'accepted')");
+	db_bind_int(st, 1, cohort_id);
+	db_bind_text(st, 2, school);
+	return db_int(db, st, -1);
+}
+
+static int64_t count_waitlisted(struct db *db, int64_t cohort_id)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM applications WHERE cohort_id = ?"
+				       " AND status = 'waitlisted'");
+	db_bind_int(st, 1, cohort_id);
+	return db_int(db, st, -1);
+}
+
+/* Writes one audit row; from may be -1 for the first row of an application. */
+static int audit(struct db *db, int64_t id, int from, enum status to, const struct actor *who,
+		 const char *note)
+{
+	sqlite3_stmt *st = db_stmt(db, "INSERT INTO audit (application_id, at, user_id, actor,"
+				       " from_status, to_status, note) VALUES (?, ?, ?, ?, ?, ?, ?)");
+	db_bind_int(st, 1, id);
+	db_bind_int(st, 2, app_now());
+	if (who->user_id)
+		db_bind_int(st, 3, who->user_id);
+	db_bind_text(st, 4, who->name);
+	db_bind_text(st, 5, from >= 0 ? status_names[from] : NULL);
+	db_bind_text(st, 6, status_names[to]);
+	db_bind_text(st, 7, note ? note : "");
+	return db_exec_stmt(db, st);
+}
+
+/* Checks, inside the transaction, that the cohort of this program is open. */
+static bool cohort_open_locked(struct db *db, int64_t cohort_id, const char *program,
+			       struct cohort *c)
+{
+	return cohort_get(db, cohort_id, c) == 1 && strcmp(c->program, program) == 0 && c->open;
+}
+
+/* Decides submitted or waitlisted for one more application; -1 on failure. */
+static int decide(struct db *db, const struct cohort *c, const char *school, struct placed *out)
+{
+	int64_t active = count_active(db, c->id);
+	if (active < 0)
+		return -1;
+	bool room = active < c->capacity;
+	if (room && school && c->school_cap > 0) {
+		int64_t mine = count_active_school(db, c->id, school);
+		if (mine < 0)
+			return -1;
+		room = mine < c->school_cap;
+	}
+	if (room) {
+		out->status = ST_SUBMITTED;
+		out->position = 0;
+		return 0;
+	}
+	int64_t waiting = count_waitlisted(db, c->id);
+	if (waiting < 0)
+		return -1;
+	out->status = ST_WAITLISTED;
+	out->position = (int)waiting + 1;
+	return 0;
+}
+
+/* A reference not yet used: 40 random bits make a clash rare, but check. */
+static int new_reference(struct db *db, char prefix, char ref[12])
+{
+	for (int tries = 0; tries < 8; tries++) {
+		auth_new_reference(prefix, ref);
+		sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM applications WHERE ref = ?");
+		db_bind_text(st, 1, ref);
+		int64_t n = db_int(db, st, -1);
+		if (n == 0)
+			return 0;
+		if (n < 0)
+			return -1;
+	}
+	return -1;
+}
+
+static bool pip_duplicate(struct db *db, int64_t cohort_id, const struct pip_application *a)
+{
+	char dob[16];
+	date_format_iso(a->dob, dob, sizeof(dob));
+	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM applications WHERE cohort_id = ?1"
+				       " AND erased_at IS NULL AND (email = ?2 COLLATE NOCASE OR"
+				       " (first_name = ?3 COLLATE NOCASE AND last_name = ?4"
+				       " COLLATE NOCASE AND dob = ?5))");
+	db_bind_int(st, 1, cohort_id);
+	db_bind_text(st, 2, a->email);
+	db_bind_text(st, 3, a->first_name);
+	db_bind_text(st, 4, a->last_name);
+	db_bind_text(st, 5, dob);
+	return db_int(db, st, 0) != 0;
+}
+
+static int insert_pip(struct db *db, int64_t cohort_id, const struct pip_application *a,
+		      struct placed *out)
+{
+	char dob[16];
+	date_format_iso(a->dob, dob, sizeof(dob));
+	long long now = app_now();
+	sqlite3_stmt *st = db_stmt(
+	    db, "INSERT INTO applications (ref, cohort_id, status, waitlist_position,"
+		" submitted_at, status_at, first_name, last_name, dob, email, phone, street, city,"
+		" zip, verify_residence, emergency_name, emergency_phone, accommodations, referral)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	db_bind_text(st, 1, out->ref);
+	db_bind_int(st, 2, cohort_id);
+	db_bind_text(st, 3, status_names[out->status]);
+	if (out->position)
+		db_bind_int(st, 4, out->position);
+	db_bind_int(st, 5, now);
+	db_bind_int(st, 6, now);
+	db_bind_text(st, 7, a->first_name);
+	db_bind_text(st, 8, a->last_name);
+	db_bind_text(st, 9, dob);
+	db_bind_text(st, 10, a->email);
+	db_bind_text(st, 11, a->phone);
+	db_bind_text(st, 12, a->street);
+	db_bind_text(st, 13, a->city);
+	db_bind_text(st, 14, a->zip);
+	db_bind_int(st, 15, a->verify_residence);
+	db_bind_text(st, 16, a->emergency_name);
+	db_bind_text(st, 17, a->emergency_phone);
+	db_bind_text(st, 18, a->accommodations);
+	db_bind_text(st, 19, a->referral);
+	if (db_exec_stmt(db, st) < 0)
+		return -1;
+	out->id = sqlite3_last_insert_rowid(db_conn(db));
+	for (int k = 0; k < AFF_MAX; k++) {
+		if (!(a->affiliations & (1u << k)))
+			continue;
+		st = db_stmt(db, "INSERT INTO affiliations (application_id, kind, detail)"
+				 " VALUES (?, ?, ?)");
+		db_bind_int(st, 1, out->id);
+		db_bind_text(st, 2, affiliation_names[k]);
+		db_bind_text(st, 3, a->detail[k] ? a->detail[k] : "");
+		if (db_exec_stmt(db, st) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Ends a placement: commit on success, roll back and map the failure otherwise. */
+static enum place_result finish(struct db *db, enum place_result r)
+{
+	if (r != PLACE_OK) {
+		db_rollback(db);
+		return r;
+	}
+	return db_commit(db) == 0 ? PLACE_OK : PLACE_ERROR;
+}
+
+enum place_result application_place_pip(struct db *db, int64_t cohort_id,
+					const struct pip_application *app, struct placed *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (db_begin_write(db) < 0)
+		return PLACE_ERROR;
+	struct cohort c;
+	if (!cohort_open_locked(db, cohort_id, "pip", &c))
+		return finish(db, PLACE_CLOSED);
+	if (pip_duplicate(db, cohort_id, app))
+		return finish(db, PLACE_DUPLICATE);
+	static const struct actor applicant = {0, "applicant"};
+	if (decide(db, &c, NULL, out) < 0 || new_reference(db, 'P', out->ref) < 0 ||
+	    insert_pip(db, cohort_id, app, out) < 0 ||
+	    audit(db, out->id, -1, out->status, &applicant, "Application received") < 0 ||
+	    notify_received(db, out->id) < 0)
+		return finish(db, PLACE_ERROR);
+	return finish(db, PLACE_OK);
+}
+
+static int insert_tap(struct db *db, int64_t cohort_id, const char *school, int64_t counselor_id,
+		      const struct tap_nomination *n, struct placed *out)
+{
+	char dob[16];
+	date_format_iso(n->dob, dob, sizeof(dob));
+	long long now = app_now();
+	sqlite3_stmt *st = db_stmt(
+	    db, "INSERT INTO applications (ref, cohort_id, status, waitlist_position,"
+		" submitted_at, status_at, first_name, last_name, dob, email, phone, school,"
+		" student_id, grade, guardian_name, guardian_phone, guardian_email,"
+		" guardian_consent, counselor_note, counselor_id)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	db_bind_text(st, 1, out->ref);
+	db_bind_int(st, 2, cohort_id);
+	db_bind_text(st, 3, status_names[out->status]);
+	if (out->position)
+		db_bind_int(st, 4, out->position);
+	db_bind_int(st, 5, now);
+	db_bind_int(st, 6, now);
+	db_bind_text(st, 7, n->student_first_name);
+	db_bind_text(st, 8, n->student_last_name);
+	db_bind_text(st, 9, dob);
+	db_bind_text(st, 10, n->student_email);
+	db_bind_text(st, 11, n->student_phone);
+	db_bind_text(st, 12, school);
+	db_bind_text(st, 13, n->student_id);
+	db_bind_int(st, 14, n->grade);
+	db_bind_text(st, 15, n->guardian_name);
+	db_bind_text(st, 16, n->guardian_phone);
+	db_bind_text(st, 17, n->guardian_email);
+	db_bind_int(st, 18, n->guardian_consent);
+	db_bind_text(st, 19, n->counselor_note);
+	db_bind_int(st, 20, counselor_id);
+	if (db_exec_stmt(db, st) < 0)
+		return -1;
+	out->id = sqlite3_last_insert_rowid(db_conn(db));
+	return 0;
+}
+
+enum place_result application_place_tap(struct db *db, int64_t cohort_id, const char *school,
+					int64_t counselor_id, const char *counselor_name,
+					const struct tap_nomination *nom, struct placed *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (db_begin_write(db) < 0)
+		return PLACE_ERROR;
+	struct cohort c;
+	if (!cohort_open_locked(db, cohort_id, "tap", &c))
+		return finish(db, PLACE_CLOSED);
+	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM applications WHERE cohort_id = ?"
+				       " AND student_id = ? AND erased_at IS NULL");
+	db_bind_int(st, 1, cohort_id);
+	db_bind_text(st, 2, nom->student_id);
+	if (db_int(db, st, 0) != 0)
+		return finish(db, PLACE_DUPLICATE);
+	struct actor counselor = {counselor_id, counselor_name};
+	if (decide(db, &c, school, out) < 0 || new_reference(db, 'T', out->ref) < 0 ||
+	    insert_tap(db, cohort_id, school, counselor_id, nom, out) < 0 ||
+	    audit(db, out->id, -1, out->status, &counselor, "Nomination received") < 0 ||
+	    notify_received(db, out->id) < 0)
+		return finish(db, PLACE_ERROR);
+	return finish(db, PLACE_OK);
+}
+
+/* Moves everyone behind position up one place, after `position` left the list. */
+static int close_gap(struct db *db, int64_t cohort_id, int position)
+{
+	/* Two steps, through negative numbers, so the unique index on
+	 * (cohort, position) never sees two rows with one position mid-update. */
+	sqlite3_stmt *st = db_stmt(db, "UPDATE applications SET waitlist_position ="
+				       " -(waitlist_position - 1) WHERE cohort_id = ? AND"
+				       " status = 'waitlisted' AND waitlist_position > ?");
+	db_bind_int(st, 1, cohort_id);
+	db_bind_int(st, 2, position);
+	if (db_exec_stmt(db, st) < 0)
+		return -1;
+	st = db_stmt(db, "UPDATE applications SET waitlist_position = -waitlist_position"
+			 " WHERE cohort_id = ? AND waitlist_position < 0");
+	db_bind_int(st, 1, cohort_id);
+	return db_exec_stmt(db, st);
+}
+
+/* Sets a row's status (and position), keeping the CHECK that ties them. */
+static int set_status(struct db *db, int64_t id, enum status to, int position)
+{
+	sqlite3_stmt *st = db_stmt(db, "UPDATE applications SET status = ?, waitlist_position = ?,"
+				       " status_at = ? WHERE id = ?");
+	db_bind_text(st, 1, status_names[to]);
+	if (position > 0)
+		db_bind_int(st, 2, position);
+	db_bind_int(st, 3, app_now());
+	db_bind_int(st, 4, id);
+	return db_exec_stmt(db, st);
+}
+
+/*
+ * Promotes the earliest waitlisted application of the cohort to submitted when
+ * there is room (for TAP, room in the semester and under the school's cap).
+ * Fills ref ("" when nobody moved).  0 or -1.
+ */
+static int promote(struct db *db, const struct cohort *c, char ref[12])
+{
+	ref[0] = '\0';
+	int64_t active = count_active(db, c->id);
+	if (active < 0)
+		return -1;
+	if (active >= c->capacity)
+		return 0;
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, ref, waitlist_position, COALESCE(school, '')"
+				       " FROM applications WHERE cohort_id = ? AND"
+				       " status = 'waitlisted' ORDER BY waitlist_position");
+	db_bind_int(st, 1, c->id);
+	int64_t id = 0;
+	int position = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *school = db_col_text(st, 3);
+		if (c->school_cap > 0 && school[0] &&
+		    count_active_school(db, c->id, school) >= c->school_cap)
+			continue; /* that school is at its cap: the next one may go */
+		id = sqlite3_column_int64(st, 0);
+		snprintf(ref, 12, "%s", db_col_text(st, 1));
+		position = sqlite3_column_int(st, 2);
+		break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	if (id == 0)
+		return 0;
+	static const struct actor system = {0, "system"};
+	if (set_status(db, id, ST_SUBMITTED, 0) < 0 || close_gap(db, c->id, position) < 0 ||
+	    audit(db, id, ST_WAITLISTED, ST_SUBMITTED, &system,
+		  "Promoted from the waiting list: a place became free") < 0 ||
+	    notify_status(db, id, ST_WAITLISTED, ST_SUBMITTED) < 0)
+		return -1;
+	return 0;
+}
+
+enum move_result application_move_locked(struct db *db, int64_t id, enum status to,
+					 const struct actor *who, const char *note,
+					 char *promoted_ref)
+{
+	char promoted[12] = "";
+	if (promoted_ref)
+		promoted_ref[0] = '\0';
+	sqlite3_stmt *st = db_stmt(db, "SELECT status, cohort_id, COALESCE(waitlist_position, 0)"
+				       " FROM applications WHERE id = ?");
+	db_bind_int(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return MOVE_NOT_FOUND;
+	}
+	int from = status_parse(db_col_text(st, 0));
+	int64_t cohort_id = sqlite3_column_int64(st, 1);
+	int position = sqlite3_column_int(st, 2);
+	sqlite3_reset(st);
+	if (from < 0 || !status_move_allowed((enum status)from, to))
+		return MOVE_NOT_ALLOWED;
+	struct cohort c;
+	if (cohort_get(db, cohort_id, &c) != 1)
+		return MOVE_ERROR;
+	int new_position = 0;
+	if (to == ST_WAITLISTED) {
+		int64_t waiting = count_waitlisted(db, cohort_id);
+		if (waiting < 0)
+			return MOVE_ERROR;
+		new_position = (int)waiting + 1;
+	}
+	if (set_status(db, id, to, new_position) < 0)
+		return MOVE_ERROR;
+	if (from == ST_WAITLISTED && close_gap(db, cohort_id, position) < 0)
+		return MOVE_ERROR;
+	if (audit(db, id, from, to, who, note) < 0 ||
+	    notify_status(db, id, (enum status)from, to) < 0)
+		return MOVE_ERROR;
+	bool freed = status_active((enum status)from) && (to == ST_DECLINED || to == ST_WITHDRAWN);
+	if (freed && promote(db, &c, promoted) < 0)
+		return MOVE_ERROR;
+	if (promoted_ref)
+		memcpy(promoted_ref, promoted, sizeof(promoted));
+	return MOVE_OK;
+}
+
+enum move_result application_move(struct db *db, int64_t id, enum status to,
+				  const struct actor *who, const char *note, char *promoted_ref)
+{
+	if (db_begin_write(db) < 0)
+		return MOVE_ERROR;
+	enum move_result r = application_move_locked(db, id, to, who, note, promoted_ref);
+	if (r != MOVE_OK) {
+		db_rollback(db);
+		return r;
+	}
+	return db_commit(db) == 0 ? MOVE_OK : MOVE_ERROR;
+}
