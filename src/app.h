@@ -16,6 +16,7 @@ struct config {
 	const char *site_name;
 	const char *department_contact;
 	const char *base_url; /* for links in e-mail: "https://programs.example.org" */
+	int mail_retry_seconds; /* the first retry's delay; each later one doubles */
 	int retention_days;
 	int secure_cookies; /* 1 always, 0 never, -1 when the request came over HTTPS */
 };

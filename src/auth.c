@@ -17,6 +17,8 @@ static char dummy_hash[crypto_pwhash_STRBYTES];
 /* Argon2id takes 64 MiB a hash: bound how many run at once. */
 static sem_t hash_slots;
 
+_Static_assert(AUTH_HASH_SIZE >= crypto_pwhash_STRBYTES, "AUTH_HASH_SIZE is too small");
+
 static const char SESSION_COOKIE[] = "session";
 static const char CSRF_COOKIE[] = "csrf";
 
@@ -269,6 +271,15 @@ int auth_session_start(struct request *req, struct response *res, int64_t user_i
 		db_rollback(req->db);
 		return -1;
 	}
+	/* A token that was known before sign-in must not be worth anything after it. */
+	if (req->session) {
+		st = db_stmt(req->db, "DELETE FROM sessions WHERE token_hash = ?");
+		sqlite3_bind_blob(st, 1, req->session->token_hash, 32, SQLITE_TRANSIENT);
+		if (db_exec_stmt(req->db, st) < 0) {
+			db_rollback(req->db);
+			return -1;
+		}
+	}
 	/* Forget sessions that have expired, so the table does not grow for ever. */
 	st = db_stmt(req->db, "DELETE FROM sessions WHERE seen_at <= ? OR created_at <= ?");
 	db_bind_int(st, 1, now - AUTH_IDLE_SECONDS);
@@ -278,6 +289,7 @@ int auth_session_start(struct request *req, struct response *res, int64_t user_i
 		return -1;
 	}
 	set_cookie(req, res, SESSION_COOKIE, token, -1);
+	req->session = NULL;
 	return 0;
 }
 
@@ -291,4 +303,176 @@ void auth_session_end(struct request *req, struct response *res)
 	}
 	set_cookie(req, res, SESSION_COOKIE, "", 0);
 	req->session = NULL;
+}
+
+int auth_sessions_delete(struct db *db, int64_t user_id, const unsigned char *keep)
+{
+	sqlite3_stmt *st;
+	if (keep) {
+		st = db_stmt(db, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?");
+		sqlite3_bind_blob(st, 2, keep, 32, SQLITE_TRANSIENT);
+	} else {
+		st = db_stmt(db, "DELETE FROM sessions WHERE user_id = ?");
+	}
+	db_bind_int(st, 1, user_id);
+	return db_exec_stmt(db, st);
+}
+
+/*
+ * Seconds that the failures of one key (an email or an address, bound by st)
+ * still lock it; 0 when not locked, -1 on failure.  No attempt is recorded
+ * while a key is locked, so the failure that set a lock is the key's latest:
+ * the lock holds for a window after it when the window before it (the
+ * latest included) had limit failures.
+ */
+static long long lock_left(struct db *db, sqlite3_stmt *st, const char *key, int limit,
+			   long long now)
+{
+	db_bind_text(st, 1, key);
+	db_bind_int(st, 2, now - AUTH_THROTTLE_SECONDS);
+	db_bind_int(st, 3, AUTH_THROTTLE_SECONDS);
+	long long left = 0;
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		db_log_error(db, "sign-in throttle");
+		left = -1;
+	} else if (sqlite3_column_int(st, 0) >= limit) {
+		left = sqlite3_column_int64(st, 1) + AUTH_THROTTLE_SECONDS - now;
+		if (left < 1)
+			left = 1;
+	}
+	sqlite3_reset(st);
+	return left;
+}
+
+/* The part of auth_login_attempt inside its transaction; the same results. */
+static int64_t record_attempt(struct db *db, const char *email, const char *address,
+			      long long now, long long *retry_after)
+{
+	/* A lock can rest on failures from two windows ago (see lock_left). */
+	sqlite3_stmt *st = db_stmt(db, "DELETE FROM login_failures WHERE at <= ?");
+	db_bind_int(st, 1, now - 2 * AUTH_THROTTLE_SECONDS);
+	if (db_exec_stmt(db, st) < 0)
+		return -1;
+	st = db_stmt(db, "SELECT count(*), m.last FROM login_failures f,"
+			 " (SELECT max(at) AS last FROM login_failures WHERE address = ?1) m"
+			 " WHERE f.address = ?1 AND m.last > ?2 AND f.at > m.last - ?3");
+	long long by_address = lock_left(db, st, address, AUTH_THROTTLE_ADDRESS, now);
+	st = db_stmt(db, "SELECT count(*), m.last FROM login_failures f,"
+			 " (SELECT max(at) AS last FROM login_failures WHERE email = ?1) m"
+			 " WHERE f.email = ?1 AND m.last > ?2 AND f.at > m.last - ?3");
+	long long by_email = lock_left(db, st, email, AUTH_THROTTLE_EMAIL, now);
+	if (by_address < 0 || by_email < 0)
+		return -1;
+	if (by_address > 0 || by_email > 0) {
+		*retry_after = by_address > by_email ? by_address : by_email;
+		return 0;
+	}
+	st = db_stmt(db, "INSERT INTO login_failures (email, address, at) VALUES (?, ?, ?)");
+	db_bind_text(st, 1, email);
+	db_bind_text(st, 2, address);
+	db_bind_int(st, 3, now);
+	if (db_exec_stmt(db, st) < 0)
+		return -1;
+	return sqlite3_last_insert_rowid(db_conn(db));
+}
+
+int64_t auth_login_attempt(struct db *db, const char *email, const char *address,
+			   long long *retry_after)
+{
+	*retry_after = 0;
+	if (db_begin_write(db) < 0)
+		return -1;
+	int64_t id = record_attempt(db, email, address, app_now(), retry_after);
+	if (id < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db) < 0 ? -1 : id;
+}
+
+int auth_login_forgive(struct db *db, int64_t attempt)
+{
+	if (db_begin_write(db) < 0)
+		return -1;
+	sqlite3_stmt *st = db_stmt(db, "DELETE FROM login_failures WHERE id = ?");
+	db_bind_int(st, 1, attempt);
+	if (db_exec_stmt(db, st) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db);
+}
+
+int auth_login_failures_clear(struct db *db, const char *email)
+{
+	sqlite3_stmt *st = db_stmt(db, "DELETE FROM login_failures WHERE email = ?");
+	db_bind_text(st, 1, email);
+	return db_exec_stmt(db, st);
+}
+
+char *auth_password_token_new(struct db *db, struct arena *a, int64_t user_id, long long ttl)
+{
+	long long now = app_now();
+	/* Expired links are of no use to anyone: forget them while here. */
+	sqlite3_stmt *st = db_stmt(db, "DELETE FROM password_tokens WHERE expires_at <= ?");
+	db_bind_int(st, 1, now);
+	if (db_exec_stmt(db, st) < 0)
+		return NULL;
+	unsigned char hash[32];
+	char *token = auth_new_token(a, hash);
+	st = db_stmt(db, "INSERT INTO password_tokens (token_hash, user_id, expires_at)"
+			 " VALUES (?, ?, ?)");
+	sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_TRANSIENT);
+	db_bind_int(st, 2, user_id);
+	db_bind_int(st, 3, now + ttl);
+	if (db_exec_stmt(db, st) < 0)
+		return NULL;
+	return token;
+}
+
+int64_t auth_password_token_user(struct db *db, const char *token)
+{
+	if (token == NULL || !token_shaped(token))
+		return 0;
+	unsigned char hash[32];
+	auth_token_hash(token, hash);
+	sqlite3_stmt *st = db_stmt(db, "SELECT u.id FROM password_tokens t"
+				       " JOIN users u ON u.id = t.user_id"
+				       " WHERE t.token_hash = ? AND t.used_at IS NULL"
+				       " AND t.expires_at > ? AND u.disabled_at IS NULL");
+	sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_TRANSIENT);
+	db_bind_int(st, 2, app_now());
+	int rc = sqlite3_step(st);
+	int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		db_log_error(db, "password link");
+		id = -1;
+	}
+	sqlite3_reset(st);
+	return id;
+}
+
+int auth_password_tokens_live(struct db *db, int64_t user_id)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM password_tokens"
+				       " WHERE user_id = ? AND used_at IS NULL AND expires_at > ?");
+	db_bind_int(st, 1, user_id);
+	db_bind_int(st, 2, app_now());
+	return (int)db_int(db, st, -1);
+}
+
+int auth_password_tokens_end(struct db *db, int64_t user_id, bool erase)
+{
+	sqlite3_stmt *st;
+	if (erase) {
+		st = db_stmt(db, "DELETE FROM password_tokens WHERE user_id = ?");
+		db_bind_int(st, 1, user_id);
+	} else {
+		st = db_stmt(db, "UPDATE password_tokens SET used_at = ?"
+				 " WHERE user_id = ? AND used_at IS NULL");
+		db_bind_int(st, 1, app_now());
+		db_bind_int(st, 2, user_id);
+	}
+	return db_exec_stmt(db, st);
 }

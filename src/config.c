@@ -36,14 +36,18 @@ void config_defaults(struct config *c)
 				"Center Drive, Torrance, CA 90503. Telephone 310-618-5555.";
 	c->base_url = "http://127.0.0.1:8080";
 	c->retention_days = 180;
+	c->mail_retry_seconds = 60;
 	c->secure_cookies = -1;
 }
 
 static int set_int(const char *value, long min, long max, int *out, const char **err)
 {
+	/* Settings are read before any thread starts, so one buffer is enough. */
+	static char why[80];
 	long v;
 	if (parse_int(value, min, max, &v) < 0) {
-		*err = "expects a whole number in its range";
+		snprintf(why, sizeof(why), "expects a whole number from %ld to %ld", min, max);
+		*err = why;
 		return -1;
 	}
 	*out = (int)v;
@@ -63,6 +67,12 @@ static char *keep(const char *s)
 int config_set(struct config *c, const char *key, const char *value, const char **err)
 {
 	*err = NULL;
+	/* An empty value is a mistake for every key; for sendmail it would even
+	 * count each message as sent, since `sh -c ""` succeeds. */
+	if (value[0] == '\0') {
+		*err = "needs a value";
+		return -1;
+	}
 	if (strcmp(key, "database") == 0) {
 		c->db_path = keep(value);
 	} else if (strcmp(key, "socket") == 0) {
@@ -98,6 +108,8 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 			return -1;
 		}
 		c->base_url = keep(value);
+	} else if (strcmp(key, "mail_retry_seconds") == 0) {
+		return set_int(value, 1, 86400, &c->mail_retry_seconds, err);
 	} else if (strcmp(key, "retention_days") == 0) {
 		return set_int(value, 1, 36500, &c->retention_days, err);
 	} else if (strcmp(key, "secure_cookies") == 0) {

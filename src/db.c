@@ -352,3 +352,120 @@ int db_backup(struct db *db, const char *path)
 		rc = -1;
 	return rc;
 }
+
+int db_latest_migration(const char *sqldir)
+{
+	DIR *d = opendir(sqldir);
+	if (d == NULL) {
+		fprintf(stderr, "portal: cannot open migrations folder %s: %s\n", sqldir,
+			strerror(errno));
+		return -1;
+	}
+	long latest = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		long n = migration_number(e->d_name);
+		if (n > latest)
+			latest = n;
+	}
+	closedir(d);
+	if (latest == 0) {
+		fprintf(stderr, "portal: no migrations in %s\n", sqldir);
+		return -1;
+	}
+	return (int)latest;
+}
+
+/*
+ * Checks that the open copy src (named from) is sound and holds a portal
+ * schema this program can migrate; sets *version.  0 or -1 after a message.
+ */
+static int check_copy(sqlite3 *src, const char *from, int max_version, int *version)
+{
+	sqlite3_stmt *st;
+	/* A file that is not a database fails here, with SQLITE_NOTADB. */
+	if (sqlite3_prepare_v2(src, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "portal: %s is not a readable SQLite database: %s\n", from,
+			sqlite3_errmsg(src));
+		return -1;
+	}
+	int rows = 0, ok = 0, step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *s = sqlite3_column_text(st, 0);
+		rows++;
+		if (rows == 1 && s && strcmp((const char *)s, "ok") == 0)
+			ok = 1;
+		else if (rows <= 5)
+			fprintf(stderr, "portal: %s: %s\n", from, s ? (const char *)s : "?");
+	}
+	if (step != SQLITE_DONE) {
+		fprintf(stderr, "portal: %s is not a readable SQLite database: %s\n", from,
+			sqlite3_errmsg(src));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	if (!ok || rows != 1) {
+		fprintf(stderr, "portal: %s fails SQLite's integrity check; not restoring it\n",
+			from);
+		return -1;
+	}
+	if (sqlite3_prepare_v2(src, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		fprintf(stderr, "portal: %s: %s\n", from, sqlite3_errmsg(src));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	*version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (*version < 1) {
+		fprintf(stderr, "portal: %s has no portal schema (user_version 0); not restoring it\n",
+			from);
+		return -1;
+	}
+	if (*version > max_version) {
+		fprintf(stderr,
+			"portal: %s is at schema version %d but this portal knows only up to %d;"
+			" restore it with the newer portal that made it\n",
+			from, *version, max_version);
+		return -1;
+	}
+	return 0;
+}
+
+int db_restore(const char *path, const char *from, int max_version, int *version)
+{
+	sqlite3 *src = NULL;
+	int rc = sqlite3_open_v2(from, &src, SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK) {
+		fprintf(stderr, "portal: cannot open %s: %s\n", from,
+			src ? sqlite3_errmsg(src) : sqlite3_errstr(rc));
+		sqlite3_close(src);
+		return -1;
+	}
+	if (check_copy(src, from, max_version, version) < 0) {
+		sqlite3_close(src);
+		return -1;
+	}
+	struct db *dest = db_open(path);
+	if (dest == NULL) {
+		sqlite3_close(src);
+		return -1;
+	}
+	/* One step copies every page in one write transaction of the destination:
+	 * readers of the live file see the old or the new database, never a mix,
+	 * and a failure leaves the old one. */
+	sqlite3_backup *b = sqlite3_backup_init(dest->conn, "main", src, "main");
+	rc = -1;
+	if (b != NULL) {
+		int step = sqlite3_backup_step(b, -1);
+		if (sqlite3_backup_finish(b) == SQLITE_OK && step == SQLITE_DONE)
+			rc = 0;
+	}
+	if (rc < 0)
+		fprintf(stderr, "portal: restoring %s into %s failed: %s\n", from, path,
+			sqlite3_errmsg(dest->conn));
+	db_close(dest);
+	sqlite3_close(src);
+	return rc;
+}

@@ -58,4 +58,18 @@ const char *db_col_text(sqlite3_stmt *st, int col);
 /* SQLite's online backup of the live database into path; 0 or -1. */
 int db_backup(struct db *db, const char *path);
 
+/* The highest number among the migrations NNN_*.sql of sqldir (the schema
+ * version this program makes); -1 after a message when there is none. */
+int db_latest_migration(const char *sqldir);
+
+/*
+ * Replaces the database at path with the SQLite file from, after checking
+ * that from passes PRAGMA integrity_check and holds a portal schema
+ * (user_version from 1 to max_version, which it stores in *version).  The
+ * backup API copies it into the live file in one transaction, so the WAL and
+ * shared memory stay consistent and a failure changes nothing.  The caller
+ * keeps servers away and migrates afterwards.  0 or -1 after a message.
+ */
+int db_restore(const char *path, const char *from, int max_version, int *version);
+
 #endif

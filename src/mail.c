@@ -1,9 +1,19 @@
-/* mail.c: queueing messages into the outbox. */
+/* mail.c: the outbox: queueing, composing (RFC 5322, RFC 2047) and delivery through sendmail. */
 #include "mail.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "app.h"
+
+/* Messages claimed at once by one sender, and how long a claim holds. */
+enum { BATCH = MAIL_BATCH, CLAIM_SECONDS = 300, MAX_DELAY = 6 * 3600 };
 
 int mail_queue(struct db *db, const char *to, const char *subject, const char *body)
 {
@@ -17,7 +27,305 @@ int mail_queue(struct db *db, const char *to, const char *subject, const char *b
 	if (db_exec_stmt(db, st) < 0)
 		return -1;
 	/* The log names the message, not the person: no address, no body. */
-	fprintf(stderr, "portal: mail queued: \"%s\" (outbox %lld)\n", subject,
+	fprintf(stderr, "portal: mail queued: outbox %lld\n",
 		(long long)sqlite3_last_insert_rowid(db_conn(db)));
 	return 0;
+}
+
+static void base64(struct buf *b, const unsigned char *p, size_t n)
+{
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)p[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		char out[4] = {alphabet[(v >> 18) & 63], alphabet[(v >> 12) & 63],
+			       i + 1 < n ? alphabet[(v >> 6) & 63] : '=',
+			       i + 2 < n ? alphabet[v & 63] : '='};
+		buf_add(b, out, 4);
+	}
+}
+
+char *mail_encode_header(struct arena *a, const char *value)
+{
+	bool ascii = true;
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+		ascii &= *p >= 0x20 && *p < 0x7F;
+	if (ascii)
+		return arena_strdup(a, value);
+	/* Encoded words of at most 39 bytes of text (52 of base64, 64 in all),
+	 * cut between characters, never inside one: RFC 2047 limits a line
+	 * holding encoded words to 76 characters, "Subject: " included. */
+	struct buf b;
+	buf_init(&b, a);
+	const char *p = value;
+	while (*p) {
+		size_t n = 0, len = strlen(p);
+		while (n < len) {
+			size_t step = 1;
+			while (n + step < len && ((unsigned char)p[n + step] & 0xC0) == 0x80)
+				step++;
+			if (n + step > 39)
+				break;
+			n += step;
+		}
+		if (b.len)
+			buf_puts(&b, "\r\n ");
+		buf_puts(&b, "=?UTF-8?B?");
+		base64(&b, (const unsigned char *)p, n);
+		buf_puts(&b, "?=");
+		p += n;
+	}
+	return buf_str(&b);
+}
+
+/* Characters (code points) in n bytes of UTF-8. */
+static size_t chars(const char *s, size_t n)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return c;
+}
+
+/* Wraps one line (no \n in it) into b. */
+static void wrap_line(struct buf *b, const char *line, size_t len, size_t width)
+{
+	while (chars(line, len) > width) {
+		/* The last space that keeps the line within width; else the first one. */
+		size_t cut = 0, seen = 0;
+		for (size_t i = 0; i < len; i++) {
+			if (((unsigned char)line[i] & 0xC0) != 0x80)
+				seen++;
+			if (line[i] == ' ') {
+				if (seen - 1 <= width || cut == 0)
+					cut = i;
+				if (seen - 1 > width)
+					break;
+			}
+		}
+		if (cut == 0)
+			break; /* one long word, such as a link: leave it whole */
+		buf_add(b, line, cut);
+		buf_putc(b, '\n');
+		line += cut + 1;
+		len -= cut + 1;
+	}
+	buf_add(b, line, len);
+}
+
+char *mail_wrap(struct arena *a, const char *text, size_t width)
+{
+	struct buf b;
+	buf_init(&b, a);
+	const char *p = text;
+	for (;;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		wrap_line(&b, p, len, width);
+		if (nl == NULL)
+			break;
+		buf_putc(&b, '\n');
+		p = nl + 1;
+	}
+	return buf_str(&b);
+}
+
+/* The domain of the sender address, for Message-ID. */
+static const char *sender_domain(struct arena *a)
+{
+	const char *at = strrchr(app_config.mail_from, '@');
+	if (at == NULL)
+		return "localhost";
+	size_t n = strcspn(at + 1, "> \t");
+	return n ? arena_strndup(a, at + 1, n) : "localhost";
+}
+
+char *mail_compose(struct arena *a, long long id, const char *to, const char *subject,
+		   const char *body, long long when)
+{
+	char date[64];
+	time_t t = (time_t)when;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	struct buf b;
+	buf_init(&b, a);
+	buf_printf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\n",
+		   mail_encode_header(a, app_config.mail_from), to, mail_encode_header(a, subject),
+		   date);
+	buf_printf(&b, "Message-ID: <outbox.%lld.%lld@%s>\r\n", id, when, sender_domain(a));
+	buf_puts(&b, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+		     "Content-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\n\r\n");
+	/* Mail readers want lines of about 72 characters and CRLF on the wire. */
+	const char *wrapped = mail_wrap(a, body, 72);
+	for (const char *p = wrapped; *p; p++) {
+		if (*p == '\n')
+			buf_putc(&b, '\r');
+		buf_putc(&b, *p);
+	}
+	if (b.len < 2 || b.data[b.len - 1] != '\n')
+		buf_puts(&b, "\r\n");
+	return buf_str(&b);
+}
+
+/* Pipes msg to the sendmail command; 0 when it exited 0, else -1 with why. */
+static int pipe_to_sendmail(const char *msg, const char **why)
+{
+	int fd[2];
+	if (pipe(fd) < 0) {
+		*why = "cannot make a pipe";
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fd[0]);
+		close(fd[1]);
+		*why = "cannot start the sendmail command";
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(fd[0], 0);
+		close(fd[0]);
+		close(fd[1]);
+		signal(SIGPIPE, SIG_DFL);
+		execl("/bin/sh", "sh", "-c", app_config.sendmail, (char *)NULL);
+		_exit(127);
+	}
+	close(fd[0]);
+	size_t len = strlen(msg), off = 0;
+	while (off < len) {
+		ssize_t n = write(fd[1], msg + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	close(fd[1]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			*why = "lost the sendmail command";
+			return -1;
+		}
+	if (off < len) {
+		*why = "the sendmail command did not read the message";
+		return -1;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		*why = WIFEXITED(status) ? "the sendmail command failed" : "the sendmail command died";
+		return -1;
+	}
+	return 0;
+}
+
+/* The delay before attempt number `attempts` + 1: the base, doubled each time. */
+static long long retry_delay(int attempts)
+{
+	long long d = app_config.mail_retry_seconds;
+	for (int i = 1; i < attempts && d < MAX_DELAY; i++)
+		d *= 2;
+	return d < MAX_DELAY ? d : MAX_DELAY;
+}
+
+/* Claims up to BATCH due messages; fills ids, returns how many, -1 on failure. */
+static int claim(struct db *db, long long now, int64_t ids[BATCH])
+{
+	if (db_begin_write(db) < 0)
+		return -1;
+	sqlite3_stmt *st = db_stmt(db, "SELECT id FROM outbox WHERE sent_at IS NULL AND"
+				       " failed_at IS NULL AND next_attempt_at <= ?1 AND"
+				       " (claimed_until IS NULL OR claimed_until < ?1)"
+				       " ORDER BY next_attempt_at, id LIMIT ?2");
+	db_bind_int(st, 1, now);
+	db_bind_int(st, 2, BATCH);
+	int n = 0;
+	while (n < BATCH && sqlite3_step(st) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	for (int i = 0; i < n; i++) {
+		st = db_stmt(db, "UPDATE outbox SET claimed_until = ? WHERE id = ?");
+		db_bind_int(st, 1, now + CLAIM_SECONDS);
+		db_bind_int(st, 2, ids[i]);
+		if (db_exec_stmt(db, st) < 0) {
+			db_rollback(db);
+			return -1;
+		}
+	}
+	if (db_commit(db) < 0)
+		return -1;
+	return n;
+}
+
+/* Records the outcome of one attempt. */
+static int record(struct db *db, int64_t id, int attempts, const char *why)
+{
+	long long now = app_now();
+	if (db_begin_write(db) < 0)
+		return -1;
+	sqlite3_stmt *st;
+	if (why == NULL) {
+		st = db_stmt(db, "UPDATE outbox SET sent_at = ?, attempts = attempts + 1,"
+				 " claimed_until = NULL, last_error = NULL WHERE id = ?");
+		db_bind_int(st, 1, now);
+		db_bind_int(st, 2, id);
+	} else {
+		bool give_up = attempts + 1 >= MAIL_MAX_ATTEMPTS;
+		st = db_stmt(db, "UPDATE outbox SET attempts = attempts + 1, claimed_until = NULL,"
+				 " next_attempt_at = ?, failed_at = ?, last_error = ? WHERE id = ?");
+		db_bind_int(st, 1, now + retry_delay(attempts + 1));
+		if (give_up)
+			db_bind_int(st, 2, now);
+		db_bind_text(st, 3, why);
+		db_bind_int(st, 4, id);
+	}
+	if (db_exec_stmt(db, st) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db);
+}
+
+/* Sends one claimed message; 0 or -1 on a database failure. */
+static int deliver_one(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT recipient, subject, body, attempts, created_at"
+				       " FROM outbox WHERE id = ? AND sent_at IS NULL");
+	db_bind_int(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return 0;
+	}
+	struct arena a;
+	arena_init(&a);
+	const char *to = arena_strdup(&a, db_col_text(st, 0));
+	const char *subject = arena_strdup(&a, db_col_text(st, 1));
+	const char *body = arena_strdup(&a, db_col_text(st, 2));
+	int attempts = sqlite3_column_int(st, 3);
+	long long created = sqlite3_column_int64(st, 4);
+	sqlite3_reset(st);
+	const char *why = NULL;
+	pipe_to_sendmail(mail_compose(&a, id, to, subject, body, created), &why);
+	if (why)
+		fprintf(stderr, "portal: mail: outbox %lld not sent (attempt %d): %s\n",
+			(long long)id, attempts + 1, why);
+	else
+		fprintf(stderr, "portal: mail: outbox %lld sent\n", (long long)id);
+	int rc = record(db, id, attempts, why);
+	arena_free(&a);
+	return rc;
+}
+
+int mail_deliver_due(struct db *db)
+{
+	int64_t ids[BATCH];
+	int n = claim(db, app_now(), ids);
+	for (int i = 0; i < n; i++)
+		if (deliver_one(db, ids[i]) < 0)
+			return -1;
+	return n;
 }

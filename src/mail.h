@@ -1,8 +1,17 @@
-/* mail.h: the durable outbox: messages queued in the transaction of the change they report. */
+/* mail.h: the durable outbox: messages queued in the transaction of the change they report,
+ * then delivered by piping them to the sendmail command. */
 #ifndef PORTAL_MAIL_H
 #define PORTAL_MAIL_H
 
+#include <stddef.h>
+
+#include "arena.h"
 #include "db.h"
+
+/* Attempts before a message is given up and shown to staff as failed. */
+#define MAIL_MAX_ATTEMPTS 8
+/* Messages one sender claims at a time. */
+#define MAIL_BATCH 16
 
 /*
  * Queues a plain-text message to one recipient, inside the caller's write
@@ -11,5 +20,23 @@
  * 0 or -1.
  */
 int mail_queue(struct db *db, const char *to, const char *subject, const char *body);
+
+/*
+ * Delivers the messages that are due: claims up to a batch in a short write
+ * transaction (so that two senders never take the same one), pipes each to
+ * the sendmail command, and marks it sent, or schedules a retry with a
+ * growing delay, or gives it up after MAIL_MAX_ATTEMPTS.  Returns the number
+ * of messages handled, or -1 on a database failure.
+ */
+int mail_deliver_due(struct db *db);
+
+/* The pieces of a message, exposed for the unit tests. */
+/* Encodes a header value per RFC 2047 (base64 words) when it is not plain ASCII. */
+char *mail_encode_header(struct arena *a, const char *value);
+/* Wraps text to lines of at most width characters where spaces allow; \n line ends. */
+char *mail_wrap(struct arena *a, const char *text, size_t width);
+/* The whole message: headers and the wrapped body, CRLF line ends. */
+char *mail_compose(struct arena *a, long long id, const char *to, const char *subject,
+		   const char *body, long long when);
 
 #endif

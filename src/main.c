@@ -1,10 +1,12 @@
-/* main.c: the command line: serve, migrate, user add, backup, bootstrap. */
+/* main.c: the command line: serve, migrate, user add, backup, restore, bootstrap. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +32,7 @@ static void usage(FILE *f)
 	      "  migrate\n"
 	      "  user add --role ROLE --email EMAIL --name NAME [--school SLUG]  (password on stdin)\n"
 	      "  backup FILE\n"
+	      "  restore FILE         replace the database with a backup (server stopped)\n"
 	      "  bootstrap [--demo]   first-run set-up: an admin account and demo classes\n"
 	      "see portal(8)\n",
 	      f);
@@ -62,6 +65,38 @@ static struct db *open_migrated(void)
 	return db;
 }
 
+/*
+ * Takes DB.lock, which `serve` holds with flock for its whole life: the
+ * kernel drops it however the process ends, so a crash leaves no stale lock.
+ * Returns the descriptor to keep open, LOCK_HELD when another process holds
+ * it, or -1 after a message.
+ */
+enum { LOCK_HELD = -2 };
+static int lock_database(void)
+{
+	char path[4096];
+	int n = snprintf(path, sizeof(path), "%s.lock", app_config.db_path);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		fputs("portal: the database path is too long\n", stderr);
+		return -1;
+	}
+	/* Close-on-exec: a sendmail child must not keep the lock after the server ends. */
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "portal: cannot open %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		close(fd);
+		if (e == EWOULDBLOCK)
+			return LOCK_HELD;
+		fprintf(stderr, "portal: cannot lock %s: %s\n", path, strerror(e));
+		return -1;
+	}
+	return fd;
+}
+
 /* Applies a command-line option through the same path as the file's keys. */
 static int option(const char *key, const char *value)
 {
@@ -91,19 +126,29 @@ static int cmd_serve(int argc, char **argv)
 		if (rc < 0)
 			return 2;
 	}
+	/* Before anything else: a second server would unlink the first one's socket. */
+	int lock = lock_database();
+	if (lock == LOCK_HELD)
+		fprintf(stderr, "portal: another portal is already serving %s; stop it first\n",
+			app_config.db_path);
+	if (lock < 0)
+		return 1;
+	int rc = 1;
 	struct db *db = open_migrated();
 	if (db == NULL)
-		return 1;
-	int rc = auth_init(db);
+		goto out;
+	int auth = auth_init(db);
 	db_close(db);
-	if (rc < 0)
-		return 1;
+	if (auth < 0)
+		goto out;
 	char tdir[4096];
 	snprintf(tdir, sizeof(tdir), "%s/templates", app_config.datadir);
 	if (view_load(tdir) < 0)
-		return 1;
+		goto out;
 	rc = server_run();
 	view_unload();
+out:
+	close(lock);
 	return rc;
 }
 
@@ -133,6 +178,47 @@ static int cmd_backup(int argc, char **argv)
 	if (rc == 0)
 		printf("backed up %s to %s\n", app_config.db_path, argv[1]);
 	return rc == 0 ? 0 : 1;
+}
+
+/*
+ * Replaces the database with the backup argv[1], checked first, then
+ * migrates it.  Refuses while a server holds the database's lock: the
+ * server's open connections would go on with their cached view of the old one.
+ */
+static int cmd_restore(int argc, char **argv)
+{
+	if (argc != 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *from = argv[1], *path = app_config.db_path;
+	struct stat a, b;
+	if (stat(from, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino) {
+		fprintf(stderr, "portal: %s is the database itself; give a backup file\n", from);
+		return 2;
+	}
+	int lock = lock_database();
+	if (lock == LOCK_HELD)
+		fprintf(stderr, "portal: the portal is running on %s; stop it first\n", path);
+	if (lock < 0)
+		return 1;
+	char sqldir[4096];
+	snprintf(sqldir, sizeof(sqldir), "%s/sql", app_config.datadir);
+	int latest = db_latest_migration(sqldir), version, rc = 1;
+	if (latest > 0 && db_restore(path, from, latest, &version) == 0) {
+		printf("restored %s (schema version %d) into %s\n", from, version, path);
+		struct db *db = open_migrated();
+		if (db != NULL) {
+			sqlite3_stmt *st = db_stmt(db, "PRAGMA user_version");
+			printf("database %s is at schema version %lld\n", path,
+			       (long long)db_int(db, st, 0));
+			db_close(db);
+			rc = 0;
+		}
+	}
+	close(lock);
+	return rc;
 }
 
 static int cmd_user(int argc, char **argv)
@@ -229,6 +315,8 @@ int main(int argc, char **argv)
 		return cmd_migrate();
 	if (strcmp(cmd, "backup") == 0)
 		return cmd_backup(sub_argc, sub_argv);
+	if (strcmp(cmd, "restore") == 0)
+		return cmd_restore(sub_argc, sub_argv);
 	if (strcmp(cmd, "user") == 0)
 		return cmd_user(sub_argc, sub_argv);
 	if (strcmp(cmd, "bootstrap") == 0)

@@ -21,10 +21,15 @@ enum {
 /*
  * Budgets for one render.  Templates are untrusted input: a partial that includes
  * itself twice does 2^64 work at depth 64, and nested loops over data multiply.
- * A real page is far below both, so past them the output is cut short.
+ * A real page is far below both, so past them the output is cut short.  A fuzzing
+ * build may lower them with -D.
  */
-#define MAX_STEPS (1UL << 24)
-#define MAX_OUTPUT ((size_t)64 << 20)
+#ifndef MUS_MAX_STEPS
+#define MUS_MAX_STEPS (1UL << 24)	/* node visits; about 0.05 s */
+#endif
+#ifndef MUS_MAX_OUTPUT
+#define MUS_MAX_OUTPUT ((size_t)64 << 20)	/* bytes */
+#endif
 
 #define NPOS SIZE_MAX
 
@@ -48,7 +53,7 @@ struct node {
 	uint8_t bol;		/* K_TEXT: starts a source line, where indentation goes */
 	uint32_t size;		/* this node and all its descendants */
 	uint32_t off, len;	/* K_TEXT: bytes of src; named nodes: first part, part count */
-	uint32_t ind_off, ind_len; /* whitespace in src: see tag_indent and block_indent */
+	uint32_t ind_off, ind_len; /* partial, parent: standalone indent; block: block_indent */
 };
 
 /* One dot-separated piece of a name; src[off + len] is a NUL written after parsing. */
@@ -577,7 +582,12 @@ struct scope {
 	const struct scope *up;
 };
 
-/* Where the nodes being rendered come from and how their text is placed. */
+/*
+ * Where the nodes being rendered come from and how their text is placed.  Text
+ * written at the start of an output line gets the indent chain first; a block
+ * moved into a parent first loses the indentation it had where it was written
+ * (strip), so that it takes on the indentation of the block it replaces.
+ */
 struct frame {
 	const struct mus_tmpl *t;
 	const struct ctx *ctx;
@@ -602,7 +612,7 @@ static void emit(struct render *r, const char *s, size_t n)
 {
 	if (n == 0 || r->stop)
 		return;
-	if (n > MAX_OUTPUT - r->len) {
+	if (n > MUS_MAX_OUTPUT - r->len) {
 		r->stop = true;
 		return;
 	}
@@ -780,6 +790,10 @@ static bool truthy(const json_t *v)
 {
 	if (v == NULL || json_is_null(v) || json_is_false(v))
 		return false;
+	/* An empty string is false, as in most implementations: a page can
+	 * then test an optional field without a separate flag. */
+	if (json_is_string(v) && json_string_length(v) == 0)
+		return false;
 	return !json_is_array(v) || json_array_size(v) > 0;
 }
 
@@ -790,7 +804,7 @@ static void render_range(struct render *r, const struct frame *f, const struct n
 static void descend(struct render *r, const struct frame *f, const struct node *n,
 		    const struct node *end)
 {
-	if (++r->steps > MAX_STEPS)
+	if (++r->steps > MUS_MAX_STEPS)
 		r->stop = true;
 	if (r->stop || r->nest >= MAX_NEST)
 		return;
@@ -882,9 +896,10 @@ static const struct node *find_override(const struct frame *f, const struct node
 	for (const struct scope *s = f->scope; s != NULL; s = s->up) {
 		const struct node *c = s->parent + 1, *end = s->parent + s->parent->size;
 		for (; c < end; c += c->size) {
+			if (c->kind != K_BLOCK)
+				continue;
 			const struct part *cp = &s->t->parts[c->off];
-			if (c->kind == K_BLOCK && cp->len == np->len &&
-			    memcmp(s->t->src + cp->off, name, np->len) == 0) {
+			if (cp->len == np->len && memcmp(s->t->src + cp->off, name, np->len) == 0) {
 				found = c;
 				*in = s->t;
 				break;
@@ -923,7 +938,7 @@ static void render_range(struct render *r, const struct frame *f, const struct n
 			 const struct node *end)
 {
 	for (; n < end && !r->stop; n += n->size) {
-		if (++r->steps > MAX_STEPS) {
+		if (++r->steps > MUS_MAX_STEPS) {
 			r->stop = true;
 			break;
 		}

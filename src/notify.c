@@ -108,7 +108,8 @@ int notify_received(struct db *db, int64_t id)
 	char subject[160];
 	const char *ref = json_string_value(json_object_get(a.data, "ref"));
 	bool tap = json_is_true(json_object_get(a.data, "tap"));
-	snprintf(subject, sizeof(subject), "%s received: %s",
+	/* The en dash makes the subject non-ASCII: it is sent RFC 2047-encoded. */
+	snprintf(subject, sizeof(subject), "%s received \u2013 %s",
 		 tap ? "Teens and Policing nomination" : "Partners In Policing application", ref);
 	return send_all(db, &a, "mail_received", subject);
 }
@@ -124,7 +125,7 @@ int notify_status(struct db *db, int64_t id, enum status from, enum status to)
 	json_object_set_new(a.data, "promoted",
 			    json_boolean(from == ST_WAITLISTED && to == ST_SUBMITTED));
 	char subject[160];
-	snprintf(subject, sizeof(subject), "Your %s %s: %s",
+	snprintf(subject, sizeof(subject), "Your %s %s \u2013 %s",
 		 json_is_true(json_object_get(a.data, "tap")) ? "nomination" : "application",
 		 json_string_value(json_object_get(a.data, "ref")), status_labels[to]);
 	return send_all(db, &a, "mail_status", subject);

@@ -2,6 +2,10 @@
 #ifndef PORTAL_PAGES_H
 #define PORTAL_PAGES_H
 
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "http.h"
 
 typedef void handler_fn(struct request *req, struct response *res);
@@ -14,5 +18,36 @@ handler_fn pip_apply_form, pip_apply, pip_interest;
 
 /* page_status.c */
 handler_fn public_confirmation, public_status_form, public_status_show, public_withdraw;
+
+/* page_counselor.c: a school's nominations, one nomination, its completion letter */
+handler_fn counselor_home, counselor_nomination, counselor_letter;
+
+/* page_tap.c: a counselor nominates a student */
+handler_fn tap_nominate_form, tap_nominate;
+
+/* page_admin.c */
+handler_fn admin_dashboard, admin_cohorts, admin_cohort_create, admin_cohort_registration;
+struct cohort;
+struct db;
+/* Loads the class or semester named by the URL's id; false after answering 404. */
+bool admin_load_cohort(struct request *req, struct response *res, struct cohort *c);
+
+/* page_review.c */
+handler_fn admin_cohort_page, admin_application, admin_application_status;
+/* The status history of an application from the audit log, oldest first; new reference. */
+json_t *admin_history_json(struct db *db, int64_t id);
+
+/* page_auth.c */
+handler_fn login_form, login_submit, logout_submit;
+handler_fn password_form, password_submit, forgot_form, forgot_submit;
+
+/* page_users.c */
+handler_fn accounts_list, accounts_create, accounts_disable;
+
+/* page_export.c */
+handler_fn export_class_applicants, export_semester_nominations, export_interest;
+
+/* page_pages.c */
+handler_fn admin_page_edit, admin_page_save;
 
 #endif

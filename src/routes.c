@@ -32,6 +32,50 @@ static const struct route routes[] = {
 	{"GET", "/status", public_status_form, ANYONE},
 	{"POST", "/status", public_status_show, ANYONE},
 	{"POST", "/status/withdraw", public_withdraw, ANYONE},
+
+	/* Signing in and out, and setting a password (page_auth.c). */
+	{"GET", "/login", login_form, ANYONE},
+	{"POST", "/login", login_submit, ANYONE},
+	{"POST", "/logout", logout_submit, ANYONE},
+	{"GET", "/account/password", password_form, ANYONE},
+	{"POST", "/account/password", password_submit, ANYONE},
+	{"GET", "/forgot", forgot_form, ANYONE},
+	{"POST", "/forgot", forgot_submit, ANYONE},
+
+	/* Teens and Policing for counselors: the school's nominations, nominating, letters
+	 * (page_counselor.c, page_tap.c).  Staff may open a nomination and its letter too. */
+	{"GET", "/counselor", counselor_home, COUNSELOR},
+	{"GET", "/counselor/nominations/*", counselor_nomination, COUNSELOR_STAFF},
+	{"GET", "/counselor/nominations/*/letter", counselor_letter, COUNSELOR_STAFF},
+	{"GET", "/tap/nominate", tap_nominate_form, COUNSELOR},
+	{"POST", "/tap/nominate", tap_nominate, COUNSELOR},
+
+	/* The staff desk: classes, semesters and their applicant lists. */
+	{"GET", "/admin", admin_dashboard, STAFF},
+	{"GET", "/admin/pip/classes", admin_cohorts, STAFF},
+	{"POST", "/admin/pip/classes", admin_cohort_create, STAFF},
+	{"GET", "/admin/pip/classes/*", admin_cohort_page, STAFF},
+	{"POST", "/admin/pip/classes/*/registration", admin_cohort_registration, STAFF},
+	{"GET", "/admin/tap/semesters", admin_cohorts, STAFF},
+	{"POST", "/admin/tap/semesters", admin_cohort_create, STAFF},
+	{"GET", "/admin/tap/semesters/*", admin_cohort_page, STAFF},
+	{"POST", "/admin/tap/semesters/*/registration", admin_cohort_registration, STAFF},
+	{"GET", "/admin/applications/*", admin_application, STAFF},
+	{"POST", "/admin/applications/*/status", admin_application_status, STAFF},
+
+	/* Accounts, for administrators (page_users.c). */
+	{"GET", "/admin/users", accounts_list, ADMIN},
+	{"POST", "/admin/users", accounts_create, ADMIN},
+	{"POST", "/admin/users/*/disable", accounts_disable, ADMIN},
+
+	/* Staff's CSV downloads of the lists (page_export.c). */
+	{"GET", "/admin/pip/classes/*/applicants.csv", export_class_applicants, STAFF},
+	{"GET", "/admin/tap/semesters/*/nominations.csv", export_semester_nominations, STAFF},
+	{"GET", "/admin/interest.csv", export_interest, STAFF},
+
+	/* The program pages' text, for administrators (page_pages.c). */
+	{"GET", "/admin/pages/*", admin_page_edit, ADMIN},
+	{"POST", "/admin/pages/*", admin_page_save, ADMIN},
 };
 
 /* Matches path against pattern, capturing '*' segments into req->params. */
@@ -90,6 +134,17 @@ static const char *allow_list(struct request *req)
 			buf_puts(&b, ", HEAD");
 	}
 	return b.len ? buf_str(&b) : NULL;
+}
+
+bool routes_page_allowed(struct arena *a, const char *path, const char *role)
+{
+	/* A scratch request: matching writes captures we do not want to keep. */
+	struct request scratch = {.arena = a};
+	struct session s = {.role = role};
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (strcmp(routes[i].method, "GET") == 0 && match(routes[i].pattern, path, &scratch))
+			return allowed(routes[i].access, &s);
+	return false;
 }
 
 void routes_dispatch(struct request *req, struct response *res)

@@ -18,6 +18,7 @@
 #include "app.h"
 #include "auth.h"
 #include "db.h"
+#include "jobs.h"
 #include "routes.h"
 #include "view.h"
 
@@ -269,9 +270,10 @@ int server_run(void)
 		}
 		started++;
 	}
+	int jobs = started == n ? jobs_start() : -1;
 	fprintf(stderr, "portal: serving on %s with %d threads\n", app_config.socket_path, started);
 	int sig = 0;
-	if (started == n)
+	if (started == n && jobs == 0)
 		sigwait(&stop, &sig);
 	fprintf(stderr, "portal: stopping (%s); finishing requests in flight\n",
 		sig ? strsignal(sig) : "start-up failed");
@@ -281,10 +283,12 @@ int server_run(void)
 	shutdown(listen_fd, SHUT_RDWR);
 	for (int i = 0; i < started; i++)
 		pthread_join(workers[i].thread, NULL);
+	if (jobs == 0)
+		jobs_stop();
 	free(workers);
 	close(listen_fd);
 	if (strchr(app_config.socket_path, ':') == NULL)
 		unlink(app_config.socket_path);
 	fputs("portal: stopped\n", stderr);
-	return started == n ? 0 : 1;
+	return started == n && jobs == 0 ? 0 : 1;
 }

@@ -2,9 +2,12 @@
 #ifndef PORTAL_USERS_H
 #define PORTAL_USERS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "db.h"
+#include "validate.h"
 
 /* The six TUSD high schools a counselor can belong to. */
 struct school {
@@ -26,5 +29,31 @@ const char *user_check_password(const char *password);
  */
 int64_t user_insert(struct db *db, const char *email, const char *name, const char *role,
 		    const char *school, const char *password_hash);
+
+/*
+ * The account form's checks, one message per field in error added to errs
+ * under the field's name (email, name, role, school).  school is only read
+ * for a counselor.
+ */
+void user_check_form(const char *email, const char *name, const char *role, const char *school,
+		     struct form_errors *errs);
+
+/* An account as read from the table; strings live in the arena given to the reader. */
+struct user {
+	int64_t id;
+	const char *email, *name, *role, *school; /* school "" unless counselor */
+	const char *password_hash;                /* NULL until the user sets one */
+	bool disabled;
+};
+
+/* Reads the account with this email (any case) or id: 1 found, 0 not, -1 failure. */
+int user_find_email(struct db *db, struct arena *a, const char *email, struct user *out);
+int user_find_id(struct db *db, struct arena *a, int64_t id, struct user *out);
+/* The address of path on this site for e-mailed links: base_url + path (allocated in a). */
+char *user_site_url(struct arena *a, const char *path);
+/* Sets the Argon2id hash of an account, inside the caller's write transaction.  0 or -1. */
+int user_set_password(struct db *db, int64_t id, const char *password_hash);
+/* Marks an account disabled (unless it is already), inside the caller's transaction.  0 or -1. */
+int user_disable(struct db *db, int64_t id);
 
 #endif

@@ -1,6 +1,8 @@
 /* validate.c: calendar dates and the field rules of SPEC.md (text, e-mail, phone, ZIP, numbers). */
 #include "validate.h"
 
+#include "app.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,11 +143,24 @@ void date_format_iso(struct date d, char *buf, size_t size)
 
 struct date date_today(void)
 {
-	time_t now = time(NULL);
+	time_t now = (time_t)app_now();
 	struct tm tm = {0};
 	if (localtime_r(&now, &tm) == NULL)
 		gmtime_r(&now, &tm);
 	return (struct date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+}
+
+void time_format(long long t, char *buf, size_t size)
+{
+	static const char *const months[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	time_t tt = (time_t)t;
+	struct tm tm = {0};
+	if (localtime_r(&tt, &tm) == NULL)
+		gmtime_r(&tt, &tm);
+	int h = tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12;
+	snprintf(buf, size, "%d %s %d, %d:%02d %s", tm.tm_mday, months[tm.tm_mon % 12],
+		 tm.tm_year + 1900, h, tm.tm_min, tm.tm_hour < 12 ? "AM" : "PM");
 }
 
 /* ---- form errors ---- */

@@ -26,7 +26,9 @@ int date_weekday(struct date d);
 void date_format_long(struct date d, char *buf, size_t size);
 /* "2027-01-14" into buf (at least 11 bytes). */
 void date_format_iso(struct date d, char *buf, size_t size);
-/* Today in the server's local time zone. */
+/* "26 Nov 2026, 5:49 AM" in the server's local time zone, for staff pages. */
+void time_format(long long t, char *buf, size_t size);
+/* Today in the server's local time zone (on the portal's clock, app_now). */
 struct date date_today(void);
 
 /* Maximum lengths in characters (Unicode code points) per SPEC.md. */

@@ -36,23 +36,31 @@ async function waitFor(check, what, ms = 15000) {
 }
 
 // Runs a portal command against the test database; returns stdout.
-function cli(dir, args, input) {
-  return execFileSync(BIN, ['--db', path.join(dir, 'portal.db'), '--datadir', ROOT, ...args], {
+function cli(dir, args, input, config) {
+  const conf = config ? ['--config', config] : [];
+  return execFileSync(BIN, ['--db', path.join(dir, 'portal.db'), '--datadir', ROOT, ...conf, ...args], {
     input: input || '',
     encoding: 'utf8',
     stdio: ['pipe', 'pipe', 'pipe'],
   });
 }
 
-// Starts portal and nginx; call stop() when done.  env adds to the portal's environment.
+// Starts portal and nginx; call stop() when done.  env adds to the portal's environment;
+// config, when given, is the text of a configuration file passed with --config.
 async function start(opts = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-test-'));
   const port = await freePort();
   const socket = path.join(dir, 'portal.sock');
   const logs = { portal: '', nginx: '' };
-  cli(dir, ['migrate']);
+  let config = null;
+  if (opts.config !== undefined) {
+    config = path.join(dir, 'portal.conf');
+    fs.writeFileSync(config, opts.config);
+  }
+  cli(dir, ['migrate'], '', config);
   const env = { ...process.env, ...(opts.env || {}) };
-  const args = ['--db', path.join(dir, 'portal.db'), '--datadir', ROOT, 'serve',
+  const args = ['--db', path.join(dir, 'portal.db'), '--datadir', ROOT,
+    ...(config ? ['--config', config] : []), 'serve',
     '--socket', socket, '--threads', String(opts.threads || 4),
     '--sendmail', opts.sendmail || `${ROOT}/tests/sendmail-to-dir.sh ${dir}/mail`];
   const server = {
@@ -86,10 +94,10 @@ async function start(opts = {}) {
     await new Promise((r) => (n.exitCode !== null ? r() : n.on('exit', r)));
     if (!process.env.KEEP_TEST_DIR) fs.rmSync(dir, { recursive: true, force: true });
   };
-  server.cli = (a, input) => cli(dir, a, input);
+  server.cli = (a, input) => cli(dir, a, input, config);
   // Runs SQL on the test database and returns the rows as objects.
   server.sql = (query) => {
-    const out = execFileSync('sqlite3', ['-json', server.db, query], { encoding: 'utf8' });
+    const out = execFileSync('sqlite3', ['-json', '-cmd', '.timeout 10000', server.db, query], { encoding: 'utf8' });
     return out.trim() ? JSON.parse(out) : [];
   };
   server.client = () => new Client(server.base);

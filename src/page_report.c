@@ -1,0 +1,215 @@
+/* page_report.c: figures per class and semester, and how applicants heard of the program. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cohort.h"
+#include "pages.h"
+#include "view.h"
+
+/* The referral chart's geometry, in SVG user units; the template draws what C computes. */
+enum {
+	CHART_WIDTH = 640,
+	CHART_LABEL_END = 212, /* labels are right-aligned here */
+	CHART_BAR_X = 220,
+	CHART_BAR_MAX = 360, /* the longest bar */
+	CHART_ROW = 36,
+	CHART_BAR = 24,
+	CHART_LABEL_CHARS = 28, /* longer labels are cut, with the whole text in the table */
+	TOP_REFERRALS = 10,
+};
+
+/* Rounds marks / possible to a whole percentage; -1 when nothing was possible yet. */
+static int percent(int64_t marks, int64_t possible)
+{
+	if (possible <= 0)
+		return -1;
+	return (int)((marks * 200 + possible) / (2 * possible));
+}
+
+/* One cohort's row: applications, accepted (incl. completed), completed, attendance rate. */
+static json_t *cohort_row(struct arena *a, sqlite3_stmt *st)
+{
+	struct cohort c = {0};
+	snprintf(c.program, sizeof(c.program), "%s", db_col_text(st, 1));
+	c.number = sqlite3_column_int(st, 2);
+	snprintf(c.term, sizeof(c.term), "%s", db_col_text(st, 3));
+	c.year = sqlite3_column_int(st, 4);
+	char title[32];
+	cohort_title(&c, title, sizeof(title));
+	int64_t accepted = sqlite3_column_int64(st, 6), held = sqlite3_column_int64(st, 9);
+	int rate = percent(sqlite3_column_int64(st, 10), accepted * held);
+	bool tap = strcmp(c.program, "tap") == 0;
+	json_t *r = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "title", title, "url",
+			      arena_printf(a, "%s/%lld",
+					   tap ? "/admin/tap/semesters" : "/admin/pip/classes",
+					   (long long)sqlite3_column_int64(st, 0)),
+			      "applications", (json_int_t)sqlite3_column_int64(st, 5), "accepted",
+			      (json_int_t)accepted, "completed", (json_int_t)sqlite3_column_int64(st, 7),
+			      "sessions", (json_int_t)sqlite3_column_int64(st, 8), "held",
+			      (json_int_t)held);
+	if (r == NULL)
+		die_oom();
+	if (rate >= 0)
+		json_object_set_new(r, "rate", json_integer(rate));
+	return r;
+}
+
+/*
+ * Every cohort of program, newest first, with its figures.  The attendance
+ * rate counts the marks of accepted and completed participants at sessions
+ * dated today or earlier, over participants times those sessions.
+ */
+static json_t *cohort_rows(struct request *req, const char *program)
+{
+	char today[16];
+	date_format_iso(date_today(), today, sizeof(today));
+	sqlite3_stmt *st = db_stmt(
+	    req->db,
+	    "SELECT c.id, c.program, COALESCE(c.number, 0), COALESCE(c.term, ''),"
+	    " COALESCE(c.year, 0),"
+	    " (SELECT count(*) FROM applications a WHERE a.cohort_id = c.id),"
+	    " (SELECT count(*) FROM applications a WHERE a.cohort_id = c.id AND"
+	    "  a.status IN ('accepted', 'completed')),"
+	    " (SELECT count(*) FROM applications a WHERE a.cohort_id = c.id AND"
+	    "  a.status = 'completed'),"
+	    " (SELECT count(*) FROM cohort_sessions s WHERE s.cohort_id = c.id),"
+	    " (SELECT count(*) FROM cohort_sessions s WHERE s.cohort_id = c.id AND s.date <= ?2),"
+	    " (SELECT count(*) FROM attendance t JOIN applications a ON a.id = t.application_id"
+	    "  JOIN cohort_sessions s ON s.cohort_id = a.cohort_id AND s.number = t.session_number"
+	    "  WHERE a.cohort_id = c.id AND a.status IN ('accepted', 'completed') AND"
+	    "  s.date <= ?2)"
+	    " FROM cohorts c WHERE c.program = ?1 ORDER BY c.start_date DESC, c.id DESC");
+	db_bind_text(st, 1, program);
+	db_bind_text(st, 2, today);
+	json_t *rows = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(rows, cohort_row(req->arena, st));
+	sqlite3_reset(st);
+	return rows;
+}
+
+/* s cut to at most max characters (code points), ending in an ellipsis when cut. */
+static const char *short_label(struct arena *a, const char *s, size_t max)
+{
+	size_t chars = 0, cut = 0;
+	for (size_t i = 0; s[i]; i++) {
+		if (((unsigned char)s[i] & 0xC0) == 0x80)
+			continue; /* a continuation byte */
+		if (chars == max - 1)
+			cut = i;
+		if (++chars > max)
+			return arena_printf(a, "%.*s…", (int)cut, s);
+	}
+	return s;
+}
+
+/* The chart's bars for the referrals in list (label, count; largest first); a new object. */
+static json_t *chart_json(struct arena *a, json_t *list)
+{
+	json_t *bars = json_array();
+	json_int_t top = 0;
+	size_t i;
+	json_t *r;
+	json_array_foreach(list, i, r)
+	{
+		json_int_t n = json_integer_value(json_object_get(r, "count"));
+		top = n > top ? n : top;
+	}
+	json_array_foreach(list, i, r)
+	{
+		json_int_t n = json_integer_value(json_object_get(r, "count"));
+		json_int_t width = top ? n * CHART_BAR_MAX / top : 0;
+		width = width < 2 ? 2 : width;
+		int y = (int)i * CHART_ROW + (CHART_ROW - CHART_BAR) / 2;
+		const char *label = json_string_value(json_object_get(r, "label"));
+		json_t *b = json_pack("{s:s, s:I, s:i, s:i, s:I, s:I}", "label",
+				      short_label(a, label, CHART_LABEL_CHARS), "count", n, "y", y,
+				      "text_y", y + CHART_BAR - 7, "width", width, "count_x",
+				      CHART_BAR_X + width + 8);
+		if (b == NULL)
+			die_oom();
+		json_array_append_new(bars, b);
+	}
+	json_t *chart = json_pack("{s:o, s:i, s:i, s:i, s:i, s:i}", "bars", bars, "width",
+				  CHART_WIDTH, "height", (int)json_array_size(list) * CHART_ROW,
+				  "label_x", CHART_LABEL_END, "bar_x", CHART_BAR_X, "bar_height",
+				  CHART_BAR);
+	if (chart == NULL)
+		die_oom();
+	return chart;
+}
+
+/*
+ * How PIP applicants heard of the program: the referral field grouped
+ * without regard to case, the ten most frequent (of class_id, or of every
+ * class when 0).  Erased applications have no referral left and drop out.
+ */
+static void add_referrals(struct request *req, json_t *data, int64_t class_id)
+{
+	sqlite3_stmt *st = db_stmt(
+	    req->db, "SELECT min(trim(a.referral)), count(*) FROM applications a"
+		     " JOIN cohorts c ON c.id = a.cohort_id WHERE c.program = 'pip' AND"
+		     " (?1 = 0 OR a.cohort_id = ?1) AND trim(COALESCE(a.referral, '')) <> ''"
+		     " GROUP BY lower(trim(a.referral))"
+		     " ORDER BY count(*) DESC, lower(trim(a.referral)) LIMIT ?2");
+	db_bind_int(st, 1, class_id);
+	db_bind_int(st, 2, TOP_REFERRALS);
+	json_t *list = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(list, json_pack("{s:s, s:I}", "label", db_col_text(st, 0),
+						      "count",
+						      (json_int_t)sqlite3_column_int64(st, 1)));
+	sqlite3_reset(st);
+	st = db_stmt(req->db, "SELECT count(*) FROM applications a JOIN cohorts c"
+			      " ON c.id = a.cohort_id WHERE c.program = 'pip' AND"
+			      " (?1 = 0 OR a.cohort_id = ?1) AND a.erased_at IS NULL AND"
+			      " trim(COALESCE(a.referral, '')) = ''");
+	db_bind_int(st, 1, class_id);
+	json_object_set_new(data, "unanswered", json_integer(db_int(req->db, st, 0)));
+	json_object_set_new(data, "has_referrals", json_boolean(json_array_size(list) > 0));
+	json_object_set_new(data, "chart", chart_json(req->arena, list));
+	json_object_set_new(data, "referrals", list);
+}
+
+/* The PIP classes for the referral filter; the chosen one, when it is one, is selected
+ * and its number set as data's chosen_class.  A new array. */
+static json_t *class_options(struct db *db, int64_t chosen, json_t *data)
+{
+	json_t *list = json_array();
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, number FROM cohorts WHERE program = 'pip'"
+				       " ORDER BY number DESC");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		json_t *o = json_pack("{s:I, s:i, s:b}", "id", (json_int_t)id, "number",
+				      sqlite3_column_int(st, 1), "selected", id == chosen);
+		if (o == NULL)
+			die_oom();
+		if (id == chosen)
+			json_object_set_new(data, "chosen_class",
+					    json_integer(sqlite3_column_int(st, 1)));
+		json_array_append_new(list, o);
+	}
+	sqlite3_reset(st);
+	return list;
+}
+
+void admin_report(struct request *req, struct response *res)
+{
+	long class_id;
+	if (parse_int(kv_str(&req->query, "class"), 1, 1L << 40, &class_id) < 0)
+		class_id = 0;
+	json_t *data = json_object();
+	db_begin_read(req->db);
+	json_object_set_new(data, "classes", cohort_rows(req, "pip"));
+	json_object_set_new(data, "semesters", cohort_rows(req, "tap"));
+	json_object_set_new(data, "class_options", class_options(req->db, class_id, data));
+	if (json_object_get(data, "chosen_class") == NULL)
+		class_id = 0; /* not a PIP class: show every class */
+	add_referrals(req, data, class_id);
+	db_end_read(req->db);
+	char today[48];
+	date_format_long(date_today(), today, sizeof(today));
+	json_object_set_new(data, "today", json_string(today));
+	res->no_store = true;
+	view_render(req, res, "admin_report", data);
+}

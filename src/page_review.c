@@ -1,0 +1,451 @@
+/* page_review.c: the applicant list of a class or semester, one application, and status moves. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "applications.h"
+#include "auth.h"
+#include "cohort.h"
+#include "eligibility.h"
+#include "pages.h"
+#include "status.h"
+#include "users.h"
+#include "view.h"
+
+enum { PAGE_SIZE = 50 };
+
+/* The list's WHERE clause, shared by the count and the three orders. */
+#define LIST_FROM                                                                          \
+	" FROM applications WHERE cohort_id = ?1 AND (?2 = '' OR status = ?2) AND"          \
+	" (?3 = '' OR first_name LIKE ?3 ESCAPE '\\' OR last_name LIKE ?3 ESCAPE '\\' OR"   \
+	" email LIKE ?3 ESCAPE '\\' OR guardian_email LIKE ?3 ESCAPE '\\' OR"               \
+	" (first_name || ' ' || last_name) LIKE ?3 ESCAPE '\\' OR ref LIKE ?3 ESCAPE '\\')"
+#define LIST_COLUMNS                                                                       \
+	"SELECT id, ref, status, COALESCE(waitlist_position, 0), submitted_at,"            \
+	" COALESCE(first_name, ''), COALESCE(last_name, ''), COALESCE(email, ''),"         \
+	" verify_residence, COALESCE(school, ''), COALESCE(grade, 0), erased_at"
+
+static const char list_by_time[] = LIST_COLUMNS LIST_FROM
+    " ORDER BY submitted_at, id LIMIT ?4 OFFSET ?5";
+static const char list_by_name[] = LIST_COLUMNS LIST_FROM
+    " ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id LIMIT ?4 OFFSET ?5";
+static const char list_by_status[] = LIST_COLUMNS LIST_FROM
+    " ORDER BY CASE status WHEN 'submitted' THEN 0 WHEN 'waitlisted' THEN 1"
+    " WHEN 'accepted' THEN 2 WHEN 'completed' THEN 3 WHEN 'declined' THEN 4 ELSE 5 END,"
+    " waitlist_position, submitted_at, id LIMIT ?4 OFFSET ?5";
+static const char list_count[] = "SELECT count(*)" LIST_FROM;
+
+/* A LIKE pattern that finds q anywhere, with % _ and \ in q taken literally. */
+static char *like_pattern(struct arena *a, const char *q)
+{
+	if (q[0] == '\0')
+		return "";
+	struct buf b;
+	buf_init(&b, a);
+	buf_putc(&b, '%');
+	for (; *q; q++) {
+		if (*q == '%' || *q == '_' || *q == '\\')
+			buf_putc(&b, '\\');
+		buf_putc(&b, *q);
+	}
+	buf_putc(&b, '%');
+	return buf_str(&b);
+}
+
+/* The list's filters as the query string gave them, cleaned. */
+struct filters {
+	const char *status, *q, *sort;
+	long page;
+};
+
+static void read_filters(struct request *req, struct filters *f)
+{
+	f->status = kv_str(&req->query, "status");
+	if (status_parse(f->status) < 0)
+		f->status = "";
+	const char *q = kv_str(&req->query, "q");
+	if (text_clean(req->arena, q, 200, &f->q) < 0)
+		f->q = "";
+	f->sort = kv_str(&req->query, "sort");
+	if (strcmp(f->sort, "name") && strcmp(f->sort, "status"))
+		f->sort = "submitted";
+	if (parse_int(kv_str(&req->query, "page"), 1, 100000, &f->page) < 0)
+		f->page = 1;
+}
+
+static void bind_filters(sqlite3_stmt *st, int64_t cohort_id, const struct filters *f,
+			 const char *pattern)
+{
+	db_bind_int(st, 1, cohort_id);
+	db_bind_text(st, 2, f->status);
+	db_bind_text(st, 3, pattern);
+}
+
+/* One row of the list. */
+static json_t *row_json(sqlite3_stmt *st)
+{
+	char when[40];
+	time_format(sqlite3_column_int64(st, 4), when, sizeof(when));
+	int s = status_parse(db_col_text(st, 2));
+	bool erased = sqlite3_column_type(st, 11) != SQLITE_NULL;
+	json_t *r = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b}", "id",
+			      (json_int_t)sqlite3_column_int64(st, 0), "ref", db_col_text(st, 1),
+			      "status", db_col_text(st, 2), "status_label",
+			      s >= 0 ? status_labels[s] : "", "submitted", when, "first_name",
+			      db_col_text(st, 5), "last_name", db_col_text(st, 6), "email",
+			      db_col_text(st, 7), "verify", sqlite3_column_int(st, 8) != 0, "erased",
+			      erased);
+	if (r == NULL)
+		die_oom();
+	int position = sqlite3_column_int(st, 3);
+	if (position)
+		json_object_set_new(r, "position", json_integer(position));
+	const char *school = school_name(db_col_text(st, 9));
+	if (school)
+		json_object_set_new(r, "school", json_string(school));
+	if (sqlite3_column_int(st, 10))
+		json_object_set_new(r, "grade", json_integer(sqlite3_column_int(st, 10)));
+	return r;
+}
+
+/* A link to the list with the filters, changing one of them. */
+static char *list_url(struct arena *a, const char *base, const struct filters *f,
+		      const char *sort, long page)
+{
+	return arena_printf(a, "%s?status=%s&q=%s&sort=%s&page=%ld", base, f->status,
+			    url_encode(a, f->q), sort, page);
+}
+
+/* The rows of one page of the list, and the links to move between pages. */
+static void add_list(struct request *req, json_t *data, const struct cohort *c,
+		     const struct filters *f, const char *base)
+{
+	struct db *db = req->db;
+	const char *pattern = like_pattern(req->arena, f->q);
+	sqlite3_stmt *st = db_stmt(db, list_count);
+	bind_filters(st, c->id, f, pattern);
+	int64_t total = db_int(db, st, 0);
+	long pages = total == 0 ? 1 : (long)((total + PAGE_SIZE - 1) / PAGE_SIZE);
+	long page = f->page > pages ? pages : f->page;
+	const char *sql = strcmp(f->sort, "name") == 0     ? list_by_name
+			  : strcmp(f->sort, "status") == 0 ? list_by_status
+							   : list_by_time;
+	st = db_stmt(db, sql);
+	bind_filters(st, c->id, f, pattern);
+	db_bind_int(st, 4, PAGE_SIZE);
+	db_bind_int(st, 5, (page - 1) * PAGE_SIZE);
+	json_t *rows = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(rows, row_json(st));
+	sqlite3_reset(st);
+	json_object_set_new(data, "rows", rows);
+	json_object_set_new(data, "total", json_integer(total));
+	json_object_set_new(data, "page", json_integer(page));
+	json_object_set_new(data, "pages", json_integer(pages));
+	json_object_set_new(data, "paged", json_boolean(pages > 1));
+	if (page > 1)
+		json_object_set_new(data, "prev_url",
+				    json_string(list_url(req->arena, base, f, f->sort, page - 1)));
+	if (page < pages)
+		json_object_set_new(data, "next_url",
+				    json_string(list_url(req->arena, base, f, f->sort, page + 1)));
+	static const char *const sorts[] = {"submitted", "name", "status"};
+	for (size_t i = 0; i < 3; i++)
+		json_object_set_new(data, arena_printf(req->arena, "sort_%s_url", sorts[i]),
+				    json_string(list_url(req->arena, base, f, sorts[i], 1)));
+	json_object_set_new(data, arena_printf(req->arena, "sorted_%s", f->sort), json_true());
+	json_t *filter = json_pack("{s:s, s:s}", "status", f->status, "q", f->q);
+	json_t *options = json_array();
+	for (int s = 0; s < ST_MAX; s++)
+		json_array_append_new(options,
+				      json_pack("{s:s, s:s, s:b}", "value", status_names[s], "label",
+						status_labels[s],
+						"selected", strcmp(f->status, status_names[s]) == 0));
+	json_object_set_new(filter, "options", options);
+	json_object_set_new(data, "filter", filter);
+}
+
+/* Active and waiting nominations per school, for a semester. */
+static json_t *school_counts(struct db *db, const struct cohort *c)
+{
+	json_t *list = json_array();
+	for (size_t i = 0; i < sizeof(schools) / sizeof(schools[0]); i++) {
+		sqlite3_stmt *st = db_stmt(db, "SELECT"
+					       " sum(status IN ('submitted', 'accepted')),"
+					       " sum(status = 'waitlisted'), sum(status = 'completed'),"
+					       " count(*) FROM applications WHERE cohort_id = ? AND"
+					       " school = ?");
+		db_bind_int(st, 1, c->id);
+		db_bind_text(st, 2, schools[i].slug);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(
+			    list, json_pack("{s:s, s:i, s:i, s:i, s:i}", "school", schools[i].name,
+					    "active", sqlite3_column_int(st, 0), "waiting",
+					    sqlite3_column_int(st, 1), "completed",
+					    sqlite3_column_int(st, 2), "total", sqlite3_column_int(st, 3)));
+		sqlite3_reset(st);
+	}
+	return list;
+}
+
+void admin_cohort_page(struct request *req, struct response *res)
+{
+	struct cohort c;
+	if (!admin_load_cohort(req, res, &c))
+		return;
+	struct filters f;
+	read_filters(req, &f);
+	bool tap = strcmp(c.program, "tap") == 0;
+	const char *base = arena_printf(req->arena, "%s/%lld",
+					tap ? "/admin/tap/semesters" : "/admin/pip/classes",
+					(long long)c.id);
+	db_begin_read(req->db);
+	json_t *data = json_object();
+	char title[32], start[48];
+	cohort_title(&c, title, sizeof(title));
+	date_format_long(c.start, start, sizeof(start));
+	int n[ST_MAX];
+	cohort_counts(req->db, c.id, n);
+	json_t *counts = json_object();
+	for (int s = 0; s < ST_MAX; s++)
+		json_object_set_new(counts, status_names[s], json_integer(n[s]));
+	json_object_set_new(counts, "active", json_integer(n[ST_SUBMITTED] + n[ST_ACCEPTED]));
+	json_object_set_new(data, "counts", counts);
+	json_t *cj = json_pack("{s:I, s:s, s:s, s:b, s:b, s:i, s:s, s:i, s:i}", "id",
+			       (json_int_t)c.id, "title", title, "start", start, "open", c.open,
+			       "tap", tap, "capacity", c.capacity, "url", base, "sessions",
+			       c.nsessions, "required", cohort_required(&c));
+	if (c.school_cap)
+		json_object_set_new(cj, "school_cap", json_integer(c.school_cap));
+	json_object_set_new(data, "cohort", cj);
+	if (tap)
+		json_object_set_new(data, "schools", school_counts(req->db, &c));
+	add_list(req, data, &c, &f, base);
+	db_end_read(req->db);
+	json_object_set_new(data, "created",
+			    json_boolean(kv_get(&req->query, "created") != NULL));
+	const char *reg = kv_str(&req->query, "registration");
+	if (reg[0])
+		json_object_set_new(data, "registration_changed",
+				    json_string(strcmp(reg, "open") == 0 ? "open" : "closed"));
+	res->no_store = true;
+	view_render(req, res, "admin_cohort", data);
+}
+
+/* Loads the application named by the URL; 1, or 0 after a 404. */
+static int load_application(struct request *req, struct response *res, int64_t *id)
+{
+	long v;
+	if (parse_int(req->params[0], 1, 1L << 40, &v) < 0) {
+		view_error(req, res, 404, "Page not found", "There is no such application.");
+		return 0;
+	}
+	*id = v;
+	return 1;
+}
+
+/* The affiliations of an application, "resident; work: Acme" style, as a list. */
+static json_t *affiliations_json(struct db *db, int64_t id)
+{
+	json_t *list = json_array();
+	sqlite3_stmt *st = db_stmt(db, "SELECT kind, COALESCE(detail, '') FROM affiliations"
+				       " WHERE application_id = ?");
+	db_bind_int(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *kind = db_col_text(st, 0);
+		const char *label = kind;
+		for (int k = 0; k < AFF_MAX; k++)
+			if (strcmp(affiliation_names[k], kind) == 0)
+				label = affiliation_labels[k];
+		json_array_append_new(list, json_pack("{s:s, s:s}", "label", label, "detail",
+						      db_col_text(st, 1)));
+	}
+	sqlite3_reset(st);
+	return list;
+}
+
+/* The status history of an application, oldest first. */
+json_t *admin_history_json(struct db *db, int64_t id)
+{
+	json_t *list = json_array();
+	sqlite3_stmt *st = db_stmt(db, "SELECT at, actor, COALESCE(from_status, ''), to_status,"
+				       " note FROM audit WHERE application_id = ? ORDER BY at, id");
+	db_bind_int(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char when[40];
+		time_format(sqlite3_column_int64(st, 0), when, sizeof(when));
+		int from = status_parse(db_col_text(st, 2)), to = status_parse(db_col_text(st, 3));
+		json_array_append_new(
+		    list, json_pack("{s:s, s:s, s:s, s:s, s:s}", "when", when, "who",
+				    db_col_text(st, 1), "from", from >= 0 ? status_labels[from] : "",
+				    "to", to >= 0 ? status_labels[to] : "", "note", db_col_text(st, 4)));
+	}
+	sqlite3_reset(st);
+	return list;
+}
+
+/* Formats stored phone digits for people; "" stays "". */
+static json_t *phone_json(const char *digits)
+{
+	if (strlen(digits) != 10)
+		return json_string(digits);
+	char out[13];
+	phone_format(digits, out);
+	return json_string(out);
+}
+
+/* Every field of an application as the detail page shows them. */
+static json_t *application_json(struct request *req, int64_t id, struct cohort *c,
+				int *status_out)
+{
+	sqlite3_stmt *st = db_stmt(
+	    req->db, "SELECT ref, cohort_id, status, COALESCE(waitlist_position, 0), submitted_at,"
+		     " COALESCE(first_name, ''), COALESCE(last_name, ''), COALESCE(dob, ''),"
+		     " COALESCE(email, ''), COALESCE(phone, ''), COALESCE(street, ''),"
+		     " COALESCE(city, ''), COALESCE(zip, ''), verify_residence,"
+		     " COALESCE(emergency_name, ''), COALESCE(emergency_phone, ''),"
+		     " COALESCE(accommodations, ''), COALESCE(referral, ''), COALESCE(school, ''),"
+		     " COALESCE(student_id, ''), COALESCE(grade, 0), COALESCE(guardian_name, ''),"
+		     " COALESCE(guardian_phone, ''), COALESCE(guardian_email, ''),"
+		     " COALESCE(guardian_consent, 0), COALESCE(counselor_note, ''),"
+		     " (SELECT name FROM users WHERE id = counselor_id), erased_at"
+		     " FROM applications WHERE id = ?");
+	db_bind_int(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return NULL;
+	}
+	char when[40];
+	time_format(sqlite3_column_int64(st, 4), when, sizeof(when));
+	int s = status_parse(db_col_text(st, 2));
+	*status_out = s;
+	json_t *a = json_pack(
+	    "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:b, s:s, s:o,"
+	    " s:s, s:s}",
+	    "id", (json_int_t)id, "ref", db_col_text(st, 0), "status", db_col_text(st, 2),
+	    "status_label", s >= 0 ? status_labels[s] : "", "submitted", when, "first_name",
+	    db_col_text(st, 5), "last_name", db_col_text(st, 6), "dob", db_col_text(st, 7),
+	    "email", db_col_text(st, 8), "phone", phone_json(db_col_text(st, 9)), "street",
+	    db_col_text(st, 10), "city", db_col_text(st, 11), "zip", db_col_text(st, 12),
+	    "verify", sqlite3_column_int(st, 13) != 0, "emergency_name", db_col_text(st, 14),
+	    "emergency_phone", phone_json(db_col_text(st, 15)), "accommodations",
+	    db_col_text(st, 16), "referral", db_col_text(st, 17));
+	if (a == NULL)
+		die_oom();
+	int position = sqlite3_column_int(st, 3);
+	if (position)
+		json_object_set_new(a, "position", json_integer(position));
+	const char *school = school_name(db_col_text(st, 18));
+	if (school) {
+		json_t *t = json_pack(
+		    "{s:s, s:s, s:i, s:s, s:o, s:s, s:b, s:s, s:s}", "school", school, "student_id",
+		    db_col_text(st, 19), "grade", sqlite3_column_int(st, 20), "guardian_name",
+		    db_col_text(st, 21), "guardian_phone", phone_json(db_col_text(st, 22)),
+		    "guardian_email", db_col_text(st, 23), "consent", sqlite3_column_int(st, 24) != 0,
+		    "counselor_note", db_col_text(st, 25), "counselor", db_col_text(st, 26));
+		json_object_set_new(a, "tap", t);
+	}
+	if (sqlite3_column_type(st, 27) != SQLITE_NULL) {
+		char erased[40];
+		time_format(sqlite3_column_int64(st, 27), erased, sizeof(erased));
+		json_object_set_new(a, "erased", json_string(erased));
+	}
+	int64_t cohort_id = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	if (cohort_get(req->db, cohort_id, c) != 1) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* The moves allowed from status s, for the status form. */
+static json_t *moves_json(int s)
+{
+	json_t *list = json_array();
+	for (int t = 0; s >= 0 && t < ST_MAX; t++)
+		if (status_move_allowed((enum status)s, (enum status)t))
+			json_array_append_new(list, json_pack("{s:s, s:s}", "value", status_names[t],
+							      "label", status_labels[t]));
+	return list;
+}
+
+void admin_application(struct request *req, struct response *res)
+{
+	int64_t id;
+	if (!load_application(req, res, &id))
+		return;
+	struct cohort c;
+	int s = -1;
+	db_begin_read(req->db);
+	json_t *a = application_json(req, id, &c, &s);
+	if (a == NULL) {
+		db_end_read(req->db);
+		view_error(req, res, 404, "Page not found", "There is no such application.");
+		return;
+	}
+	json_t *data = json_object();
+	char title[32];
+	cohort_title(&c, title, sizeof(title));
+	bool tap = strcmp(c.program, "tap") == 0;
+	json_object_set_new(a, "affiliations", affiliations_json(req->db, id));
+	json_object_set_new(data, "app", a);
+	json_object_set_new(data, "history", admin_history_json(req->db, id));
+	db_end_read(req->db);
+	json_t *moves = moves_json(s);
+	json_object_set_new(data, "has_moves", json_boolean(json_array_size(moves) > 0));
+	json_object_set_new(data, "moves", moves);
+	json_object_set_new(data, "cohort",
+			    json_pack("{s:s, s:s, s:b}", "title", title, "url",
+				      arena_printf(req->arena, "%s/%lld",
+						   tap ? "/admin/tap/semesters" : "/admin/pip/classes",
+						   (long long)c.id),
+				      "tap", tap));
+	const char *moved = kv_str(&req->query, "moved");
+	int m = status_parse(moved);
+	if (m >= 0)
+		json_object_set_new(data, "moved", json_string(status_labels[m]));
+	const char *promoted = kv_str(&req->query, "promoted");
+	if (promoted[0] && strlen(promoted) == 11)
+		json_object_set_new(data, "promoted", json_string(promoted));
+	res->no_store = true;
+	view_render(req, res, "admin_application", data);
+}
+
+void admin_application_status(struct request *req, struct response *res)
+{
+	int64_t id;
+	if (!load_application(req, res, &id))
+		return;
+	int to = status_parse(kv_str(&req->form, "status"));
+	const char *note;
+	if (text_clean_multiline(req->arena, kv_str(&req->form, "note"), LEN_NOTE, &note) < 0)
+		note = NULL;
+	if (to < 0 || note == NULL) {
+		view_error(req, res, 400, "Choose a status",
+			   "Choose one of the statuses offered, with a note of 1000 characters "
+			   "or fewer. Nothing was changed.");
+		return;
+	}
+	struct actor who = {req->session->user_id, req->session->name};
+	char promoted[12];
+	switch (application_move(req->db, id, (enum status)to, &who, note, promoted)) {
+	case MOVE_OK:
+		response_redirect(res, arena_printf(req->arena,
+						    "/admin/applications/%lld?moved=%s%s%s",
+						    (long long)id, status_names[to],
+						    promoted[0] ? "&promoted=" : "", promoted));
+		return;
+	case MOVE_NOT_FOUND:
+		view_error(req, res, 404, "Page not found", "There is no such application.");
+		return;
+	case MOVE_NOT_ALLOWED:
+		view_error(req, res, 409, "That change is not allowed",
+			   "An application can only move to the statuses offered on its page: "
+			   "declined, withdrawn and completed ones are final. Nothing was changed.");
+		return;
+	case MOVE_ERROR:
+		break;
+	}
+	view_error(req, res, 500, "Sorry, there is a problem", "Nothing was changed. Try again.");
+}

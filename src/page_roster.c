@@ -1,0 +1,110 @@
+/* page_roster.c: the printable roster and per-session sign-in sheets of a class or semester. */
+#include <string.h>
+
+#include "cohort.h"
+#include "pages.h"
+#include "users.h"
+#include "view.h"
+
+/* Formats stored phone digits for paper; anything else (or "") as it is. */
+static json_t *phone_json(const char *digits)
+{
+	if (strlen(digits) != 10)
+		return json_string(digits);
+	char out[13];
+	phone_format(digits, out);
+	return json_string(out);
+}
+
+/* One participant as the roster prints them: PIP contact details, or TAP school details. */
+static json_t *participant_json(sqlite3_stmt *st, bool tap)
+{
+	json_t *p = json_pack("{s:s, s:s, s:s}", "first_name", db_col_text(st, 0), "last_name",
+			      db_col_text(st, 1), "ref", db_col_text(st, 9));
+	if (p == NULL)
+		die_oom();
+	if (!tap) {
+		json_object_set_new(p, "phone", phone_json(db_col_text(st, 2)));
+		json_object_set_new(p, "emergency_name", json_string(db_col_text(st, 3)));
+		json_object_set_new(p, "emergency_phone", phone_json(db_col_text(st, 4)));
+		return p;
+	}
+	const char *school = school_name(db_col_text(st, 5));
+	json_object_set_new(p, "school", json_string(school ? school : ""));
+	json_object_set_new(p, "grade", json_integer(sqlite3_column_int(st, 6)));
+	json_object_set_new(p, "guardian_name", json_string(db_col_text(st, 7)));
+	json_object_set_new(p, "guardian_phone", phone_json(db_col_text(st, 8)));
+	json_object_set_new(p, "student_phone", phone_json(db_col_text(st, 2)));
+	return p;
+}
+
+/* The accepted (and already completed) participants, by name; a new array. */
+static json_t *participants_json(struct db *db, const struct cohort *c, bool tap)
+{
+	json_t *list = json_array();
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT COALESCE(first_name, ''), COALESCE(last_name, ''), COALESCE(phone, ''),"
+		" COALESCE(emergency_name, ''), COALESCE(emergency_phone, ''),"
+		" COALESCE(school, ''), COALESCE(grade, 0), COALESCE(guardian_name, ''),"
+		" COALESCE(guardian_phone, ''), ref FROM applications WHERE cohort_id = ? AND"
+		" status IN ('accepted', 'completed') ORDER BY last_name COLLATE NOCASE,"
+		" first_name COLLATE NOCASE, id");
+	db_bind_int(st, 1, c->id);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(list, participant_json(st, tap));
+	sqlite3_reset(st);
+	return list;
+}
+
+/* The cohort's sessions in order, each with its date written out; a new array. */
+static json_t *sessions_json(struct db *db, const struct cohort *c)
+{
+	json_t *list = json_array();
+	sqlite3_stmt *st = db_stmt(db, "SELECT number, date, topic FROM cohort_sessions"
+				       " WHERE cohort_id = ? ORDER BY number");
+	db_bind_int(st, 1, c->id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct date d;
+		char date[48];
+		if (date_parse(db_col_text(st, 1), &d) < 0)
+			d = c->start;
+		date_format_long(d, date, sizeof(date));
+		json_t *s = json_pack("{s:i, s:s, s:s}", "number", sqlite3_column_int(st, 0),
+				      "date", date, "topic", db_col_text(st, 2));
+		if (s == NULL)
+			die_oom();
+		json_array_append_new(list, s);
+	}
+	sqlite3_reset(st);
+	return list;
+}
+
+void admin_roster(struct request *req, struct response *res)
+{
+	struct cohort c;
+	if (!admin_load_cohort(req, res, &c))
+		return;
+	bool tap = strcmp(c.program, "tap") == 0;
+	char title[32], start[48];
+	cohort_title(&c, title, sizeof(title));
+	date_format_long(c.start, start, sizeof(start));
+	json_t *data = json_object();
+	db_begin_read(req->db);
+	json_t *people = participants_json(req->db, &c, tap);
+	json_object_set_new(data, "sessions", sessions_json(req->db, &c));
+	db_end_read(req->db);
+	json_object_set_new(data, "count", json_integer((json_int_t)json_array_size(people)));
+	json_object_set_new(data, "has_people", json_boolean(json_array_size(people) > 0));
+	json_object_set_new(data, "people", people);
+	json_t *cj = json_pack("{s:s, s:s, s:b, s:s, s:i, s:i}", "title", title, "start", start,
+			       "tap", tap, "url",
+			       arena_printf(req->arena, "%s/%lld",
+					    tap ? "/admin/tap/semesters" : "/admin/pip/classes",
+					    (long long)c.id),
+			       "sessions", c.nsessions, "required", cohort_required(&c));
+	if (cj == NULL)
+		die_oom();
+	json_object_set_new(data, "cohort", cj);
+	res->no_store = true;
+	view_render(req, res, "admin_roster", data);
+}

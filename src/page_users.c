@@ -1,0 +1,275 @@
+/* page_users.c: the administrators' accounts page: list, create with an invitation, disable. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "auth.h"
+#include "db.h"
+#include "mail.h"
+#include "pages.h"
+#include "users.h"
+#include "validate.h"
+#include "view.h"
+
+/* The roles as the form offers them; the first radio carries the field's id, for the error link. */
+static const struct {
+	const char *value, *id, *label, *hint;
+} roles[] = {
+	{"admin", "role", "Administrator",
+	 "Everything staff do, plus accounts and the program pages."},
+	{"staff", "role-staff", "Staff", "Classes, semesters, applicants, attendance and exports."},
+	{"counselor", "role-counselor", "Counselor",
+	 "Nominates students of their own school for Teens and Policing."},
+};
+
+/* The label of a role value ("Staff"); the value itself when unknown. */
+static const char *role_label(const char *role)
+{
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		if (strcmp(roles[i].value, role) == 0)
+			return roles[i].label;
+	return role;
+}
+
+static void answer_unavailable(struct request *req, struct response *res)
+{
+	view_error(req, res, 503, "Sorry, there is a problem with the service",
+		   "Nothing was changed. Try again in a few minutes.");
+}
+
+/* One row of the accounts table, from (id, name, email, role, school, invited, disabled). */
+static json_t *account_json(sqlite3_stmt *st, int64_t self)
+{
+	int64_t id = sqlite3_column_int64(st, 0);
+	bool invited = sqlite3_column_int(st, 5), disabled = sqlite3_column_int(st, 6);
+	const char *school = school_name(db_col_text(st, 4));
+	const char *status = disabled ? "Disabled" : invited ? "Invited" : "Active";
+	const char *tag = disabled  ? "tag--withdrawn"
+			  : invited ? "tag--waitlisted"
+				    : "tag--accepted";
+	json_t *row = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b}", "id",
+				(json_int_t)id, "name", db_col_text(st, 1), "email",
+				db_col_text(st, 2), "role", role_label(db_col_text(st, 3)),
+				"school", school ? school : "", "status", status, "tag", tag,
+				"self", id == self, "can_disable", !disabled && id != self);
+	if (row == NULL)
+		die_oom();
+	return row;
+}
+
+/* Every account, enabled ones first, by name.  New reference. */
+static json_t *accounts_json(struct db *db, int64_t self)
+{
+	json_t *list = json_array();
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, name, email, role, COALESCE(school, ''),"
+				       " password_hash IS NULL, disabled_at IS NOT NULL"
+				       " FROM users ORDER BY disabled_at IS NOT NULL,"
+				       " name COLLATE NOCASE, id");
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(list, account_json(st, self));
+	if (rc != SQLITE_DONE)
+		db_log_error(db, "listing accounts");
+	sqlite3_reset(st);
+	return list;
+}
+
+/* The banner after a change: kind "created" or "disabled", for the account in the query. */
+static json_t *banner_json(struct request *req, const char *kind)
+{
+	long id;
+	struct user u;
+	if (parse_int(kv_get(&req->query, kind), 1, LONG_MAX, &id) < 0 ||
+	    user_find_id(req->db, req->arena, id, &u) != 1)
+		return NULL;
+	json_t *b = json_pack("{s:s, s:s}", "name", u.name, "email", u.email);
+	if (b == NULL)
+		die_oom();
+	return b;
+}
+
+/* The role radios and the school options, marked as chosen in values. */
+static void add_choices(json_t *data, const struct kvmap *values)
+{
+	const char *role = values ? kv_str(values, "role") : "";
+	const char *school = values ? kv_str(values, "school") : "";
+	json_t *r = json_array(), *s = json_array();
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+		json_array_append_new(r, json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", roles[i].id,
+						   "value", roles[i].value, "label", roles[i].label,
+						   "hint", roles[i].hint, "checked",
+						   strcmp(role, roles[i].value) == 0));
+	}
+	for (size_t i = 0; i < sizeof(schools) / sizeof(schools[0]); i++)
+		json_array_append_new(s, json_pack("{s:s, s:s, s:b}", "slug", schools[i].slug,
+						   "name", schools[i].name, "selected",
+						   strcmp(school, schools[i].slug) == 0));
+	json_object_set_new(data, "roles", r);
+	json_object_set_new(data, "schools", s);
+}
+
+/*
+ * Renders the accounts page with status: the list, the banners the query
+ * asks for, and the create form with values as typed (NULL when empty).
+ */
+static void render_accounts(struct request *req, struct response *res, int status,
+			    const struct kvmap *values, const struct form_errors *errs)
+{
+	static const char *const fields[] = {"email", "name", "role", "school", NULL};
+	struct db *db = req->db;
+	json_t *data = json_object();
+	db_begin_read(db);
+	json_object_set_new(data, "accounts", accounts_json(db, req->session->user_id));
+	if (status == 200) {
+		json_t *created = banner_json(req, "created");
+		json_t *disabled = banner_json(req, "disabled");
+		if (created)
+			json_object_set_new(data, "created", created);
+		if (disabled)
+			json_object_set_new(data, "disabled", disabled);
+	}
+	db_end_read(db);
+	view_form(data, values, fields, errs);
+	add_choices(data, values);
+	json_object_set_new(data, "invite_hours", json_integer(AUTH_INVITE_SECONDS / 3600));
+	res->status = status;
+	res->no_store = true;
+	view_render(req, res, "users", data);
+}
+
+void accounts_list(struct request *req, struct response *res)
+{
+	render_accounts(req, res, 200, NULL, NULL);
+}
+
+/* The cleaned fields of the create form; errors added to errs. */
+struct account_form {
+	const char *email, *name, *role, *school;
+};
+
+static void read_form(struct request *req, struct account_form *f, struct form_errors *errs)
+{
+	/* Errors go in the order of the form, which the error summary follows. */
+	if (text_clean(req->arena, kv_str(&req->form, "name"), LEN_NAME, &f->name) == -1)
+		form_error(errs, "name", "Name must not contain control characters such as tabs");
+	if (text_clean(req->arena, kv_str(&req->form, "email"), LEN_EMAIL, &f->email) == -2)
+		form_error(errs, "email", "Email address must be 254 characters or fewer");
+	f->role = kv_str(&req->form, "role");
+	/* A school chosen before switching the role away from counselor is dropped. */
+	f->school = strcmp(f->role, "counselor") == 0 ? kv_str(&req->form, "school") : NULL;
+	user_check_form(f->email, f->name, f->role, f->school, errs);
+}
+
+/*
+ * The invitation to f's new account with its link token: plain text from
+ * templates/users_invite_mail.mustache, malloc'd (the caller frees), or NULL.
+ */
+static char *invite_body(struct request *req, const struct account_form *f, const char *token)
+{
+	struct arena *a = req->arena;
+	json_t *data = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "name", f->name, "role",
+	    role_label(f->role), "inviter", req->session->name, "link",
+	    user_site_url(a, arena_printf(a, "/account/password?token=%s", token)), "forgot",
+	    user_site_url(a, "/forgot"), "site_name", app_config.site_name, "contact",
+	    app_config.department_contact, "hours", AUTH_INVITE_SECONDS / 3600);
+	if (data == NULL)
+		die_oom();
+	if (f->school)
+		json_object_set_new(data, "school", json_string(school_name(f->school)));
+	char *body = view_render_string("users_invite_mail", data);
+	json_decref(data);
+	return body;
+}
+
+/*
+ * Creates the account, its 72-hour link and the invitation in one
+ * transaction.  Returns the new id, 0 when the email is taken, -1 on failure.
+ */
+static int64_t create_account(struct request *req, const struct account_form *f)
+{
+	struct db *db = req->db;
+	if (db_begin_write(db) < 0)
+		return -1;
+	int64_t id = user_insert(db, f->email, f->name, f->role, f->school, NULL);
+	if (id <= 0) {
+		db_rollback(db);
+		return id;
+	}
+	char *token = auth_password_token_new(db, req->arena, id, AUTH_INVITE_SECONDS);
+	char *body = token ? invite_body(req, f, token) : NULL;
+	int rc = body ? mail_queue(db, f->email, "Your account for the police community programs",
+				   body)
+		      : -1;
+	free(body);
+	if (rc < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db) < 0 ? -1 : id;
+}
+
+void accounts_create(struct request *req, struct response *res)
+{
+	struct account_form f;
+	struct form_errors errs = {0};
+	read_form(req, &f, &errs);
+	int64_t id = errs.n ? 0 : create_account(req, &f);
+	if (id == 0 && errs.n == 0)
+		form_error(&errs, "email", "An account with this email address exists already");
+	if (errs.n) {
+		render_accounts(req, res, 422, &req->form, &errs);
+		return;
+	}
+	if (id < 0) {
+		answer_unavailable(req, res);
+		return;
+	}
+	response_redirect(res,
+			  arena_printf(req->arena, "/admin/users?created=%lld", (long long)id));
+}
+
+/*
+ * Disables account id in one transaction: the flag, its sessions and its
+ * links all go, so it is signed out at once.  1 done, 0 no such account, -1 failure.
+ */
+static int disable_account(struct db *db, struct arena *a, int64_t id)
+{
+	if (db_begin_write(db) < 0)
+		return -1;
+	struct user u;
+	int found = user_find_id(db, a, id, &u);
+	if (found != 1) {
+		db_rollback(db);
+		return found;
+	}
+	if (user_disable(db, id) < 0 || auth_sessions_delete(db, id, NULL) < 0 ||
+	    auth_password_tokens_end(db, id, true) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db) < 0 ? -1 : 1;
+}
+
+void accounts_disable(struct request *req, struct response *res)
+{
+	long id;
+	if (parse_int(req->params[0], 1, LONG_MAX, &id) < 0) {
+		view_error(req, res, 404, "Page not found", "There is no such account.");
+		return;
+	}
+	/* Signing oneself out for good would leave no one to undo it. */
+	if (id == req->session->user_id) {
+		view_error(req, res, 409, "You cannot disable your own account",
+			   "Ask another administrator to disable it. Nothing was changed.");
+		return;
+	}
+	int done = disable_account(req->db, req->arena, id);
+	if (done == 0)
+		view_error(req, res, 404, "Page not found", "There is no such account.");
+	else if (done < 0)
+		answer_unavailable(req, res);
+	else
+		response_redirect(res, arena_printf(req->arena, "/admin/users?disabled=%ld", id));
+}

@@ -1,0 +1,384 @@
+/* test_mail.c: composing outbox messages: RFC 2047 subjects, wrapping at 72, the headers. */
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "app.h"
+#include "config.h"
+#include "mail.h"
+#include "test.h"
+
+/* Decodes base64 text of n characters into out (room for n bytes); the length, or -1. */
+static long unbase64(const char *s, size_t n, unsigned char *out)
+{
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	if (n % 4 != 0)
+		return -1;
+	long len = 0;
+	for (size_t i = 0; i < n; i += 4) {
+		unsigned v = 0;
+		int pad = 0;
+		for (int j = 0; j < 4; j++) {
+			char c = s[i + j];
+			const char *p = c ? strchr(alphabet, c) : NULL;
+			if (c == '=' && i + 4 == n && j >= 2) {
+				pad++;
+				v <<= 6;
+			} else if (p && pad == 0) {
+				v = v << 6 | (unsigned)(p - alphabet);
+			} else {
+				return -1;
+			}
+		}
+		out[len++] = (unsigned char)(v >> 16);
+		if (pad < 2)
+			out[len++] = (unsigned char)(v >> 8);
+		if (pad < 1)
+			out[len++] = (unsigned char)v;
+	}
+	return len;
+}
+
+/* Well-formed UTF-8 (shortest forms, no surrogates, at most U+10FFFF). */
+static bool valid_utf8(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		unsigned c = p[i];
+		size_t more;
+		unsigned cp, min;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xE0) == 0xC0) {
+			more = 1, cp = c & 0x1F, min = 0x80;
+		} else if ((c & 0xF0) == 0xE0) {
+			more = 2, cp = c & 0x0F, min = 0x800;
+		} else if ((c & 0xF8) == 0xF0) {
+			more = 3, cp = c & 0x07, min = 0x10000;
+		} else {
+			return false;
+		}
+		if (i + more >= n)
+			return false;
+		for (size_t k = 1; k <= more; k++) {
+			if ((p[i + k] & 0xC0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i + k] & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		i += more + 1;
+	}
+	return true;
+}
+
+/*
+ * Decodes an encoded header value: words "=?UTF-8?B?...?=" separated by
+ * CRLF + space (folding).  Checks that every word is at most 75 characters and
+ * decodes on its own to valid UTF-8; returns the text, or NULL when malformed.
+ */
+static char *decode_words(struct arena *a, const char *v, int *nwords)
+{
+	struct buf b;
+	buf_init(&b, a);
+	*nwords = 0;
+	const char *p = v;
+	for (;;) {
+		if (strncmp(p, "=?UTF-8?B?", 10) != 0)
+			return NULL;
+		const char *end = strstr(p + 10, "?=");
+		if (end == NULL)
+			return NULL;
+		size_t wlen = (size_t)(end + 2 - p);
+		if (wlen > 75)
+			return NULL;
+		unsigned char out[80];
+		long n = unbase64(p + 10, (size_t)(end - (p + 10)), out);
+		if (n < 0 || !valid_utf8(out, (size_t)n))
+			return NULL;
+		buf_add(&b, (const char *)out, (size_t)n);
+		(*nwords)++;
+		p = end + 2;
+		if (*p == '\0')
+			break;
+		if (strncmp(p, "\r\n ", 3) != 0)
+			return NULL;
+		p += 3;
+	}
+	return buf_str(&b);
+}
+
+/* The longest line of text, in characters (code points). */
+static size_t longest_line(const char *s)
+{
+	size_t best = 0, cur = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '\n') {
+			cur = 0;
+			continue;
+		}
+		if ((*p & 0xC0) != 0x80)
+			cur++;
+		if (cur > best)
+			best = cur;
+	}
+	return best;
+}
+
+/* The text with every \n made a space: wrapping must only turn spaces into line ends. */
+static char *unwrap(struct arena *a, const char *s)
+{
+	char *t = arena_strdup(a, s);
+	for (char *p = t; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	return t;
+}
+
+static void test_encode_header(struct arena *a)
+{
+	/* Plain ASCII is left alone. */
+	CHECK_STR(mail_encode_header(a, "Registration is open for Partners In Policing Class 46"),
+		  "Registration is open for Partners In Policing Class 46");
+	CHECK_STR(mail_encode_header(a, ""), "");
+	CHECK_STR(mail_encode_header(a, "Torrance <programs@torranceca.gov>"),
+		  "Torrance <programs@torranceca.gov>");
+
+	/* The en dash makes it one base64 word (printf ... | base64). */
+	const char *subject = "Application received \xE2\x80\x93 P-1234-ABCD";
+	const char *enc = mail_encode_header(a, subject);
+	CHECK_STR(enc, "=?UTF-8?B?QXBwbGljYXRpb24gcmVjZWl2ZWQg4oCTIFAtMTIzNC1BQkNE?=");
+	int nwords = 0;
+	CHECK_STR(decode_words(a, enc, &nwords), subject);
+	CHECK(nwords == 1);
+
+	/* A control character is encoded too, so a CR LF can never start a new header. */
+	enc = mail_encode_header(a, "Hello\r\nBcc: victim@example.com");
+	CHECK(strncmp(enc, "=?UTF-8?B?", 10) == 0);
+	CHECK(strstr(enc, "Bcc:") == NULL);
+	CHECK_STR(decode_words(a, enc, &nwords), "Hello\r\nBcc: victim@example.com");
+
+	/* Long subjects of 2-, 3- and 4-byte characters at every alignment: split
+	 * into words of at most 75 characters, each valid UTF-8 on its own. */
+	const char *pieces[] = {"\xC3\xA9", "\xE2\x80\x93", "\xF0\x9F\x98\x80", "a", " ",
+				"\xE6\x97\xA5\xE6\x9C\xAC"};
+	for (int shift = 0; shift < 6; shift++) {
+		struct buf b;
+		buf_init(&b, a);
+		for (int i = 0; i < 3 * shift; i++)
+			buf_putc(&b, 'x');
+		for (int i = 0; i < 120; i++)
+			buf_puts(&b, pieces[(i * 7 + shift) % 6]);
+		const char *s = buf_str(&b);
+		enc = mail_encode_header(a, s);
+		const char *dec = decode_words(a, enc, &nwords);
+		CHECK(dec != NULL);
+		CHECK_STR(dec, s);
+		CHECK(nwords > 1);
+		/* RFC 2047: a line holding encoded words is at most 76 characters,
+		 * even the first one after "Subject: ". */
+		size_t first = strcspn(enc, "\r");
+		CHECK(strlen("Subject: ") + first <= 76);
+	}
+
+	/* Only 4-byte characters: no word may end inside one. */
+	struct buf b;
+	buf_init(&b, a);
+	for (int i = 0; i < 40; i++)
+		buf_puts(&b, "\xF0\x9F\x91\xAE"); /* police officer */
+	const char *cops = buf_str(&b);
+	CHECK_STR(decode_words(a, mail_encode_header(a, cops), &nwords), cops);
+	CHECK(nwords >= 3);
+}
+
+static void test_wrap(struct arena *a)
+{
+	/* Short lines and existing line breaks are kept as they are. */
+	CHECK_STR(mail_wrap(a, "Hello Maria,", 72), "Hello Maria,");
+	CHECK_STR(mail_wrap(a, "", 72), "");
+	CHECK_STR(mail_wrap(a, "one\ntwo\n\nthree\n", 72), "one\ntwo\n\nthree\n");
+
+	/* Exactly 72 characters stay on one line; 73 are cut at the last space. */
+	char line72[80], line73[80];
+	memset(line72, 'a', 72);
+	line72[72] = '\0';
+	line72[30] = ' ';
+	CHECK_STR(mail_wrap(a, line72, 72), line72);
+	memcpy(line73, line72, 72);
+	line73[72] = 'b';
+	line73[73] = '\0';
+	char *w = mail_wrap(a, line73, 72);
+	CHECK(w[30] == '\n');
+	CHECK_STR(unwrap(a, w), line73);
+
+	/* A paragraph wraps at spaces into lines of at most 72, nothing lost. */
+	const char *para = "Thank you for applying to Partners In Policing, Class 46, which starts "
+			   "Thursday 14 January 2027. Staff review every application and will "
+			   "email you when it is accepted, usually within two weeks. Keep your "
+			   "reference: you need it, with this email address, to check or withdraw "
+			   "your application.";
+	w = mail_wrap(a, para, 72);
+	CHECK(longest_line(w) <= 72);
+	CHECK(strchr(w, '\n') != NULL);
+	CHECK_STR(unwrap(a, w), para);
+	/* Each line is as full as it can be: the next word would not have fit. */
+	for (const char *p = w; strchr(p, '\n');) {
+		const char *nl = strchr(p, '\n');
+		size_t next = strcspn(nl + 1, " \n");
+		CHECK((size_t)(nl - p) + 1 + next > 72);
+		p = nl + 1;
+	}
+
+	/* Paragraphs stay apart; each is wrapped on its own. */
+	const char *two = "Hello Maria,\n\n"
+			  "The status of your application P-1234-ABCD for Partners In Policing, "
+			  "Class 46, is now: Accepted.\n\nReference: P-1234-ABCD";
+	w = mail_wrap(a, two, 72);
+	CHECK(longest_line(w) <= 72);
+	CHECK(strncmp(w, "Hello Maria,\n\nThe status", 24) == 0);
+	CHECK(strstr(w, "Accepted.\n\nReference: P-1234-ABCD") != NULL);
+	CHECK_STR(unwrap(a, w), unwrap(a, two));
+
+	/* Width is counted in characters, not bytes: 70 accented letters fit. */
+	struct buf b;
+	buf_init(&b, a);
+	for (int i = 0; i < 10; i++)
+		buf_puts(&b, i ? " \xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"
+			       : "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9");
+	const char *accents = buf_str(&b); /* 69 characters, 129 bytes */
+	CHECK_STR(mail_wrap(a, accents, 72), accents);
+
+	/* A link longer than a line is left whole, on a line of its own. */
+	const char *url = "https://programs.torranceca.gov/account/password?token="
+			  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	const char *text = arena_printf(a, "Set your password here: %s and then sign in.", url);
+	w = mail_wrap(a, text, 72);
+	CHECK_STR(w, arena_printf(a, "Set your password here:\n%s\nand then sign in.", url));
+	CHECK_STR(mail_wrap(a, url, 72), url);
+	CHECK_STR(mail_wrap(a, arena_printf(a, "%s\nnext", url), 72),
+		  arena_printf(a, "%s\nnext", url));
+}
+
+/* The value of header name (without folding), or NULL. */
+static const char *header(struct arena *a, const char *msg, const char *name)
+{
+	const char *end = strstr(msg, "\r\n\r\n");
+	size_t n = strlen(name);
+	for (const char *p = msg; p && p < end; p = strstr(p, "\r\n"), p = p ? p + 2 : NULL)
+		if (strncmp(p, name, n) == 0 && p[n] == ':' && p[n + 1] == ' ') {
+			const char *v = p + n + 2;
+			return arena_strndup(a, v, strcspn(v, "\r"));
+		}
+	return NULL;
+}
+
+static void test_compose(struct arena *a)
+{
+	const char *body = "Hello Maria,\n\nThank you for applying to Partners In Policing, "
+			   "Class 46, which starts Thursday 14 January 2027. Staff review every "
+			   "application.\n\nYour reference is P-1234-ABCD.\n";
+	const char *subject = "Application received \xE2\x80\x93 P-1234-ABCD";
+	const char *m = mail_compose(a, 42, "maria@example.com", subject, body, 1700000000);
+
+	const char *end = strstr(m, "\r\n\r\n");
+	CHECK(end != NULL);
+	if (end == NULL)
+		return;
+	CHECK_STR(header(a, m, "From"),
+		  "Torrance Police Community Programs <programs@torranceca.gov>");
+	CHECK_STR(header(a, m, "To"), "maria@example.com");
+	CHECK_STR(header(a, m, "Subject"),
+		  "=?UTF-8?B?QXBwbGljYXRpb24gcmVjZWl2ZWQg4oCTIFAtMTIzNC1BQkNE?=");
+	CHECK_STR(header(a, m, "Date"), "Tue, 14 Nov 2023 22:13:20 +0000");
+	CHECK_STR(header(a, m, "Message-ID"), "<outbox.42.1700000000@torranceca.gov>");
+	CHECK_STR(header(a, m, "MIME-Version"), "1.0");
+	CHECK_STR(header(a, m, "Content-Type"), "text/plain; charset=utf-8");
+	CHECK(strncmp(m, "From: ", 6) == 0);
+
+	/* CRLF line ends everywhere: no bare LF, no bare CR. */
+	bool crlf = true;
+	for (const char *p = m; *p; p++) {
+		if (*p == '\n' && (p == m || p[-1] != '\r'))
+			crlf = false;
+		if (*p == '\r' && p[1] != '\n')
+			crlf = false;
+	}
+	CHECK(crlf);
+	/* The header lines are well-formed "Name: value" (or folded) and short. */
+	bool fields_ok = true;
+	for (const char *p = m; p < end + 2;) {
+		const char *nl = strstr(p, "\r\n");
+		const char *colon = strchr(p, ':');
+		if ((size_t)(nl - p) > 78 || (*p != ' ' && (colon == NULL || colon > nl)))
+			fields_ok = false;
+		p = nl + 2;
+	}
+	CHECK(fields_ok);
+
+	/* The body follows the blank line, wrapped, with CRLF, ending with one. */
+	const char *b = end + 4;
+	const char *start = "Hello Maria,\r\n\r\nThank you for applying";
+	CHECK(strncmp(b, start, strlen(start)) == 0);
+	CHECK(strstr(b, "\r\n\r\nYour reference is P-1234-ABCD.\r\n") != NULL);
+	size_t blen = strlen(b);
+	CHECK(blen >= 2 && strcmp(b + blen - 2, "\r\n") == 0);
+	CHECK(blen < 4 || strcmp(b + blen - 4, "\r\n\r\n") != 0);
+	size_t longest = 0, cur = 0;
+	for (const char *p = b; *p; p++) {
+		cur = (*p == '\r' || *p == '\n') ? 0 : cur + 1;
+		if (cur > longest)
+			longest = cur;
+	}
+	CHECK(longest <= 72);
+
+	/* An ASCII subject is sent as it is; a body without a final newline gets one. */
+	m = mail_compose(a, 7, "x@example.org", "Registration is open", "Hi", 0);
+	CHECK_STR(header(a, m, "Subject"), "Registration is open");
+	CHECK_STR(header(a, m, "Date"), "Thu, 01 Jan 1970 00:00:00 +0000");
+	CHECK_STR(header(a, m, "Message-ID"), "<outbox.7.0@torranceca.gov>");
+	end = strstr(m, "\r\n\r\n");
+	CHECK(end && strcmp(end + 4, "Hi\r\n") == 0);
+
+	/* A long non-ASCII subject is folded into several words, all decoding back. */
+	struct buf sb;
+	buf_init(&sb, a);
+	for (int i = 0; i < 8; i++)
+		buf_puts(&sb, "Inscripci\xC3\xB3n recibida \xE2\x80\x93 ");
+	buf_puts(&sb, "P-1234-ABCD");
+	const char *longsub = buf_str(&sb);
+	m = mail_compose(a, 8, "x@example.org", longsub, "Hi\n", 0);
+	const char *s = strstr(m, "\r\nSubject: ");
+	CHECK(s != NULL);
+	if (s) {
+		s += 11;
+		const char *stop = strstr(s, "\r\nDate: ");
+		int nwords = 0;
+		CHECK(stop != NULL);
+		if (stop) {
+			const char *v = arena_strndup(a, s, (size_t)(stop - s));
+			CHECK_STR(decode_words(a, v, &nwords), longsub);
+			CHECK(nwords > 1);
+		}
+	}
+
+	/* The Message-ID takes the domain of a configured sender. */
+	const char *from = app_config.mail_from;
+	app_config.mail_from = "programs@example.net";
+	m = mail_compose(a, 9, "x@example.org", "Hi", "Hi", 5);
+	CHECK_STR(header(a, m, "Message-ID"), "<outbox.9.5@example.net>");
+	CHECK_STR(header(a, m, "From"), "programs@example.net");
+	app_config.mail_from = from;
+}
+
+int main(void)
+{
+	config_defaults(&app_config);
+	struct arena a;
+	arena_init(&a);
+	test_encode_header(&a);
+	test_wrap(&a);
+	test_compose(&a);
+	arena_free(&a);
+	return TEST_DONE("mail");
+}
