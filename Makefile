@@ -18,13 +18,14 @@ THREADS ?= 4
 DEPS_BUILD = gcc make pkg-config libfcgi-dev libsqlite3-dev libcmark-dev libsodium-dev \
 	libjansson-dev
 DEPS_RUN = nginx-light
-DEPS_CHECK = nodejs sqlite3 curl
+DEPS_CHECK = nodejs sqlite3 curl mandoc openssl
 
-SRC = src/arena.c src/kv.c src/http.c src/mustache.c src/validate.c src/eligibility.c \
+SRC = src/arena.c src/file.c src/kv.c src/http.c src/mustache.c src/validate.c src/eligibility.c \
 	src/db.c src/auth.c src/config.c src/view.c src/routes.c src/server.c \
 	src/markdown.c src/users.c src/cohort.c src/status.c src/cli.c src/mail.c src/notify.c src/applications.c src/page_public.c src/page_pip.c src/page_status.c src/page_admin.c src/page_review.c src/jobs.c src/retention.c src/page_tap.c src/page_counselor.c \
 	src/page_auth.c src/page_users.c \
-	src/csv.c src/page_export.c src/page_pages.c
+	src/csv.c src/page_export.c src/page_pages.c \
+	src/page_attendance.c src/page_roster.c src/page_report.c
 UNIT_TESTS = http mustache validate status csv mail
 
 all: portal
@@ -78,7 +79,7 @@ clean:
 	rm -rf build portal var/run
 
 FORCE:
-.PHONY: all deps deps-check check run format clean FORCE
+.PHONY: all deps deps-check check run format clean FORCE install uninstall
 
 # ---- Hardening: fuzzing, valgrind, benchmarks and scanners ----
 DEPS_FUZZ = clang libclang-rt-14-dev
@@ -144,3 +145,35 @@ scan: deps-check
 	@SCAN_MINUTES=$(SCAN_MINUTES) sh tests/scan/scan.sh
 
 .PHONY: deps-fuzz fuzz fuzz-quick valgrind bench scan
+
+# `make install` puts the program, its data, its manual and the example
+# configuration under PREFIX, staged under DESTDIR when packaging; nothing else.
+# The binary finds its data through DATADIR, so it must be built with the same PREFIX.
+BINDIR = $(PREFIX)/bin
+MAN8DIR = $(PREFIX)/share/man/man8
+DOCDIR = $(PREFIX)/share/doc/portal
+DOCS = etc/portal.conf.example etc/portal.service etc/portal-backup.service \
+	etc/portal-backup.timer etc/nginx-site.conf
+SHARE_FILES = $(wildcard templates/*.mustache) $(wildcard static/*) $(wildcard sql/*.sql)
+
+install: portal
+	@tr '\0' '\n' <portal | grep -qxF '$(DATADIR)' || { echo "./portal was built for" \
+		"another PREFIX than $(PREFIX): run 'make clean' first"; exit 1; }
+	install -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(MAN8DIR)' '$(DESTDIR)$(DOCDIR)' \
+		'$(DESTDIR)$(DATADIR)/templates' '$(DESTDIR)$(DATADIR)/static' \
+		'$(DESTDIR)$(DATADIR)/sql'
+	install -m 755 portal '$(DESTDIR)$(BINDIR)/portal'
+	install -m 644 $(wildcard templates/*.mustache) '$(DESTDIR)$(DATADIR)/templates'
+	install -m 644 $(wildcard static/*) '$(DESTDIR)$(DATADIR)/static'
+	install -m 644 $(wildcard sql/*.sql) '$(DESTDIR)$(DATADIR)/sql'
+	install -m 644 portal.8 '$(DESTDIR)$(MAN8DIR)/portal.8'
+	install -m 644 $(DOCS) '$(DESTDIR)$(DOCDIR)'
+
+# Removes what install put and its own folders; bin/, man8/ and doc/ are shared, so they stay.
+uninstall:
+	rm -f '$(DESTDIR)$(BINDIR)/portal' '$(DESTDIR)$(MAN8DIR)/portal.8' \
+		$(patsubst %,'$(DESTDIR)$(DATADIR)/%',$(SHARE_FILES)) \
+		$(patsubst %,'$(DESTDIR)$(DOCDIR)/%',$(notdir $(DOCS)))
+	rmdir '$(DESTDIR)$(DATADIR)/templates' '$(DESTDIR)$(DATADIR)/static' \
+		'$(DESTDIR)$(DATADIR)/sql' '$(DESTDIR)$(DATADIR)' '$(DESTDIR)$(DOCDIR)' \
+		2>/dev/null || true

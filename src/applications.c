@@ -117,17 +117,18 @@ static bool pip_duplicate(struct db *db, int64_t cohort_id, const struct pip_app
 	return db_int(db, st, 0) != 0;
 }
 
-static int insert_pip(struct db *db, int64_t cohort_id, const struct pip_application *a,
-		      struct placed *out)
+/* The person a new row is about, bound to parameters 1 to 11 of either insert below. */
+struct person {
+	const char *first_name, *last_name, *email, *phone;
+	struct date dob;
+};
+
+static void bind_common(sqlite3_stmt *st, int64_t cohort_id, const struct placed *out,
+			const struct person *p)
 {
 	char dob[16];
-	date_format_iso(a->dob, dob, sizeof(dob));
+	date_format_iso(p->dob, dob, sizeof(dob));
 	long long now = app_now();
-	sqlite3_stmt *st = db_stmt(
-	    db, "INSERT INTO applications (ref, cohort_id, status, waitlist_position,"
-		" submitted_at, status_at, first_name, last_name, dob, email, phone, street, city,"
-		" zip, verify_residence, emergency_name, emergency_phone, accommodations, referral)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	db_bind_text(st, 1, out->ref);
 	db_bind_int(st, 2, cohort_id);
 	db_bind_text(st, 3, status_names[out->status]);
@@ -135,11 +136,23 @@ static int insert_pip(struct db *db, int64_t cohort_id, const struct pip_applica
 		db_bind_int(st, 4, out->position);
 	db_bind_int(st, 5, now);
 	db_bind_int(st, 6, now);
-	db_bind_text(st, 7, a->first_name);
-	db_bind_text(st, 8, a->last_name);
+	db_bind_text(st, 7, p->first_name);
+	db_bind_text(st, 8, p->last_name);
 	db_bind_text(st, 9, dob);
-	db_bind_text(st, 10, a->email);
-	db_bind_text(st, 11, a->phone);
+	db_bind_text(st, 10, p->email);
+	db_bind_text(st, 11, p->phone);
+}
+
+static int insert_pip(struct db *db, int64_t cohort_id, const struct pip_application *a,
+		      struct placed *out)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "INSERT INTO applications (ref, cohort_id, status, waitlist_position,"
+		" submitted_at, status_at, first_name, last_name, dob, email, phone, street, city,"
+		" zip, verify_residence, emergency_name, emergency_phone, accommodations, referral)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	struct person p = {a->first_name, a->last_name, a->email, a->phone, a->dob};
+	bind_common(st, cohort_id, out, &p);
 	db_bind_text(st, 12, a->street);
 	db_bind_text(st, 13, a->city);
 	db_bind_text(st, 14, a->zip);
@@ -198,27 +211,15 @@ enum place_result application_place_pip(struct db *db, int64_t cohort_id,
 static int insert_tap(struct db *db, int64_t cohort_id, const char *school, int64_t counselor_id,
 		      const struct tap_nomination *n, struct placed *out)
 {
-	char dob[16];
-	date_format_iso(n->dob, dob, sizeof(dob));
-	long long now = app_now();
 	sqlite3_stmt *st = db_stmt(
 	    db, "INSERT INTO applications (ref, cohort_id, status, waitlist_position,"
 		" submitted_at, status_at, first_name, last_name, dob, email, phone, school,"
 		" student_id, grade, guardian_name, guardian_phone, guardian_email,"
 		" guardian_consent, counselor_note, counselor_id)"
 		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-	db_bind_text(st, 1, out->ref);
-	db_bind_int(st, 2, cohort_id);
-	db_bind_text(st, 3, status_names[out->status]);
-	if (out->position)
-		db_bind_int(st, 4, out->position);
-	db_bind_int(st, 5, now);
-	db_bind_int(st, 6, now);
-	db_bind_text(st, 7, n->student_first_name);
-	db_bind_text(st, 8, n->student_last_name);
-	db_bind_text(st, 9, dob);
-	db_bind_text(st, 10, n->student_email);
-	db_bind_text(st, 11, n->student_phone);
+	struct person p = {n->student_first_name, n->student_last_name, n->student_email,
+			   n->student_phone, n->dob};
+	bind_common(st, cohort_id, out, &p);
 	db_bind_text(st, 12, school);
 	db_bind_text(st, 13, n->student_id);
 	db_bind_int(st, 14, n->grade);

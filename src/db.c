@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file.h"
+
 enum { CACHE_SLOTS = 256 }; /* a power of two, above the number of statements */
 
 struct db {
@@ -200,40 +202,6 @@ const char *db_col_text(sqlite3_stmt *st, int col)
 	return s ? (const char *)s : "";
 }
 
-/* Reads a whole file into a malloc'd string; NULL on failure. */
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	char *data = NULL;
-	size_t len = 0, cap = 0;
-	for (;;) {
-		if (cap - len < 4096) {
-			cap = cap ? cap * 2 : 8192;
-			char *p = realloc(data, cap);
-			if (p == NULL) {
-				free(data);
-				fclose(f);
-				return NULL;
-			}
-			data = p;
-		}
-		size_t n = fread(data + len, 1, cap - len - 1, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		free(data);
-		return NULL;
-	}
-	data[len] = '\0';
-	return data;
-}
-
 /* The number a migration file's name starts with ("003_x.sql" is 3), or -1. */
 static long migration_number(const char *name)
 {
@@ -251,7 +219,7 @@ static long migration_number(const char *name)
 /* Applies migration number n from path if user_version is still below n. */
 static int apply_migration(struct db *db, const char *path, long n)
 {
-	char *sql = read_file(path);
+	char *sql = file_read(path, NULL);
 	if (sql == NULL) {
 		fprintf(stderr, "portal: cannot read %s: %s\n", path, strerror(errno));
 		return -1;
@@ -346,6 +314,10 @@ int db_backup(struct db *db, const char *path)
 		sqlite3_backup_finish(b);
 		rc = step == SQLITE_DONE ? 0 : -1;
 	}
+	/* The copy inherits WAL mode; a rollback-journal file stands alone, so it
+	 * can be copied by itself and opened from read-only media. */
+	if (rc == 0 && sqlite3_exec(dest, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK)
+		rc = -1;
 	if (rc < 0)
 		fprintf(stderr, "portal: backup to %s failed: %s\n", path, sqlite3_errmsg(dest));
 	if (sqlite3_close(dest) != SQLITE_OK)

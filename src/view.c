@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "auth.h"
+#include "file.h"
 #include "mustache.h"
 
 struct view {
@@ -30,45 +31,13 @@ static const struct mus_tmpl *find(void *ud, const char *name)
 
 static const struct mus_loader loader = {find, NULL};
 
-/* Reads path into a malloc'd buffer; NULL on failure with errno set. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	char *data = NULL;
-	size_t n = 0, cap = 0, got;
-	do {
-		if (cap - n < 4096) {
-			cap = cap ? cap * 2 : 16384;
-			char *p = realloc(data, cap);
-			if (p == NULL) {
-				free(data);
-				fclose(f);
-				return NULL;
-			}
-			data = p;
-		}
-		got = fread(data + n, 1, cap - n, f);
-		n += got;
-	} while (got > 0);
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		free(data);
-		return NULL;
-	}
-	*len = n;
-	return data;
-}
-
 static int load_one(const char *dir, const char *file)
 {
 	size_t flen = strlen(file), slen = strlen(".mustache");
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	size_t len;
-	char *src = slurp(path, &len);
+	char *src = file_read(path, &len);
 	if (src == NULL) {
 		fprintf(stderr, "portal: cannot read %s: %s\n", path, strerror(errno));
 		return -1;
