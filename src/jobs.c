@@ -39,6 +39,8 @@ static void *jobs_main(void *arg)
 		fputs("portal: jobs: no database; e-mail will not be sent\n", stderr);
 		return NULL;
 	}
+	if (mail_release_claims(db) < 0)
+		fputs("portal: jobs: could not release old mail claims\n", stderr);
 	long long next_retention = 0;
 	do {
 		long long now = app_now();

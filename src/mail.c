@@ -134,6 +134,20 @@ char *mail_wrap(struct arena *a, const char *text, size_t width)
 	return buf_str(&b);
 }
 
+/* "Name <address>" with only the name encoded: an encoded address would not deliver. */
+static char *encode_address(struct arena *a, const char *from)
+{
+	const char *lt = strrchr(from, '<');
+	if (lt == NULL)
+		return arena_strdup(a, from);
+	size_t n = (size_t)(lt - from);
+	while (n > 0 && from[n - 1] == ' ')
+		n--;
+	if (n == 0)
+		return arena_strdup(a, lt);
+	return arena_printf(a, "%s %s", mail_encode_header(a, arena_strndup(a, from, n)), lt);
+}
+
 /* The domain of the sender address, for Message-ID. */
 static const char *sender_domain(struct arena *a)
 {
@@ -155,7 +169,7 @@ char *mail_compose(struct arena *a, long long id, const char *to, const char *su
 	struct buf b;
 	buf_init(&b, a);
 	buf_printf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\n",
-		   mail_encode_header(a, app_config.mail_from), to, mail_encode_header(a, subject),
+		   encode_address(a, app_config.mail_from), to, mail_encode_header(a, subject),
 		   date);
 	buf_printf(&b, "Message-ID: <outbox.%lld.%lld@%s>\r\n", id, when, sender_domain(a));
 	buf_puts(&b, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
@@ -318,6 +332,19 @@ static int deliver_one(struct db *db, int64_t id)
 	int rc = record(db, id, attempts, why);
 	arena_free(&a);
 	return rc;
+}
+
+int mail_release_claims(struct db *db)
+{
+	if (db_begin_write(db) < 0)
+		return -1;
+	sqlite3_stmt *st = db_stmt(db, "UPDATE outbox SET claimed_until = NULL"
+				       " WHERE sent_at IS NULL AND claimed_until IS NOT NULL");
+	if (db_exec_stmt(db, st) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db);
 }
 
 int mail_deliver_due(struct db *db)

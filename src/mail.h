@@ -30,6 +30,13 @@ int mail_queue(struct db *db, const char *to, const char *subject, const char *b
  */
 int mail_deliver_due(struct db *db);
 
+/*
+ * Frees the claims a killed server left behind, so its messages go at once
+ * rather than when the claims expire.  Only for a server starting up: it is
+ * then the only sender of this database (the server holds a lock on it).
+ */
+int mail_release_claims(struct db *db);
+
 /* The pieces of a message, exposed for the unit tests. */
 /* Encodes a header value per RFC 2047 (base64 words) when it is not plain ASCII. */
 char *mail_encode_header(struct arena *a, const char *value);

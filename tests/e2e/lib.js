@@ -73,11 +73,24 @@ async function start(opts = {}) {
     portal: null,
     nginx: null,
   };
+  // PORTAL_WRAP (e.g. "valgrind --error-exitcode=99") prefixes the serve command only.
+  const wrap = (process.env.PORTAL_WRAP || '').split(/\s+/).filter(Boolean);
   server.startPortal = async () => {
-    const p = spawn(BIN, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    fs.rmSync(socket, { force: true }); // a killed portal leaves its socket behind
+    const p = spawn(wrap.length ? wrap[0] : BIN, [...wrap.slice(1), ...(wrap.length ? [BIN] : []),
+      ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     p.stderr.on('data', (d) => { logs.portal += d; });
     server.portal = p;
     server.portalExit = new Promise((r) => p.on('exit', (code, sig) => r({ code, sig })));
+    // supervise: like etc/run.sh, a portal that exits is started again 1 s later
+    // (a test using it must not restart the portal itself).
+    if (opts.supervise) {
+      p.on('exit', () => {
+        if (server.stopping || server.portal !== p) return;
+        server.restarts = (server.restarts || 0) + 1;
+        setTimeout(() => { if (!server.stopping) server.startPortal(); }, 1000);
+      });
+    }
     await waitFor(() => fs.existsSync(socket), 'the portal socket');
   };
   await server.startPortal();
@@ -87,6 +100,7 @@ async function start(opts = {}) {
   server.nginx = n;
   await waitFor(async () => (await fetch(`${server.base}/healthz`)).status === 200, 'nginx');
   server.stop = async () => {
+    server.stopping = true;
     const exits = [server.portalExit];
     if (server.portal.exitCode === null) server.portal.kill('SIGTERM');
     n.kill('SIGTERM');

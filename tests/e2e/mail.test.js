@@ -16,7 +16,8 @@ const ADMIN = 'chief@example.org';
 const COUNSELOR = 'counselor.north@example.org';
 const DASH = '\u2013';
 
-// The stand-in for sendmail: one file per message in BOX/out, one log line per attempt,
+// The stand-in for sendmail: one file per message in BOX/out, numbered in the order
+// received (there is one sender), one log line per attempt,
 // and exit 75 (EX_TEMPFAIL) without storing anything while BOX/fail exists.
 const STANDIN = `#!/bin/sh
 set -eu
@@ -29,7 +30,8 @@ if [ -e "$box/fail" ]; then
 	echo "fail $to" >>"$box/log"
 	exit 75
 fi
-mv "$tmp" "$box/out/$(basename "$tmp").eml"
+n=$(ls "$box/out" | wc -l)
+mv "$tmp" "$box/out/$(printf %06d "$n").eml"
 echo "sent $to" >>"$box/log"
 `;
 
