@@ -58,7 +58,8 @@ CREATE TABLE password_tokens (
 	used_at INTEGER
 );
 
--- Failed sign-ins, kept 15 minutes, for throttling by e-mail and by address.
+-- Failed sign-ins, kept 30 minutes (a 15-minute lock counts failures of the
+-- 15 minutes before it), for throttling by e-mail and by address.
 CREATE TABLE login_failures (
 	id INTEGER PRIMARY KEY,
 	email TEXT NOT NULL COLLATE NOCASE,

@@ -77,6 +77,7 @@ static void render_login(struct request *req, struct response *res, int status, 
 	view_render(req, res, "login", data);
 }
 
+/* GET /login: the form, with a notice after a new password or for a signed-in user. */
 void login_form(struct request *req, struct response *res)
 {
 	const char *next = kv_get(&req->query, "next");
@@ -117,6 +118,10 @@ static void render_locked(struct request *req, struct response *res, long long w
 	view_render(req, res, "login_locked", data);
 }
 
+/*
+ * POST /login: throttle, then one Argon2id verification whatever the cause of
+ * failure; on success a new session and 303 to `next` or the role's home.
+ */
 void login_submit(struct request *req, struct response *res)
 {
 	const char *password = kv_str(&req->form, "password");
@@ -166,6 +171,7 @@ void login_submit(struct request *req, struct response *res)
 	response_redirect(res, to);
 }
 
+/* POST /logout: the session's row goes, so its cookie is worth nothing even if kept. */
 void logout_submit(struct request *req, struct response *res)
 {
 	auth_session_end(req, res);
@@ -230,6 +236,7 @@ static int password_owner(struct request *req, const char *token, struct user *u
 	return found < 0 ? -1 : found;
 }
 
+/* GET /account/password: from a link (?token=) or for the signed-in user. */
 void password_form(struct request *req, struct response *res)
 {
 	const char *token = kv_get(&req->query, "token");
@@ -285,6 +292,10 @@ static int store_password(struct request *req, const struct user *u, const char 
 	return db_commit(db) < 0 ? -1 : 1;
 }
 
+/*
+ * POST /account/password: checks, hashes outside the transaction (it is slow),
+ * stores, then 303 to the sign-in page (after a link) or back with a notice.
+ */
 void password_submit(struct request *req, struct response *res)
 {
 	const char *token = kv_get(&req->form, "token");
@@ -338,6 +349,7 @@ static void render_forgot(struct request *req, struct response *res, int status,
 	view_render(req, res, "forgot", data);
 }
 
+/* GET /forgot: the form, or with ?sent=1 the notice every address gets. */
 void forgot_form(struct request *req, struct response *res)
 {
 	render_forgot(req, res, 200, "", NULL);
@@ -392,6 +404,7 @@ static int send_reset(struct request *req, const char *email)
 	return db_commit(db);
 }
 
+/* POST /forgot: a reset link when the account exists; the same 303 either way. */
 void forgot_submit(struct request *req, struct response *res)
 {
 	const char *email;

@@ -32,6 +32,7 @@ static const char *role_label(const char *role)
 	return role;
 }
 
+/* Answers 503 when the database fails: nothing was changed. */
 static void answer_unavailable(struct request *req, struct response *res)
 {
 	view_error(req, res, 503, "Sorry, there is a problem with the service",
@@ -119,6 +120,7 @@ static void render_accounts(struct request *req, struct response *res, int statu
 	static const char *const fields[] = {"email", "name", "role", "school", NULL};
 	struct db *db = req->db;
 	json_t *data = json_object();
+	/* One snapshot for the list and the banners; should BEGIN fail, each query still runs. */
 	db_begin_read(db);
 	json_object_set_new(data, "accounts", accounts_json(db, req->session->user_id));
 	if (status == 200) {
@@ -138,16 +140,18 @@ static void render_accounts(struct request *req, struct response *res, int statu
 	view_render(req, res, "users", data);
 }
 
+/* GET /admin/users: the accounts and the create form, with a banner after a change. */
 void accounts_list(struct request *req, struct response *res)
 {
 	render_accounts(req, res, 200, NULL, NULL);
 }
 
-/* The cleaned fields of the create form; errors added to errs. */
+/* The cleaned fields of the create form (school NULL unless a counselor). */
 struct account_form {
 	const char *email, *name, *role, *school;
 };
 
+/* Reads and checks the create form into f; errors are added to errs. */
 static void read_form(struct request *req, struct account_form *f, struct form_errors *errs)
 {
 	/* Errors go in the order of the form, which the error summary follows. */
@@ -210,6 +214,7 @@ static int64_t create_account(struct request *req, const struct account_form *f)
 	return db_commit(db) < 0 ? -1 : id;
 }
 
+/* POST /admin/users: 422 with the form as typed, or 303 to the list with a banner. */
 void accounts_create(struct request *req, struct response *res)
 {
 	struct account_form f;
@@ -252,6 +257,7 @@ static int disable_account(struct db *db, struct arena *a, int64_t id)
 	return db_commit(db) < 0 ? -1 : 1;
 }
 
+/* POST /admin/users/ID/disable: 303 back with a banner; 409 for one's own account. */
 void accounts_disable(struct request *req, struct response *res)
 {
 	long id;

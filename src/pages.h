@@ -37,6 +37,11 @@ handler_fn admin_cohort_page, admin_application, admin_application_status;
 /* The status history of an application from the audit log, oldest first; new reference. */
 json_t *admin_history_json(struct db *db, int64_t id);
 
+/* page_attendance.c, page_roster.c, page_report.c: attendance and completion, the printable
+ * roster and sign-in sheets, and the staff's figures */
+handler_fn admin_attendance, admin_attendance_save, admin_attendance_complete;
+handler_fn admin_roster, admin_report;
+
 /* page_auth.c */
 handler_fn login_form, login_submit, logout_submit;
 handler_fn password_form, password_submit, forgot_form, forgot_submit;

@@ -63,6 +63,19 @@ static const struct route routes[] = {
 	{"GET", "/admin/applications/*", admin_application, STAFF},
 	{"POST", "/admin/applications/*/status", admin_application_status, STAFF},
 
+	/* Attendance at the door, completing who qualifies, the printable roster and sign-in
+	 * sheets, and the figures of every class and semester (page_attendance.c,
+	 * page_roster.c, page_report.c). */
+	{"GET", "/admin/pip/classes/*/attendance", admin_attendance, STAFF},
+	{"POST", "/admin/pip/classes/*/attendance", admin_attendance_save, STAFF},
+	{"POST", "/admin/pip/classes/*/complete", admin_attendance_complete, STAFF},
+	{"GET", "/admin/pip/classes/*/roster", admin_roster, STAFF},
+	{"GET", "/admin/tap/semesters/*/attendance", admin_attendance, STAFF},
+	{"POST", "/admin/tap/semesters/*/attendance", admin_attendance_save, STAFF},
+	{"POST", "/admin/tap/semesters/*/complete", admin_attendance_complete, STAFF},
+	{"GET", "/admin/tap/semesters/*/roster", admin_roster, STAFF},
+	{"GET", "/admin/report", admin_report, STAFF},
+
 	/* Accounts, for administrators (page_users.c). */
 	{"GET", "/admin/users", accounts_list, ADMIN},
 	{"POST", "/admin/users", accounts_create, ADMIN},
