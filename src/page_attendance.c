@@ -1,9 +1,10 @@
-/* page_attendance.c: attendance per session of a class or semester, and completing who qualifies. */
+/* page_attendance.c: attendance per session of a class or semester; completing who qualifies. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
 #include "applications.h"
+#include "auth.h"
 #include "cohort.h"
 #include "pages.h"
 #include "status.h"
@@ -38,7 +39,7 @@ static const char *cohort_url(struct arena *a, const struct cohort *c)
 {
 	bool tap = strcmp(c->program, "tap") == 0;
 	return arena_printf(a, "%s/%lld", tap ? "/admin/tap/semesters" : "/admin/pip/classes",
-			    (long long)c->id);
+	                    (long long)c->id);
 }
 
 /* Reads the cohort's sessions in order into g; 0 or -1. */
@@ -52,7 +53,7 @@ static int load_sessions(struct db *db, struct arena *a, const struct cohort *c,
 	g->sessions = arena_alloc(a, sizeof(*g->sessions) * (size_t)(n + 1));
 	g->nsessions = 0;
 	st = db_stmt(db, "SELECT number, date, topic FROM cohort_sessions WHERE cohort_id = ?"
-			 " ORDER BY number");
+	                 " ORDER BY number");
 	db_bind_int(st, 1, c->id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && g->nsessions < n) {
@@ -83,7 +84,7 @@ static int session_index(const struct grid *g, int number)
 static int load_marks(struct db *db, const struct grid *g, struct participant *p)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT session_number FROM attendance"
-				       " WHERE application_id = ?");
+	                               " WHERE application_id = ?");
 	db_bind_int(st, 1, p->id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -113,16 +114,16 @@ static int load_grid(struct db *db, struct arena *a, const struct cohort *c, str
 	if (load_sessions(db, a, c, g) < 0)
 		return -1;
 	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM applications WHERE cohort_id = ?"
-				       " AND status IN ('accepted', 'completed')");
+	                               " AND status IN ('accepted', 'completed')");
 	db_bind_int(st, 1, c->id);
 	int64_t n = db_int(db, st, -1);
 	if (n < 0)
 		return -1;
 	g->people = arena_alloc(a, sizeof(*g->people) * (size_t)(n + 1));
 	st = db_stmt(db, "SELECT id, COALESCE(first_name, ''), COALESCE(last_name, ''), status"
-			 " FROM applications WHERE cohort_id = ? AND"
-			 " status IN ('accepted', 'completed') ORDER BY last_name COLLATE NOCASE,"
-			 " first_name COLLATE NOCASE, id");
+	                 " FROM applications WHERE cohort_id = ? AND"
+	                 " status IN ('accepted', 'completed') ORDER BY last_name COLLATE NOCASE,"
+	                 " first_name COLLATE NOCASE, id");
 	db_bind_int(st, 1, c->id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && g->npeople < (size_t)n) {
@@ -183,7 +184,7 @@ static const char *display_name(struct arena *a, const struct participant *p)
 
 /* The sessions as links and table headers; how many were present at each. */
 static json_t *sessions_json(struct request *req, const struct grid *g, int current,
-			     const char *base)
+                             const char *base)
 {
 	json_t *list = json_array();
 	struct date today = date_today();
@@ -195,12 +196,12 @@ static json_t *sessions_json(struct request *req, const struct grid *g, int curr
 		int present = 0;
 		for (size_t k = 0; k < g->npeople; k++)
 			present += g->people[k].marks[i];
-		json_t *j = json_pack("{s:i, s:s, s:s, s:s, s:s, s:b, s:b, s:i}", "number", s->number,
-				      "date", date, "iso", iso, "topic", s->topic, "url",
-				      arena_printf(req->arena, "%s/attendance?session=%d", base,
-						   s->number),
-				      "current", i == current, "held", date_cmp(s->date, today) <= 0,
-				      "present", present);
+		json_t *j =
+		    json_pack("{s:i, s:s, s:s, s:s, s:s, s:b, s:b, s:i}", "number", s->number,
+		              "date", date, "iso", iso, "topic", s->topic, "url",
+		              arena_printf(req->arena, "%s/attendance?session=%d", base, s->number),
+		              "current", i == current, "held", date_cmp(s->date, today) <= 0,
+		              "present", present);
 		if (j == NULL)
 			die_oom();
 		json_array_append_new(list, j);
@@ -210,7 +211,7 @@ static json_t *sessions_json(struct request *req, const struct grid *g, int curr
 
 /* One participant: the door form's checkbox, the grid's row and whether they qualify. */
 static json_t *person_json(struct request *req, const struct cohort *c, const struct grid *g,
-			   const struct participant *p, int current)
+                           const struct participant *p, int current)
 {
 	json_t *marks = json_array();
 	for (int i = 0; i < g->nsessions; i++)
@@ -219,11 +220,11 @@ static json_t *person_json(struct request *req, const struct cohort *c, const st
 	bool ok = qualifies(c, g, p);
 	bool completed = p->status == ST_COMPLETED;
 	json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:b, s:o, s:i, s:b, s:b, s:i}", "id",
-			      (json_int_t)p->id, "name", display_name(req->arena, p), "status",
-			      status_names[p->status], "status_label", status_labels[p->status],
-			      "checked", current >= 0 && p->marks[current], "marks", marks, "total",
-			      p->total, "qualifies", ok && !completed, "completed", completed,
-			      "missing", ok ? 0 : required - p->total);
+	                      (json_int_t)p->id, "name", display_name(req->arena, p), "status",
+	                      status_names[p->status], "status_label", status_labels[p->status],
+	                      "checked", current >= 0 && p->marks[current], "marks", marks, "total",
+	                      p->total, "qualifies", ok && !completed, "completed", completed,
+	                      "missing", ok ? 0 : required - p->total);
 	if (j == NULL)
 		die_oom();
 	return j;
@@ -231,7 +232,7 @@ static json_t *person_json(struct request *req, const struct cohort *c, const st
 
 /* Adds people, and the accepted ones who qualify and who do not (with why), to data. */
 static void add_people(struct request *req, json_t *data, const struct cohort *c,
-		       const struct grid *g, int current)
+                       const struct grid *g, int current)
 {
 	json_t *people = json_array(), *ready = json_array(), *short_of = json_array();
 	for (size_t i = 0; i < g->npeople; i++) {
@@ -241,15 +242,14 @@ static void add_people(struct request *req, json_t *data, const struct cohort *c
 			continue;
 		const char *name = display_name(req->arena, p);
 		if (qualifies(c, g, p))
-			json_array_append_new(ready, json_pack("{s:s, s:i}", "name", name,
-							       "total", p->total));
+			json_array_append_new(
+			    ready, json_pack("{s:s, s:i}", "name", name, "total", p->total));
 		else
 			json_array_append_new(
-			    short_of, json_pack("{s:s, s:s}", "name", name, "reason",
-						arena_printf(req->arena,
-							     "attended %d of %d; needs %d",
-							     p->total, g->nsessions,
-							     cohort_required(c))));
+			    short_of,
+			    json_pack("{s:s, s:s}", "name", name, "reason",
+			              arena_printf(req->arena, "attended %d of %d; needs %d",
+			                           p->total, g->nsessions, cohort_required(c))));
 	}
 	json_object_set_new(data, "has_people", json_boolean(g->npeople > 0));
 	json_object_set_new(data, "ready_count", json_integer((json_int_t)json_array_size(ready)));
@@ -268,23 +268,25 @@ static void add_banners(struct request *req, json_t *data, const struct grid *g,
 		for (size_t k = 0; k < g->npeople; k++)
 			present += g->people[k].marks[current];
 		json_object_set_new(data, "saved",
-				    json_pack("{s:i, s:i}", "number", g->sessions[current].number,
-					      "present", present));
+		                    json_pack("{s:i, s:i}", "number", g->sessions[current].number,
+		                              "present", present));
 	}
 	long done;
 	if (parse_int(kv_str(&req->query, "completed"), 0, 100000, &done) == 0)
 		json_object_set_new(data, "completed",
-				    json_pack("{s:i, s:b}", "count", (int)done, "one", done == 1));
+		                    json_pack("{s:i, s:b}", "count", (int)done, "one", done == 1));
 }
 
+/* The door form for one session, the grid of every session, and who can complete. */
 void admin_attendance(struct request *req, struct response *res)
 {
 	struct cohort c;
 	if (!admin_load_cohort(req, res, &c))
 		return;
 	struct grid g;
-	db_begin_read(req->db);
-	int rc = load_grid(req->db, req->arena, &c, &g);
+	int rc = db_begin_read(req->db);
+	if (rc == 0)
+		rc = load_grid(req->db, req->arena, &c, &g);
 	db_end_read(req->db);
 	if (rc < 0) {
 		view_error(req, res, 500, "Sorry, there is a problem", "Try again in a moment.");
@@ -297,9 +299,9 @@ void admin_attendance(struct request *req, struct response *res)
 	cohort_title(&c, title, sizeof(title));
 	json_t *data = json_object();
 	json_t *cj = json_pack("{s:s, s:b, s:s, s:s, s:s, s:i, s:i}", "title", title, "tap", tap,
-			       "url", base, "noun", tap ? "semester" : "class", "verb",
-			       tap ? "complete" : "graduate", "sessions", g.nsessions, "required",
-			       cohort_required(&c));
+	                       "url", base, "noun", tap ? "semester" : "class", "verb",
+	                       tap ? "complete" : "graduate", "sessions", g.nsessions, "required",
+	                       cohort_required(&c));
 	if (cj == NULL)
 		die_oom();
 	json_object_set_new(data, "cohort", cj);
@@ -349,11 +351,10 @@ enum save_result { SAVE_OK, SAVE_FOREIGN, SAVE_ERROR };
  * Sets session `number`'s marks for the cohort's accepted and completed
  * participants to exactly the ids given (sorted), in one write transaction;
  * marks of other sessions, and of anyone else, stay as they are.  An id that
- * is not such a participant changes nothing (SAVE_FOREIGN).  *present gets
- * the number of participants marked present.
+ * is not such a participant changes nothing (SAVE_FOREIGN).
  */
 static enum save_result save_marks(struct db *db, struct arena *a, const struct cohort *c,
-				   int number, const int64_t *ids, long nids, int *present)
+                                   int number, const int64_t *ids, long nids)
 {
 	if (db_begin_write(db) < 0)
 		return SAVE_ERROR;
@@ -373,23 +374,21 @@ static enum save_result save_marks(struct db *db, struct arena *a, const struct 
 		return SAVE_FOREIGN;
 	}
 	long long now = app_now();
-	*present = 0;
 	for (size_t i = 0; i < g.npeople; i++) {
 		bool here = bsearch(&g.people[i].id, ids, (size_t)nids, sizeof(*ids), cmp_id);
 		/* A mark kept keeps its first recorded time. */
 		sqlite3_stmt *st =
 		    here ? db_stmt(db, "INSERT INTO attendance (application_id, session_number,"
-				       " recorded_at) VALUES (?1, ?2, ?3)"
-				       " ON CONFLICT (application_id, session_number) DO NOTHING")
-			 : db_stmt(db, "DELETE FROM attendance WHERE application_id = ?1 AND"
-				       " session_number = ?2");
+		                       " recorded_at) VALUES (?1, ?2, ?3)"
+		                       " ON CONFLICT (application_id, session_number) DO NOTHING")
+		         : db_stmt(db, "DELETE FROM attendance WHERE application_id = ?1 AND"
+		                       " session_number = ?2");
 		db_bind_int(st, 1, g.people[i].id);
 		db_bind_int(st, 2, number);
 		if (here)
 			db_bind_int(st, 3, now);
 		if (db_exec_stmt(db, st) < 0)
 			goto fail;
-		*present += here;
 	}
 	if (db_commit(db) < 0)
 		goto fail;
@@ -399,33 +398,32 @@ fail:
 	return SAVE_ERROR;
 }
 
+/* Records one session: `session`, `present` (repeated ids); 400 for anything not on the form. */
 void admin_attendance_save(struct request *req, struct response *res)
 {
 	struct cohort c;
 	if (!admin_load_cohort(req, res, &c))
 		return;
 	long number;
-	int64_t *ids;
+	int64_t *ids = NULL;
 	long nids = read_present(req, &ids);
-	if (c.nsessions < 1 || parse_int(kv_str(&req->form, "session"), 1, c.nsessions, &number) < 0 ||
-	    nids < 0) {
+	if (c.nsessions < 1 ||
+	    parse_int(kv_str(&req->form, "session"), 1, c.nsessions, &number) < 0 || nids < 0) {
 		view_error(req, res, 400, "Choose a session and who was there",
-			   "Send the form from the attendance page again. Nothing was changed.");
+		           "Send the form from the attendance page again. Nothing was changed.");
 		return;
 	}
-	int present = 0;
-	switch (save_marks(req->db, req->arena, &c, (int)number, ids, nids, &present)) {
+	switch (save_marks(req->db, req->arena, &c, (int)number, ids, nids)) {
 	case SAVE_OK:
 		response_redirect(res, arena_printf(req->arena, "%s/attendance?session=%ld&saved=1",
-						    cohort_url(req->arena, &c), number));
+		                                    cohort_url(req->arena, &c), number));
 		return;
 	case SAVE_FOREIGN:
 		view_error(req, res, 400, "Someone on the form is not a participant",
-			   "Only accepted participants of this class or semester can be marked. "
-			   "Reload the attendance page and try again. Nothing was changed.");
+		           "Only accepted participants of this class or semester can be marked. "
+		           "Reload the attendance page and try again. Nothing was changed.");
 		return;
-	case SAVE_ERROR:
-		break;
+	case SAVE_ERROR: break;
 	}
 	view_error(req, res, 500, "Sorry, there is a problem", "Nothing was saved. Try again.");
 }
@@ -449,8 +447,8 @@ static int complete_qualified(struct request *req, const struct cohort *c)
 		const struct participant *p = &g.people[i];
 		if (p->status != ST_ACCEPTED || !qualifies(c, &g, p))
 			continue;
-		const char *note = arena_printf(req->arena, "Attended %d of %d sessions", p->total,
-						g.nsessions);
+		const char *note =
+		    arena_printf(req->arena, "Attended %d of %d sessions", p->total, g.nsessions);
 		if (application_move_locked(db, p->id, ST_COMPLETED, &who, note, NULL) != MOVE_OK)
 			goto fail;
 		moved++;
@@ -463,6 +461,7 @@ fail:
 	return -1;
 }
 
+/* Completes everyone who qualifies, then back to the attendance page saying how many. */
 void admin_attendance_complete(struct request *req, struct response *res)
 {
 	struct cohort c;
@@ -471,9 +470,9 @@ void admin_attendance_complete(struct request *req, struct response *res)
 	int moved = complete_qualified(req, &c);
 	if (moved < 0) {
 		view_error(req, res, 500, "Sorry, there is a problem",
-			   "Nobody was moved to completed. Try again.");
+		           "Nobody was moved to completed. Try again.");
 		return;
 	}
 	response_redirect(res, arena_printf(req->arena, "%s/attendance?completed=%d",
-					    cohort_url(req->arena, &c), moved));
+	                                    cohort_url(req->arena, &c), moved));
 }

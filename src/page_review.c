@@ -1,6 +1,7 @@
 /* page_review.c: the applicant list of a class or semester, one application, and status moves. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app.h"
 #include "applications.h"
@@ -8,6 +9,7 @@
 #include "cohort.h"
 #include "eligibility.h"
 #include "pages.h"
+#include "retention.h"
 #include "status.h"
 #include "users.h"
 #include "view.h"
@@ -308,7 +310,7 @@ static json_t *application_json(struct request *req, int64_t id, struct cohort *
 		     " COALESCE(student_id, ''), COALESCE(grade, 0), COALESCE(guardian_name, ''),"
 		     " COALESCE(guardian_phone, ''), COALESCE(guardian_email, ''),"
 		     " COALESCE(guardian_consent, 0), COALESCE(counselor_note, ''),"
-		     " (SELECT name FROM users WHERE id = counselor_id), erased_at"
+		     " (SELECT name FROM users WHERE id = counselor_id), erased_at, status_at"
 		     " FROM applications WHERE id = ?");
 	db_bind_int(st, 1, id);
 	if (sqlite3_step(st) != SQLITE_ROW) {
@@ -349,6 +351,16 @@ static json_t *application_json(struct request *req, int64_t id, struct cohort *
 		char erased[40];
 		time_format(sqlite3_column_int64(st, 27), erased, sizeof(erased));
 		json_object_set_new(a, "erased", json_string(erased));
+	} else if (s == ST_DECLINED || s == ST_WITHDRAWN) {
+		/* Retention erases a closed one's details once its period is over (SPEC.md). */
+		time_t due = (time_t)retention_due(sqlite3_column_int64(st, 28));
+		struct tm tm = {0};
+		char day[48];
+		if (localtime_r(&due, &tm) == NULL)
+			gmtime_r(&due, &tm);
+		date_format_long((struct date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday}, day,
+				 sizeof(day));
+		json_object_set_new(a, "erase_due", json_string(day));
 	}
 	int64_t cohort_id = sqlite3_column_int64(st, 1);
 	sqlite3_reset(st);

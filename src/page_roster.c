@@ -16,11 +16,21 @@ static json_t *phone_json(const char *digits)
 	return json_string(out);
 }
 
+/* Ends a query loop that stopped with rc: list, or NULL (list freed) after an error. */
+static json_t *finished(struct db *db, int rc, json_t *list)
+{
+	if (rc == SQLITE_DONE)
+		return list;
+	db_log_error(db, "reading the roster");
+	json_decref(list);
+	return NULL;
+}
+
 /* One participant as the roster prints them: PIP contact details, or TAP school details. */
 static json_t *participant_json(sqlite3_stmt *st, bool tap)
 {
 	json_t *p = json_pack("{s:s, s:s, s:s}", "first_name", db_col_text(st, 0), "last_name",
-			      db_col_text(st, 1), "ref", db_col_text(st, 9));
+	                      db_col_text(st, 1), "ref", db_col_text(st, 9));
 	if (p == NULL)
 		die_oom();
 	if (!tap) {
@@ -38,47 +48,51 @@ static json_t *participant_json(sqlite3_stmt *st, bool tap)
 	return p;
 }
 
-/* The accepted (and already completed) participants, by name; a new array. */
+/* The accepted (and already completed) participants, by name; a new array, NULL on failure. */
 static json_t *participants_json(struct db *db, const struct cohort *c, bool tap)
 {
 	json_t *list = json_array();
 	sqlite3_stmt *st = db_stmt(
 	    db, "SELECT COALESCE(first_name, ''), COALESCE(last_name, ''), COALESCE(phone, ''),"
-		" COALESCE(emergency_name, ''), COALESCE(emergency_phone, ''),"
-		" COALESCE(school, ''), COALESCE(grade, 0), COALESCE(guardian_name, ''),"
-		" COALESCE(guardian_phone, ''), ref FROM applications WHERE cohort_id = ? AND"
-		" status IN ('accepted', 'completed') ORDER BY last_name COLLATE NOCASE,"
-		" first_name COLLATE NOCASE, id");
+	        " COALESCE(emergency_name, ''), COALESCE(emergency_phone, ''),"
+	        " COALESCE(school, ''), COALESCE(grade, 0), COALESCE(guardian_name, ''),"
+	        " COALESCE(guardian_phone, ''), ref FROM applications WHERE cohort_id = ? AND"
+	        " status IN ('accepted', 'completed') ORDER BY last_name COLLATE NOCASE,"
+	        " first_name COLLATE NOCASE, id");
 	db_bind_int(st, 1, c->id);
-	while (sqlite3_step(st) == SQLITE_ROW)
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		json_array_append_new(list, participant_json(st, tap));
 	sqlite3_reset(st);
-	return list;
+	return finished(db, rc, list);
 }
 
-/* The cohort's sessions in order, each with its date written out; a new array. */
+/* The cohort's sessions in order, each with its date written out; a new array, NULL on
+ * failure. */
 static json_t *sessions_json(struct db *db, const struct cohort *c)
 {
 	json_t *list = json_array();
 	sqlite3_stmt *st = db_stmt(db, "SELECT number, date, topic FROM cohort_sessions"
-				       " WHERE cohort_id = ? ORDER BY number");
+	                               " WHERE cohort_id = ? ORDER BY number");
 	db_bind_int(st, 1, c->id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct date d;
 		char date[48];
 		if (date_parse(db_col_text(st, 1), &d) < 0)
 			d = c->start;
 		date_format_long(d, date, sizeof(date));
 		json_t *s = json_pack("{s:i, s:s, s:s}", "number", sqlite3_column_int(st, 0),
-				      "date", date, "topic", db_col_text(st, 2));
+		                      "date", date, "topic", db_col_text(st, 2));
 		if (s == NULL)
 			die_oom();
 		json_array_append_new(list, s);
 	}
 	sqlite3_reset(st);
-	return list;
+	return finished(db, rc, list);
 }
 
+/* A roster with a name missing would be worse than none: any failure is a 500. */
 void admin_roster(struct request *req, struct response *res)
 {
 	struct cohort c;
@@ -88,20 +102,28 @@ void admin_roster(struct request *req, struct response *res)
 	char title[32], start[48];
 	cohort_title(&c, title, sizeof(title));
 	date_format_long(c.start, start, sizeof(start));
+	json_t *people = NULL, *sessions = NULL;
+	if (db_begin_read(req->db) == 0) {
+		people = participants_json(req->db, &c, tap);
+		sessions = sessions_json(req->db, &c);
+		db_end_read(req->db);
+	}
+	if (people == NULL || sessions == NULL) {
+		json_decref(people);
+		json_decref(sessions);
+		view_error(req, res, 500, "Sorry, there is a problem", "Try again in a moment.");
+		return;
+	}
 	json_t *data = json_object();
-	db_begin_read(req->db);
-	json_t *people = participants_json(req->db, &c, tap);
-	json_object_set_new(data, "sessions", sessions_json(req->db, &c));
-	db_end_read(req->db);
+	json_object_set_new(data, "sessions", sessions);
 	json_object_set_new(data, "count", json_integer((json_int_t)json_array_size(people)));
 	json_object_set_new(data, "has_people", json_boolean(json_array_size(people) > 0));
 	json_object_set_new(data, "people", people);
-	json_t *cj = json_pack("{s:s, s:s, s:b, s:s, s:i, s:i}", "title", title, "start", start,
-			       "tap", tap, "url",
-			       arena_printf(req->arena, "%s/%lld",
-					    tap ? "/admin/tap/semesters" : "/admin/pip/classes",
-					    (long long)c.id),
-			       "sessions", c.nsessions, "required", cohort_required(&c));
+	json_t *cj = json_pack(
+	    "{s:s, s:s, s:b, s:s, s:i, s:i}", "title", title, "start", start, "tap", tap, "url",
+	    arena_printf(req->arena, "%s/%lld", tap ? "/admin/tap/semesters" : "/admin/pip/classes",
+	                 (long long)c.id),
+	    "sessions", c.nsessions, "required", cohort_required(&c));
 	if (cj == NULL)
 		die_oom();
 	json_object_set_new(data, "cohort", cj);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -241,6 +242,23 @@ static int open_socket(void)
 	return 0;
 }
 
+/*
+ * Before stopping: remove the socket's name so that no new connection can
+ * be made (nginx then fails fast instead of queueing), and let the workers
+ * accept what is already queued, so that no request nginx handed over is
+ * dropped.  Bounded, so a flood cannot hold the stop for ever.
+ */
+static void drain(void)
+{
+	if (strchr(app_config.socket_path, ':') == NULL)
+		unlink(app_config.socket_path);
+	struct pollfd p = {.fd = listen_fd, .events = POLLIN};
+	for (int i = 0; i < 500 && poll(&p, 1, 0) > 0 && (p.revents & POLLIN); i++) {
+		struct timespec ms = {0, 10 * 1000 * 1000};
+		nanosleep(&ms, NULL);
+	}
+}
+
 int server_run(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -277,6 +295,7 @@ int server_run(void)
 		sigwait(&stop, &sig);
 	fprintf(stderr, "portal: stopping (%s); finishing requests in flight\n",
 		sig ? strsignal(sig) : "start-up failed");
+	drain();
 	atomic_store(&stopping, 1);
 	FCGX_ShutdownPending();
 	/* Wakes the worker blocked in accept(); the others finish their request first. */
