@@ -88,7 +88,7 @@ DEPS_BENCH = wrk
 DEPS_SCAN = sqlmap wapiti
 FUZZ_SECONDS ?= 60
 BENCH_SECONDS ?= 5
-SCAN_MINUTES ?= 5
+SCAN_MINUTES ?= 8
 FUZZERS = urlencoded query cookies mustache csv validate
 FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
@@ -177,3 +177,23 @@ uninstall:
 	rmdir '$(DESTDIR)$(DATADIR)/templates' '$(DESTDIR)$(DATADIR)/static' \
 		'$(DESTDIR)$(DATADIR)/sql' '$(DESTDIR)$(DATADIR)' '$(DESTDIR)$(DOCDIR)' \
 		2>/dev/null || true
+
+# Browser tests (tests/browser): Debian's Chromium, Java for the Nu HTML Checker, and npm
+# for the packages locked in package-lock.json (playwright-core, axe-core, vnu-jar).
+DEPS_BROWSER = chromium default-jre-headless npm
+
+# The Debian packages (npm only where Node.js came without it: NodeSource's nodejs carries
+# npm and conflicts with Debian's), then node_modules when missing or older than the lock.
+browser-deps:
+	@sh tests/deps.sh $(if $(shell command -v npm),$(filter-out npm,$(DEPS_BROWSER)),$(DEPS_BROWSER))
+	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then \
+		npm ci --no-audit --no-fund --ignore-scripts && touch node_modules; fi
+
+# make check runs the browser tests too (tests/browser/run.sh): their packages first.
+check: browser-deps
+
+# PNGs of the main pages at a phone and a desktop size, in docs/screenshots/.
+screenshots: browser-deps portal
+	@node tests/browser/screenshots.js docs/screenshots
+
+.PHONY: browser-deps screenshots

@@ -103,7 +103,12 @@ void admin_dashboard(struct request *req, struct response *res)
 	json_array_append_new(tables, cohort_table(db, false, true));
 	json_array_append_new(tables, cohort_table(db, true, true));
 	json_object_set_new(data, "tables", tables);
-	json_object_set_new(data, "mail_failed", mail_failures(db));
+	/* Only when some failed: the template's section would show a count of 0 too. */
+	json_t *failed = mail_failures(db);
+	if (json_integer_value(failed) > 0)
+		json_object_set_new(data, "mail_failed", failed);
+	else
+		json_decref(failed);
 	db_end_read(db);
 	res->no_store = true;
 	view_render(req, res, "admin_dashboard", data);

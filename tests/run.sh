@@ -41,6 +41,11 @@ UNITS="$*"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 suite normal
+echo "== browser (normal)"
+sh tests/browser/run.sh >"$log" 2>&1
+rc=$?
+grep -E '^(not ok|# (tests|pass|fail|skipped))|^browser: |^ +(not ok|error:)' "$log" | head -n 200
+count $rc
 suite asan
 echo
 echo "$passed passed, $failed failed"

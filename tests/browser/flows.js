@@ -1,0 +1,431 @@
+// flows.js: what people do on the portal, clicked and typed as they would, each page on
+// the way checked by Visitor.check (axe-core, HTML kept for the Nu HTML Checker).  Each
+// flow takes the Visitor and the story of one browser size (see story()).
+'use strict';
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+
+const PW = 'a long enough password';
+const REF = /\/confirmation\/(P-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4})$/;
+
+// The people and numbers of one run through the flows; n makes them unique in the database.
+function story(srv, n) {
+  const st = {
+    srv,
+    n,
+    classNumber: 200 + n,
+    classTitle: `Class ${200 + n}`,
+    classId: null,
+    applicant: {
+      first: 'Maria', last: `Lopez-${'ABCDEFGHIJ'[n % 10]}`, email: `maria${n}@example.com`,
+    },
+    ref: null,
+    staff: { email: `staff${n}@example.org`, name: `Sam Staff ${n}` },
+    admin: { email: `admin${n}@example.org`, name: `Ada Admin ${n}` },
+    counselor: { email: `counselor${n}@example.org`, name: `Nora North ${n}` },
+  };
+  srv.cli(['user', 'add', '--role', 'staff', '--email', st.staff.email, '--name', st.staff.name], `${PW}\n`);
+  srv.cli(['user', 'add', '--role', 'admin', '--email', st.admin.email, '--name', st.admin.name], `${PW}\n`);
+  srv.cli(['user', 'add', '--role', 'counselor', '--email', st.counselor.email, '--name',
+    st.counselor.name, '--school', 'north'], `${PW}\n`);
+  return st;
+}
+
+const main = (v) => v.page.locator('main');
+const link = (v, name, exact = true) => v.page.getByRole('link', { name, exact });
+const button = (v, name, exact = true) => v.page.getByRole('button', { name, exact });
+
+// The error summary of a refused form: it has focus (autofocus), and lists the messages.
+async function errorSummary(v, name) {
+  const summary = v.page.locator('.error-summary');
+  await summary.waitFor();
+  // autofocus acts when the page is next rendered, which can be just after its load event.
+  try {
+    await v.page.locator('.error-summary:focus').waitFor({ timeout: 5000 });
+  } catch (e) {
+    const on = await v.page.evaluate(() => document.activeElement && document.activeElement.outerHTML.slice(0, 120));
+    assert.fail(`${name} (${v.url()}, ${v.where}): the error summary does not have focus (${on})`);
+  }
+  assert.match(await v.page.title(), /^Error: /, `${name}: the title does not start with "Error: "`);
+  return summary.locator('a');
+}
+
+// Follows each link of the error summary and fixes the field it leads to with fix[id].
+async function fixErrors(v, name, fix) {
+  const links = await errorSummary(v, name);
+  const hrefs = await links.evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert.ok(hrefs.length > 0, `${name}: no links in the error summary`);
+  for (const href of hrefs) {
+    const id = href.slice(1);
+    assert.ok(fix[id], `${name}: unexpected error for ${id}`);
+    await v.page.locator(`.error-summary a[href="${href}"]`).click();
+    await v.page.waitForURL((u) => u.hash === href);
+    const active = await v.page.evaluate(() => document.activeElement && document.activeElement.id);
+    assert.equal(active, id, `${name}: the link ${href} of the error summary does not focus its field`);
+    await fix[id](v.page.locator(`[id="${id}"]`));
+  }
+}
+
+// Signs in with the form reached from the header's link; wrong first types a wrong password.
+async function signIn(v, who, { wrong = false } = {}) {
+  await v.click(link(v, 'Staff sign in'));
+  await v.check('sign-in form');
+  const page = v.page;
+  if (wrong) {
+    await v.click(button(v, 'Sign in'));
+    await v.check('sign-in form, nothing typed', { status: 422 });
+    await fixErrors(v, 'sign-in form, nothing typed', {
+      email: (f) => f.fill(who.email),
+      password: (f) => f.fill('not the password'),
+    });
+    await v.click(button(v, 'Sign in'));
+    await v.check('sign-in form, wrong password', { status: 401 });
+    await errorSummary(v, 'sign-in form, wrong password');
+    assert.equal(await page.getByLabel('Email address').inputValue(), who.email);
+  } else {
+    await page.getByLabel('Email address').fill(who.email);
+  }
+  await page.getByLabel('Password').fill(PW);
+  await v.click(button(v, 'Sign in'));
+  await page.getByText(`Signed in as ${who.name}`).waitFor();
+}
+
+async function signOut(v) {
+  await v.click(button(v, 'Sign out'));
+  assert.equal(v.url(), '/');
+  await v.check('home page, signed out');
+}
+
+// The public pages, reached by the header's links.
+async function publicPages(v) {
+  await v.goto('/');
+  await v.check('home page');
+  await v.click(v.page.locator('header').getByRole('link', { name: 'Partners In Policing' }));
+  assert.equal(v.url(), '/pip');
+  await v.check('Partners In Policing page');
+  await v.click(v.page.locator('header').getByRole('link', { name: 'Teens and Policing' }));
+  assert.equal(v.url(), '/tap');
+  await v.check('Teens and Policing page');
+  await v.click(v.page.locator('header').getByRole('link', { name: 'Home' }));
+  assert.equal(v.url(), '/');
+}
+
+// No class open: a person leaves an email address to hear when registration opens.
+async function interestList(v, st) {
+  st.srv.sql("UPDATE cohorts SET registration_open = 0 WHERE program = 'pip'");
+  await v.goto('/');
+  await v.check('home page, no class open');
+  await v.click(link(v, 'Hear when registration opens'));
+  assert.equal(v.url(), '/pip/apply');
+  await v.check('interest form (registration not open)');
+  const page = v.page;
+  await page.getByLabel('Email address').fill(`maria${st.n}@example`);
+  await page.getByLabel('Your name (optional)').fill('Maria');
+  await v.click(button(v, 'Tell me when registration opens'));
+  await v.check('interest form with errors', { status: 422 });
+  await fixErrors(v, 'interest form with errors', { email: (f) => f.fill(`interest${st.n}@example.com`) });
+  await v.click(button(v, 'Tell me when registration opens'));
+  await page.getByRole('heading', { name: 'You are on the list' }).waitFor();
+  await v.check('interest form, joined');
+  const [row] = st.srv.sql(`SELECT name FROM interest WHERE email = 'interest${st.n}@example.com'`);
+  assert.ok(row, 'the interest list has no row for the address');
+}
+
+// Staff create a class in the staff desk (first with mistakes) and open its registration.
+async function createClass(v, st) {
+  await signIn(v, st.staff, { wrong: true });
+  assert.equal(v.url(), '/admin');
+  await v.check('staff desk');
+  await v.click(link(v, 'All classes, and create one'));
+  assert.equal(v.url(), '/admin/pip/classes');
+  await v.check('classes, create form');
+  const page = v.page;
+  await page.getByLabel('Class number').fill(String(st.classNumber));
+  await page.getByLabel('Places').fill('many');
+  await v.click(button(v, 'Create class'));
+  await v.check('create class form with errors', { status: 422 });
+  const sessions = [];
+  for (let i = 0; i < 10; i++) {
+    const d = new Date(Date.UTC(2027, 0, 14 + 7 * i)).toISOString().slice(0, 10);
+    sessions.push(`${d} Session ${i + 1}`);
+  }
+  await fixErrors(v, 'create class form with errors', {
+    start_date: (f) => f.fill('2027-01-14'),
+    capacity: (f) => f.fill('20'),
+  });
+  await page.getByLabel('Sessions (optional)').fill(sessions.join('\n'));
+  await v.click(button(v, 'Create class'));
+  const m = v.url().match(/^\/admin\/pip\/classes\/(\d+)\?created=1$/);
+  assert.ok(m, `after creating a class: ${v.url()}`);
+  st.classId = Number(m[1]);
+  await v.check('class page, just created');
+  // Registration opens only when no other class takes applications.
+  st.srv.sql("UPDATE cohorts SET registration_open = 0 WHERE program = 'pip'");
+  await v.click(button(v, 'Open registration'));
+  await page.getByRole('heading', { name: 'Registration is now open' }).waitFor();
+  await v.check('class page, registration opened');
+  await signOut(v);
+}
+
+// A person applies: a refused attempt, the errors fixed through the error summary's links,
+// then the confirmation page.
+async function apply(v, st) {
+  const a = st.applicant;
+  const page = v.page;
+  await v.goto('/');
+  await v.check('home page, a class open');
+  await v.click(link(v, `Apply for ${st.classTitle}`));
+  assert.equal(v.url(), '/pip/apply');
+  await v.check('application form');
+  await page.getByLabel('First name').fill(a.first);
+  await page.getByLabel('Date of birth').fill('1980-05-17');
+  await page.getByLabel('Email address').fill(a.email);
+  await page.getByLabel('Phone number', { exact: true }).fill('555-0123');
+  await page.getByLabel('Street address').fill('2417 Elm Avenue');
+  await page.getByLabel('City', { exact: true }).fill('Torrance');
+  await page.getByLabel('ZIP code').fill('90503');
+  await page.getByLabel('I live in the City of Torrance').check();
+  await page.getByLabel('Their full name').fill('Jose Lopez');
+  await page.getByLabel('Their phone number').fill('310-555-0199');
+  await v.click(button(v, 'Submit application'));
+  await v.check('application form with errors', { status: 422 });
+  await fixErrors(v, 'application form with errors', {
+    last_name: (f) => f.fill(a.last),
+    phone: (f) => f.fill('310-555-0123'),
+    ack_background: (f) => f.check(),
+  });
+  await v.click(button(v, 'Submit application'));
+  const m = v.url().match(REF);
+  assert.ok(m, `after applying: ${v.url()}`);
+  st.ref = m[1];
+  await page.getByRole('heading', { name: 'Application received' }).waitFor();
+  await v.check('confirmation page');
+  assert.equal(await main(v).locator('.reference').innerText(), st.ref);
+}
+
+// The applicant checks the status with the reference and email address.
+async function checkStatus(v, st, name, { errors = false } = {}) {
+  const page = v.page;
+  await v.click(v.page.locator('header').getByRole('link', { name: 'Check an application' }));
+  assert.equal(v.url(), '/status');
+  await v.check('status form');
+  if (!errors) {
+    await page.getByRole('textbox', { name: 'Reference' }).fill(st.ref);
+    await page.getByLabel('Email address').fill(st.applicant.email);
+    await v.click(button(v, 'Check status'));
+    await page.getByRole('heading', { name: `${st.applicant.first}, your application for Partners In Policing` }).waitFor();
+    await v.check(name);
+    return;
+  }
+  await page.getByRole('textbox', { name: 'Reference' }).fill(st.ref.toLowerCase());
+  await v.click(button(v, 'Check status'));
+  await v.check('status form with errors', { status: 422 });
+  await fixErrors(v, 'status form with errors', { email: (f) => f.fill(st.applicant.email) });
+  await page.getByRole('textbox', { name: 'Reference' }).fill('P-ZZZZ-ZZZZ');
+  await v.click(button(v, 'Check status'));
+  await v.check('status form, application not found', { status: 404 });
+  await errorSummary(v, 'status form, application not found');
+  await page.getByRole('textbox', { name: 'Reference' }).fill(st.ref);
+  await v.click(button(v, 'Check status'));
+  await page.getByRole('heading', { name: `${st.applicant.first}, your application for Partners In Policing` }).waitFor();
+  await v.check(name);
+}
+
+// The applicant withdraws from the status page.
+async function withdraw(v, st) {
+  await v.goto('/');
+  await checkStatus(v, st, 'status page, before withdrawing');
+  await v.click(button(v, 'Withdraw my application'));
+  await v.page.getByRole('heading', { name: 'Your application is withdrawn' }).waitFor();
+  await v.check('confirmation page, withdrawn');
+  const [row] = st.srv.sql(`SELECT status FROM applications WHERE ref = '${st.ref}'`);
+  assert.equal(row.status, 'withdrawn');
+}
+
+// Staff review the class's list, change a status, take attendance and download the list.
+async function review(v, st) {
+  const page = v.page;
+  await v.goto('/');
+  await signIn(v, st.staff);
+  assert.equal(v.url(), '/admin');
+  await v.check('staff desk, a class open');
+  await v.click(main(v).getByRole('link', { name: st.classTitle, exact: true }));
+  assert.equal(v.url(), `/admin/pip/classes/${st.classId}`);
+  await v.check('class list');
+  await page.getByLabel('Name, email or reference').fill(st.applicant.last);
+  await page.getByLabel('Status', { exact: true }).selectOption({ label: 'Received' });
+  await v.click(button(v, 'Filter'));
+  await v.check('class list, filtered');
+  await main(v).getByRole('caption').filter({ hasText: /^1 applications?/ }).waitFor();
+  await v.click(link(v, `${st.applicant.last}, ${st.applicant.first}`));
+  assert.match(v.url(), /^\/admin\/applications\/\d+$/);
+  await v.check('application page');
+  await page.getByLabel('Accepted', { exact: true }).check();
+  await page.getByLabel('Note (optional)').fill('Background check passed.');
+  await v.click(button(v, 'Change status'));
+  await page.getByRole('heading', { name: 'Status changed to Accepted' }).waitFor();
+  await v.check('application page, status changed');
+  const [row] = st.srv.sql(`SELECT status FROM applications WHERE ref = '${st.ref}'`);
+  assert.equal(row.status, 'accepted');
+
+  await v.click(main(v).getByRole('link', { name: st.classTitle, exact: true }));
+  assert.equal(v.url(), `/admin/pip/classes/${st.classId}`);
+  // The list as a spreadsheet: a download, not a page.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    link(v, 'Download the list (CSV)').click(),
+  ]);
+  const csv = fs.readFileSync(await download.path(), 'utf8');
+  assert.match(download.suggestedFilename(), /\.csv$/);
+  assert.ok(csv.includes(st.ref), 'the CSV has no row for the application');
+  assert.ok(csv.includes(st.applicant.email));
+
+}
+
+// Attendance of the class's first session (GET /admin/pip/classes/ID/attendance).
+async function attendance(v, st) {
+  const page = v.page;
+  await v.click(link(v, 'Attendance'));
+  assert.match(v.url(), new RegExp(`^/admin/pip/classes/${st.classId}/attendance`));
+  if (v.doc.status() === 404) {
+    await signOut(v);
+    return 'missing';
+  }
+  await v.check('attendance');
+  const person = page.getByRole('checkbox', { name: `${st.applicant.last}, ${st.applicant.first}` });
+  await person.check();
+  await v.click(button(v, 'Save attendance for session 1'));
+  await page.getByRole('heading', { name: /^Attendance saved for session 1: 1 present/ }).waitFor();
+  await v.check('attendance, saved');
+  assert.ok(await page.getByRole('checkbox', { name: `${st.applicant.last}, ${st.applicant.first}` }).isChecked());
+  await signOut(v);
+  return null;
+}
+
+// A counselor nominates a student (first with mistakes) and looks at the nomination.
+async function nominate(v, st) {
+  const page = v.page;
+  const year = 2027 + st.n;
+  st.srv.sql("UPDATE cohorts SET registration_open = 0 WHERE program = 'tap'");
+  const [{ id }] = st.srv.sql(`INSERT INTO cohorts (program, term, year, start_date, capacity,
+    school_cap, registration_open, created_at) VALUES ('tap', 'spring', ${year}, '${year}-01-20', 25,
+    NULL, 1, 0) RETURNING id`);
+  const rows = [];
+  for (let i = 1; i <= 12; i++) {
+    const d = new Date(Date.UTC(year, 0, 20 + 7 * (i - 1))).toISOString().slice(0, 10);
+    rows.push(`(${id}, ${i}, '${d}', 'Session ${i}')`);
+  }
+  st.srv.sql(`INSERT INTO cohort_sessions (cohort_id, number, date, topic) VALUES ${rows.join(', ')}`);
+  await v.goto('/');
+  await signIn(v, st.counselor);
+  assert.equal(v.url(), '/counselor');
+  await v.check('counselor page');
+  await v.click(page.getByRole('link', { name: /^Nominate a student for / }));
+  assert.equal(v.url(), '/tap/nominate');
+  await v.check('nomination form');
+  await page.getByLabel("Student's first name").fill('Tomas');
+  await page.getByLabel("Student's last name").fill(`Reyes-${st.n}`);
+  await page.getByLabel('Student ID').fill(`S${1000 + st.n}`);
+  await page.getByLabel('Date of birth').fill(`${year - 17}-05-17`);
+  await page.getByLabel("Parent or guardian's name").fill('Ana Reyes');
+  await page.getByLabel("Parent or guardian's phone number").fill('310-555-0142');
+  await page.getByLabel("Parent or guardian's email address").fill('ana.reyes@example');
+  await v.click(button(v, 'Nominate student'));
+  await v.check('nomination form with errors', { status: 422 });
+  await fixErrors(v, 'nomination form with errors', {
+    grade: (f) => f.check(),
+    guardian_email: (f) => f.fill(`ana.reyes${st.n}@example.com`),
+    guardian_consent: (f) => f.check(),
+  });
+  await v.click(button(v, 'Nominate student'));
+  assert.match(v.url(), /^\/counselor\?nominated=T-/);
+  await page.getByRole('heading', { name: 'Nomination received' }).waitFor();
+  await v.check('counselor page, nominated');
+  await v.click(page.getByRole('link', { name: `View Tomas Reyes-${st.n}` }));
+  assert.match(v.url(), /^\/counselor\/nominations\/\d+$/);
+  await v.check('nomination page');
+  await signOut(v);
+}
+
+// An administrator edits the Partners In Policing page: a refused empty text, a preview,
+// then the saved page as the public sees it.
+async function editPage(v, st) {
+  const page = v.page;
+  await v.goto('/');
+  await signIn(v, st.admin);
+  assert.equal(v.url(), '/admin');
+  await v.check('staff desk, administrator');
+  await v.click(link(v, 'Partners In Policing page'));
+  assert.equal(v.url(), '/admin/pages/pip');
+  await v.check('page editor');
+  const text = page.getByLabel('Page text, in Markdown');
+  const before = await text.inputValue();
+  assert.ok(before.trim().length > 0, 'the editor shows no text');
+  await text.fill('');
+  await v.click(button(v, 'Save page'));
+  await v.check('page editor with errors', { status: 422 });
+  const heading = `Evenings with the officers ${st.n}`;
+  const body = `## ${heading}\n\nTen sessions, one evening a week.\n\n- Patrol\n- **Dispatch**\n\n${before}`;
+  await fixErrors(v, 'page editor with errors', { markdown: (f) => f.fill(body) });
+  await v.click(button(v, 'Preview without saving'));
+  await page.getByRole('heading', { name: 'Preview', exact: true }).waitFor();
+  await main(v).locator('.card').getByRole('heading', { name: heading }).waitFor();
+  await v.check('page editor, preview');
+  assert.equal(await text.inputValue(), body);
+  await v.click(button(v, 'Save page'));
+  assert.equal(v.url(), '/admin/pages/pip?saved=1');
+  await v.check('page editor, saved');
+  await v.click(link(v, 'View the Partners In Policing page'));
+  assert.equal(v.url(), '/pip');
+  await main(v).getByRole('heading', { name: heading }).waitFor();
+  await v.check('Partners In Policing page, edited');
+  await signOut(v);
+}
+
+// The rest of the staff desk, reached by its links: accounts (with the refused form), the
+// report, the semesters, a semester, a class's printable roster, the password form; then
+// the forgotten-password form of a signed-out person.
+async function staffDesk(v, st) {
+  const page = v.page;
+  await v.goto('/');
+  await signIn(v, st.admin);
+  await v.click(link(v, 'Accounts'));
+  assert.equal(v.url(), '/admin/users');
+  await v.check('accounts');
+  await v.click(button(v, 'Create account'));
+  await v.check('accounts, create form with errors', { status: 422 });
+  await errorSummary(v, 'accounts, create form with errors');
+  await v.click(page.locator('header').getByRole('link', { name: 'Staff desk' }));
+  await v.click(link(v, /^Report: /, false));
+  assert.equal(v.url(), '/admin/report');
+  await v.check('report');
+  await v.click(page.locator('header').getByRole('link', { name: 'Staff desk' }));
+  await v.click(link(v, 'All semesters, and create one'));
+  assert.equal(v.url(), '/admin/tap/semesters');
+  await v.check('semesters, create form');
+  await v.click(main(v).getByRole('link', { name: `Spring ${2027 + st.n}`, exact: true }));
+  assert.match(v.url(), /^\/admin\/tap\/semesters\/\d+$/);
+  await v.check('semester list');
+  await v.click(link(v, 'Attendance'));
+  await v.check('semester attendance');
+  await v.goto(`/admin/pip/classes/${st.classId}`);
+  await v.click(link(v, 'Printable roster'));
+  assert.equal(v.url(), `/admin/pip/classes/${st.classId}/roster`);
+  await v.check('class roster');
+  await v.click(page.locator('main').getByRole('link', { name: 'Staff desk' }));
+  await v.click(link(v, 'Change your password'));
+  assert.equal(v.url(), '/account/password');
+  await v.check('password form');
+  await signOut(v);
+  await v.click(link(v, 'Staff sign in'));
+  await v.click(link(v, 'I have forgotten my password'));
+  assert.equal(v.url(), '/forgot');
+  await v.check('forgotten password form');
+}
+
+module.exports = {
+  staffDesk,
+  PW, story, signIn, signOut, errorSummary, fixErrors,
+  publicPages, interestList, createClass, apply, checkStatus, withdraw, review, attendance,
+  nominate, editPage,
+};
