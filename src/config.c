@@ -54,13 +54,22 @@ static int set_int(const char *value, long min, long max, int *out, const char *
 	return 0;
 }
 
+/* Every string kept for a setting stays listed here, so that one replaced
+ * later (a key given twice, or by a command-line option) is still reachable
+ * and not reported as a leak. */
+static char **kept;
+static size_t nkept;
+
 static char *keep(const char *s)
 {
 	char *p = strdup(s);
-	if (p == NULL) {
+	char **list = p ? realloc(kept, (nkept + 1) * sizeof(*kept)) : NULL;
+	if (list == NULL) {
 		fputs("portal: out of memory\n", stderr);
 		exit(1);
 	}
+	kept = list;
+	kept[nkept++] = p;
 	return p;
 }
 

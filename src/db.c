@@ -316,7 +316,8 @@ int db_backup(struct db *db, const char *path)
 	}
 	/* The copy inherits WAL mode; a rollback-journal file stands alone, so it
 	 * can be copied by itself and opened from read-only media. */
-	if (rc == 0 && sqlite3_exec(dest, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK)
+	if (rc == 0 &&
+	    sqlite3_exec(dest, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK)
 		rc = -1;
 	if (rc < 0)
 		fprintf(stderr, "portal: backup to %s failed: %s\n", path, sqlite3_errmsg(dest));
@@ -391,7 +392,8 @@ static int check_copy(sqlite3 *src, const char *from, int max_version, int *vers
 	*version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	if (*version < 1) {
-		fprintf(stderr, "portal: %s has no portal schema (user_version 0); not restoring it\n",
+		fprintf(stderr,
+			"portal: %s has no portal schema (user_version 0); not restoring it\n",
 			from);
 		return -1;
 	}

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,6 +49,23 @@ static const char *find_datadir(void)
 	return PORTAL_DATADIR;
 }
 
+/* Whether the database's schema is newer than the migrations in sqldir: an
+ * older program, reinstalled after an upgrade, must not write to it. */
+static int schema_too_new(struct db *db, const char *sqldir)
+{
+	int latest = db_latest_migration(sqldir);
+	if (latest < 0)
+		return 1;
+	int64_t v = db_int(db, db_stmt(db, "PRAGMA user_version"), 0);
+	if (v <= latest)
+		return 0;
+	fprintf(stderr,
+		"portal: database %s is at schema version %lld, newer than this portal's %d;"
+		" install the newer portal or restore a backup made before the upgrade\n",
+		app_config.db_path, (long long)v, latest);
+	return 1;
+}
+
 /* Opens the database and applies migrations, as every command does first. */
 static struct db *open_migrated(void)
 {
@@ -58,7 +74,8 @@ static struct db *open_migrated(void)
 		return NULL;
 	char sqldir[4096];
 	snprintf(sqldir, sizeof(sqldir), "%s/sql", app_config.datadir);
-	if (db_migrate(db, sqldir) < 0 || markdown_render_pending(db) < 0) {
+	if (db_migrate(db, sqldir) < 0 || schema_too_new(db, sqldir) ||
+	    markdown_render_pending(db) < 0) {
 		db_close(db);
 		return NULL;
 	}
@@ -66,10 +83,12 @@ static struct db *open_migrated(void)
 }
 
 /*
- * Takes DB.lock, which `serve` holds with flock for its whole life: the
- * kernel drops it however the process ends, so a crash leaves no stale lock.
- * Returns the descriptor to keep open, LOCK_HELD when another process holds
- * it, or -1 after a message.
+ * Takes DB.lock, which `serve` holds for its whole life: the kernel drops it
+ * however the process ends, so a crash leaves no stale lock.  A POSIX record
+ * lock, not flock: a forked sendmail child does not share it, so a server
+ * killed while a child was between fork and exec cannot keep its successor
+ * out.  Returns the descriptor to keep open, LOCK_HELD when another process
+ * holds the lock, or -1 after a message.
  */
 enum { LOCK_HELD = -2 };
 static int lock_database(void)
@@ -80,16 +99,16 @@ static int lock_database(void)
 		fputs("portal: the database path is too long\n", stderr);
 		return -1;
 	}
-	/* Close-on-exec: a sendmail child must not keep the lock after the server ends. */
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		fprintf(stderr, "portal: cannot open %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	struct flock whole = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+	if (fcntl(fd, F_SETLK, &whole) < 0) {
 		int e = errno;
 		close(fd);
-		if (e == EWOULDBLOCK)
+		if (e == EACCES || e == EAGAIN)
 			return LOCK_HELD;
 		fprintf(stderr, "portal: cannot lock %s: %s\n", path, strerror(e));
 		return -1;

@@ -19,6 +19,9 @@ struct view {
 
 static struct view *views;
 static size_t nviews;
+/* A hash of the stylesheet, added to its address: browsers may cache it for
+ * a month, and a new version then has a new address. */
+static char asset_version[17];
 
 static const struct mus_tmpl *find(void *ud, const char *name)
 {
@@ -62,8 +65,23 @@ static int load_one(const char *dir, const char *file)
 	return 0;
 }
 
+/* FNV-1a of the stylesheet beside the templates, as 16 hex digits ("0" when unreadable). */
+static void hash_stylesheet(const char *dir)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/../static/portal.css", dir);
+	size_t len;
+	char *css = file_read(path, &len);
+	unsigned long long h = 1469598103934665603ull;
+	for (size_t i = 0; css && i < len; i++)
+		h = (h ^ (unsigned char)css[i]) * 1099511628211ull;
+	snprintf(asset_version, sizeof(asset_version), "%016llx", css ? h : 0ull);
+	free(css);
+}
+
 int view_load(const char *dir)
 {
+	hash_stylesheet(dir);
 	DIR *d = opendir(dir);
 	if (d == NULL) {
 		fprintf(stderr, "portal: cannot open templates folder %s: %s\n", dir,
@@ -102,6 +120,7 @@ static void add_common(struct request *req, json_t *data)
 	json_object_set_new(data, "site_name", json_string(app_config.site_name));
 	json_object_set_new(data, "department_contact",
 			    json_string(app_config.department_contact));
+	json_object_set_new(data, "asset_version", json_string(asset_version));
 	if (req->csrf)
 		json_object_set_new(data, "csrf", json_string(req->csrf));
 	json_t *user = auth_user_json(req);
