@@ -190,7 +190,7 @@ browser-deps:
 		npm ci --no-audit --no-fund --ignore-scripts && touch node_modules; fi
 
 # make check runs the browser tests too (tests/browser/run.sh): their packages first.
-check: browser-deps
+check: browser-deps deps-fuzz
 
 # PNGs of the main pages at a phone and a desktop size, in docs/screenshots/.
 screenshots: browser-deps portal

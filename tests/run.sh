@@ -47,6 +47,11 @@ rc=$?
 grep -E '^(not ok|# (tests|pass|fail|skipped))|^browser: |^ +(not ok|error:)' "$log" | head -n 200
 count $rc
 suite asan
+echo "== fuzz (a few seconds per parser)"
+make --no-print-directory fuzz-quick >"$log" 2>&1
+rc=$?
+grep -E '^fuzz|^==[0-9]+==ERROR|SUMMARY' "$log" | head -n 40
+count $rc
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

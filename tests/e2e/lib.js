@@ -88,10 +88,17 @@ async function start(opts = {}) {
       p.on('exit', () => {
         if (server.stopping || server.portal !== p) return;
         server.restarts = (server.restarts || 0) + 1;
-        setTimeout(() => { if (!server.stopping) server.startPortal(); }, 1000);
+        server.restarted = new Promise((r) => setTimeout(r, 1000))
+          .then(() => (server.stopping ? null : server.startPortal()))
+          .catch((e) => { logs.portal += `supervisor: ${e.message}\n`; });
       });
     }
-    await waitFor(() => fs.existsSync(socket), 'the portal socket');
+    // (A portal that exits at once, or is stopped at once, ends the wait too.)
+    await waitFor(() => fs.existsSync(socket) || p.exitCode !== null || p.signalCode !== null,
+      'the portal socket');
+    if (!fs.existsSync(socket) && !server.stopping) {
+      throw new Error(`the portal exited (${p.exitCode ?? p.signalCode}) before listening:\n${logs.portal}`);
+    }
   };
   await server.startPortal();
   const n = spawn('sh', [path.join(ROOT, 'etc/local-up.sh'), path.join(dir, 'run'), String(port), socket],

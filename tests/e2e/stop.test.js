@@ -124,10 +124,10 @@ test('SIGTERM under load: requests taken are answered, exit 0 within 10 s, no 30
     }
   });
 
-// libfcgi's FCGX_ShutdownPending and shutdown() on the listening socket make the
-// kernel reset the connections nginx had queued but no worker had accepted yet:
-// those requests get 502 although they reached the portal before the stop.
-// The portal should unlink the socket, then serve what is queued before leaving.
+// Connections nginx had queued before the stop but no worker had accepted yet:
+// shutting the listening socket down would make the kernel reset them (502 for
+// requests that reached the portal in time).  The portal unlinks its socket and
+// serves what is queued before it stops accepting.
 test('SIGTERM serves the connections already queued for accept',
   () => {
     assert.ok(backlog.resets !== null, 'the load test did not run');

@@ -4,7 +4,7 @@
 # should then be copied into tests/fuzz/seeds/NAME/ as a regression input.
 # usage: tests/fuzz/run.sh SECONDS NAME...
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 seconds=$1
 shift
 passed=0 failed=0
