@@ -144,8 +144,8 @@ void cohort_title(const struct cohort *c, char *buf, size_t size)
 int cohort_counts(struct db *db, int64_t id, int counts[6])
 {
 	memset(counts, 0, sizeof(int) * ST_MAX);
-	sqlite3_stmt *st = db_stmt(db, "SELECT status, count(*) FROM applications"
-				       " WHERE cohort_id = ? GROUP BY status");
+	sqlite3_stmt *st = db_stmt(db, "SELECT status, n FROM cohort_status_counts"
+				       " WHERE cohort_id = ?");
 	db_bind_int(st, 1, id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -38,9 +38,9 @@ static json_t *cohort_json(struct db *db, const struct cohort *c)
 /* The home page's figures: the baseline plus what the portal recorded. */
 static json_t *figures_json(struct db *db)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT count(DISTINCT a.cohort_id), count(*)"
-				       " FROM applications a JOIN cohorts c ON c.id = a.cohort_id"
-				       " WHERE a.status = 'completed' AND c.program = 'pip'");
+	sqlite3_stmt *st = db_stmt(db, "SELECT count(*), COALESCE(sum(s.n), 0)"
+				       " FROM cohort_status_counts s JOIN cohorts c ON c.id = s.cohort_id"
+				       " WHERE s.status = 'completed' AND s.n > 0 AND c.program = 'pip'");
 	int classes = 0, graduates = 0;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		classes = sqlite3_column_int(st, 0);

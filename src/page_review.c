@@ -118,21 +118,39 @@ static char *list_url(struct arena *a, const char *base, const struct filters *f
 			    url_encode(a, f->q), sort, page);
 }
 
+/* How many rows the filters find: from the kept counts unless there is a search, so
+ * that a page costs the same however many applications are stored. */
+static int64_t list_total(struct db *db, const struct cohort *c, const struct filters *f,
+			  const char *pattern)
+{
+	if (f->q[0] == '\0') {
+		int n[ST_MAX];
+		if (cohort_counts(db, c->id, n) == 0) {
+			int s = status_parse(f->status);
+			int64_t total = 0;
+			for (int i = 0; i < ST_MAX; i++)
+				total += (s < 0 || s == i) ? n[i] : 0;
+			return total;
+		}
+	}
+	sqlite3_stmt *st = db_stmt(db, list_count);
+	bind_filters(st, c->id, f, pattern);
+	return db_int(db, st, 0);
+}
+
 /* The rows of one page of the list, and the links to move between pages. */
 static void add_list(struct request *req, json_t *data, const struct cohort *c,
 		     const struct filters *f, const char *base)
 {
 	struct db *db = req->db;
 	const char *pattern = like_pattern(req->arena, f->q);
-	sqlite3_stmt *st = db_stmt(db, list_count);
-	bind_filters(st, c->id, f, pattern);
-	int64_t total = db_int(db, st, 0);
+	int64_t total = list_total(db, c, f, pattern);
 	long pages = total == 0 ? 1 : (long)((total + PAGE_SIZE - 1) / PAGE_SIZE);
 	long page = f->page > pages ? pages : f->page;
 	const char *sql = strcmp(f->sort, "name") == 0     ? list_by_name
 			  : strcmp(f->sort, "status") == 0 ? list_by_status
 							   : list_by_time;
-	st = db_stmt(db, sql);
+	sqlite3_stmt *st = db_stmt(db, sql);
 	bind_filters(st, c->id, f, pattern);
 	db_bind_int(st, 4, PAGE_SIZE);
 	db_bind_int(st, 5, (page - 1) * PAGE_SIZE);
