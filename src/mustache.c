@@ -973,7 +973,9 @@ char *mus_render(const struct mus_tmpl *t, const json_t *data,
 		 const struct mus_loader *loader, size_t *out_len)
 {
 	struct render r = {.bol = true, .loader = loader};
-	r.cap = (t ? t->len : 0) + 256;
+	/* Pages extend a layout and include partials, so they come out several times
+	 * longer than their own text: start with room for a typical page. */
+	r.cap = (t ? t->len : 0) + 16384;
 	r.buf = malloc(r.cap);
 	if (r.buf == NULL)
 		die_oom();
