@@ -412,6 +412,12 @@ async function staffDesk(v, st) {
   await v.click(link(v, 'Printable roster'));
   assert.equal(v.url(), `/admin/pip/classes/${st.classId}/roster`);
   await v.check('class roster');
+  // The roster prints: Chromium renders it to PDF, a roster page and one sign-in
+  // sheet per session (each session starts a page).
+  const pdf = await page.pdf({ format: 'Letter', printBackground: false });
+  assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-', 'the roster renders to PDF');
+  const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+  assert.ok(pages >= 2, `the printed roster has ${pages} pages`);
   await v.click(page.locator('main').getByRole('link', { name: 'Staff desk' }));
   await v.click(link(v, 'Change your password'));
   assert.equal(v.url(), '/account/password');
