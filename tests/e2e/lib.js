@@ -179,4 +179,26 @@ class Client {
   }
 }
 
-module.exports = { start, Client, ROOT, BIN };
+// node:test's test, remembering failures, and an after() hook that stops the
+// server and prints its log when a test failed or a sanitizer spoke (reports are
+// written when the portal exits, so the log is read after the stop).
+function loggedTests(nodeTest, assert) {
+  let failed = false;
+  const test = (name, fn) => nodeTest(name, async (t) => {
+    try {
+      await fn(t);
+    } catch (e) {
+      failed = true;
+      throw e;
+    }
+  });
+  const stopAndReport = async (srv) => {
+    await srv.stop();
+    const sanitizer = /Sanitizer|runtime error/.test(srv.logs.portal);
+    if (failed || sanitizer) console.error(srv.logs.portal);
+    assert.ok(!sanitizer, 'the portal reported a sanitizer error');
+  };
+  return { test, stopAndReport };
+}
+
+module.exports = { start, loggedTests, Client, ROOT, BIN };

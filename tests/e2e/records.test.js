@@ -3,8 +3,7 @@
 'use strict';
 const { test: nodeTest, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { execFileSync } = require('node:child_process');
-const { start } = require('./lib');
+const { start, loggedTests } = require('./lib');
 
 const PW = 'a long enough password';
 let srv;
@@ -28,32 +27,11 @@ before(async () => {
   staff = await signIn('desk@example.org');
 });
 
-let failed = false;
-// A test that, when it fails, has the portal's log printed at the end.
-function test(name, fn) {
-  nodeTest(name, async (t) => {
-    try {
-      await fn(t);
-    } catch (e) {
-      failed = true;
-      throw e;
-    }
-  });
-}
+const { test, stopAndReport } = loggedTests(nodeTest, assert);
+after(() => stopAndReport(srv));
 
-after(async () => {
-  await srv.stop();
-  const sanitizer = /Sanitizer|runtime error/.test(srv.logs.portal);
-  if (failed || sanitizer) console.error(srv.logs.portal);
-  assert.ok(!sanitizer, 'the portal reported a sanitizer error');
-});
-
-// Runs SQL on the test database, waiting for the portal's writers.
-function sql(query) {
-  const out = execFileSync('sqlite3', ['-cmd', '.timeout 10000', '-json', srv.db, query],
-    { encoding: 'utf8' });
-  return out.trim() ? JSON.parse(out) : [];
-}
+// Runs SQL on the test database (srv.sql waits for the portal's writers).
+const sql = (query) => srv.sql(query);
 
 const DAY = 86400;
 const now = () => Math.floor(Date.now() / 1000);

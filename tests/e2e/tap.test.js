@@ -3,8 +3,7 @@
 'use strict';
 const { test: nodeTest, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { execFileSync } = require('node:child_process');
-const { start } = require('./lib');
+const { start, loggedTests } = require('./lib');
 
 let srv;
 const PW = 'a long enough password';
@@ -23,34 +22,11 @@ before(async () => {
     srv.cli(args, `${PW}\n`);
   }
 });
-let failed = false;
-// A test that, when it fails, has the portal's log printed at the end.
-function test(name, fn) {
-  nodeTest(name, async (t) => {
-    try {
-      await fn(t);
-    } catch (e) {
-      failed = true;
-      throw e;
-    }
-  });
-}
+const { test, stopAndReport } = loggedTests(nodeTest, assert);
+after(() => stopAndReport(srv));
 
-after(async () => {
-  await srv.stop();
-  // The portal's messages (and any sanitizer report, written at exit) explain a failure.
-  const sanitizer = /Sanitizer|runtime error/.test(srv.logs.portal);
-  if (failed || sanitizer) console.error(srv.logs.portal);
-  assert.ok(!sanitizer, 'the portal reported a sanitizer error');
-});
-
-// Runs SQL on the test database, waiting for the portal's writers (the mail sender writes
-// while tests run, and sqlite3 without a busy timeout would fail with "database is locked").
-function sql(query) {
-  const out = execFileSync('sqlite3', ['-cmd', '.timeout 10000', '-json', srv.db, query],
-    { encoding: 'utf8' });
-  return out.trim() ? JSON.parse(out) : [];
-}
+// Runs SQL on the test database (srv.sql waits for the portal's writers).
+const sql = (query) => srv.sql(query);
 
 const REF = /^\/counselor\?nominated=(T-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4})$/;
 
