@@ -23,13 +23,21 @@ static size_t nviews;
  * a month, and a new version then has a new address. */
 static char asset_version[17];
 
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct view *)a)->name, ((const struct view *)b)->name);
+}
+
+/* The template called name; the table is sorted once loaded, as a page looks up
+ * its layout and a partial for every field. */
 static const struct mus_tmpl *find(void *ud, const char *name)
 {
 	(void)ud;
-	for (size_t i = 0; i < nviews; i++)
-		if (strcmp(views[i].name, name) == 0)
-			return views[i].tmpl;
-	return NULL;
+	if (nviews == 0)
+		return NULL;
+	struct view key = {.name = (char *)name};
+	const struct view *v = bsearch(&key, views, nviews, sizeof(*views), by_name);
+	return v ? v->tmpl : NULL;
 }
 
 static const struct mus_loader loader = {find, NULL};
@@ -96,6 +104,8 @@ int view_load(const char *dir)
 			rc = load_one(dir, e->d_name);
 	}
 	closedir(d);
+	if (nviews)
+		qsort(views, nviews, sizeof(*views), by_name);
 	if (rc == 0 && find(NULL, "layout") == NULL) {
 		fprintf(stderr, "portal: %s has no layout.mustache\n", dir);
 		rc = -1;
