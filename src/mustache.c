@@ -969,23 +969,38 @@ static void render_range(struct render *r, const struct frame *f, const struct n
  * Renders t over data into one malloc'd buffer the caller frees.  All state lives
  * in this call's stack, so many threads may render the same template at once.
  */
-char *mus_render(const struct mus_tmpl *t, const json_t *data,
-		 const struct mus_loader *loader, size_t *out_len)
+char *mus_render_into(const struct mus_tmpl *t, const json_t *data,
+		      const struct mus_loader *loader, struct mus_buf *out)
 {
-	struct render r = {.bol = true, .loader = loader};
+	struct render r = {.bol = true, .loader = loader, .buf = out->data, .cap = out->cap};
 	/* Pages extend a layout and include partials, so they come out several times
 	 * longer than their own text: start with room for a typical page. */
-	r.cap = (t ? t->len : 0) + 16384;
-	r.buf = malloc(r.cap);
-	if (r.buf == NULL)
-		die_oom();
+	size_t want = (t ? t->len : 0) + 16384;
+	if (r.buf == NULL || r.cap < want) {
+		char *b = realloc(r.buf, want);
+		if (b == NULL)
+			die_oom();
+		r.buf = b;
+		r.cap = want;
+	}
 	if (t != NULL) {
 		struct ctx root = {.v = data};
 		struct frame f = {.t = t, .ctx = &root};
 		render_range(&r, &f, t->nodes, t->nodes + t->nnodes);
 	}
 	r.buf[r.len] = '\0';
-	if (out_len != NULL)
-		*out_len = r.len;
+	out->data = r.buf;
+	out->cap = r.cap;
+	out->len = r.len;
 	return r.buf;
+}
+
+char *mus_render(const struct mus_tmpl *t, const json_t *data,
+		 const struct mus_loader *loader, size_t *out_len)
+{
+	struct mus_buf out = {0};
+	mus_render_into(t, data, loader, &out);
+	if (out_len != NULL)
+		*out_len = out.len;
+	return out.data;
 }

@@ -42,4 +42,17 @@ void mus_free(struct mus_tmpl *t);
 char *mus_render(const struct mus_tmpl *t, const json_t *data,
 		 const struct mus_loader *loader, size_t *out_len);
 
+/*
+ * The same, into a buffer the caller keeps between renders (a worker thread
+ * renders every page into one), so that a page costs no allocation of its
+ * size.  out starts zeroed; the caller frees out->data when done with it.
+ * Returns out->data, which holds out->len bytes and a NUL.
+ */
+struct mus_buf {
+	char *data;
+	size_t len, cap;
+};
+char *mus_render_into(const struct mus_tmpl *t, const json_t *data,
+		      const struct mus_loader *loader, struct mus_buf *out);
+
 #endif

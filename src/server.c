@@ -217,6 +217,7 @@ static void *worker_main(void *arg)
 	}
 	FCGX_Free(&fr, 1);
 	arena_free(&arena);
+	view_thread_end();
 	db_close(db);
 	return NULL;
 }

@@ -22,6 +22,8 @@ static size_t nviews;
 /* A hash of the stylesheet, added to its address: browsers may cache it for
  * a month, and a new version then has a new address. */
 static char asset_version[17];
+/* Each worker thread renders its pages into one buffer it keeps. */
+static _Thread_local struct mus_buf page;
 
 static int by_name(const void *a, const void *b)
 {
@@ -113,6 +115,12 @@ int view_load(const char *dir)
 	return rc;
 }
 
+void view_thread_end(void)
+{
+	free(page.data);
+	page = (struct mus_buf){0};
+}
+
 void view_unload(void)
 {
 	for (size_t i = 0; i < nviews; i++) {
@@ -148,13 +156,11 @@ void view_render(struct request *req, struct response *res, const char *name, js
 		return;
 	}
 	add_common(req, data);
-	size_t len;
-	char *html = mus_render(t, data, &loader, &len);
+	mus_render_into(t, data, &loader, &page);
 	json_decref(data);
 	res->content_type = "text/html; charset=utf-8";
 	res->body.len = 0;
-	buf_add(&res->body, html, len);
-	free(html);
+	buf_add(&res->body, page.data, page.len);
 }
 
 void view_error(struct request *req, struct response *res, int status, const char *heading,

@@ -10,6 +10,8 @@
 /* Parses every *.mustache file of dir; 0, or -1 after naming the bad file. */
 int view_load(const char *dir);
 void view_unload(void);
+/* Frees the calling thread's page buffer; each thread that rendered calls it before it ends. */
+void view_thread_end(void);
 
 /*
  * Renders template `name` with data into res->body as HTML.  Adds the keys
