@@ -35,6 +35,14 @@ static int64_t count_waitlisted(struct db *db, int64_t cohort_id)
 	return db_int(db, st, -1);
 }
 
+/* Sessions application id attended, or -1. */
+static int64_t count_attended(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM attendance WHERE application_id = ?");
+	db_bind_int(st, 1, id);
+	return db_int(db, st, -1);
+}
+
 /* Writes one audit row; from may be -1 for the first row of an application. */
 static int audit(struct db *db, int64_t id, int from, enum status to, const struct actor *who,
 		 const char *note)
@@ -101,7 +109,8 @@ static int new_reference(struct db *db, char prefix, char ref[12])
 	return -1;
 }
 
-static bool pip_duplicate(struct db *db, int64_t cohort_id, const struct pip_application *a)
+/* 1 when the applicant applied already, 0 when not, -1 when the database failed. */
+static int pip_duplicate(struct db *db, int64_t cohort_id, const struct pip_application *a)
 {
 	char dob[16];
 	date_format_iso(a->dob, dob, sizeof(dob));
@@ -116,7 +125,7 @@ static bool pip_duplicate(struct db *db, int64_t cohort_id, const struct pip_app
 	db_bind_text(st, 3, a->first_name);
 	db_bind_text(st, 4, a->last_name);
 	db_bind_text(st, 5, dob);
-	return db_int(db, st, 0) != 0;
+	return (int)db_int(db, st, -1);
 }
 
 /* The person a new row is about, bound to parameters 1 to 11 of either insert below. */
@@ -199,8 +208,9 @@ enum place_result application_place_pip(struct db *db, int64_t cohort_id,
 	struct cohort c;
 	if (!cohort_open_locked(db, cohort_id, "pip", &c))
 		return finish(db, PLACE_CLOSED);
-	if (pip_duplicate(db, cohort_id, app))
-		return finish(db, PLACE_DUPLICATE);
+	int dup = pip_duplicate(db, cohort_id, app);
+	if (dup != 0)
+		return finish(db, dup > 0 ? PLACE_DUPLICATE : PLACE_ERROR);
 	static const struct actor applicant = {0, "applicant"};
 	if (decide(db, &c, NULL, out) < 0 || new_reference(db, 'P', out->ref) < 0 ||
 	    insert_pip(db, cohort_id, app, out) < 0 ||
@@ -251,8 +261,9 @@ enum place_result application_place_tap(struct db *db, int64_t cohort_id, const 
 				       " AND student_id = ? AND erased_at IS NULL");
 	db_bind_int(st, 1, cohort_id);
 	db_bind_text(st, 2, nom->student_id);
-	if (db_int(db, st, 0) != 0)
-		return finish(db, PLACE_DUPLICATE);
+	int64_t dup = db_int(db, st, -1);
+	if (dup != 0)
+		return finish(db, dup > 0 ? PLACE_DUPLICATE : PLACE_ERROR);
 	struct actor counselor = {counselor_id, counselor_name};
 	if (decide(db, &c, school, out) < 0 || new_reference(db, 'T', out->ref) < 0 ||
 	    insert_tap(db, cohort_id, school, counselor_id, nom, out) < 0 ||
@@ -360,6 +371,14 @@ enum move_result application_move_locked(struct db *db, int64_t id, enum status 
 	struct cohort c;
 	if (cohort_get(db, cohort_id, &c) != 1)
 		return MOVE_ERROR;
+	if (to == ST_COMPLETED) {
+		/* Completion is earned by attendance (SPEC.md), whoever asks for it. */
+		int64_t attended = count_attended(db, id);
+		if (attended < 0)
+			return MOVE_ERROR;
+		if (c.nsessions == 0 || attended < cohort_required(&c))
+			return MOVE_NOT_QUALIFIED;
+	}
 	int new_position = 0;
 	if (to == ST_WAITLISTED) {
 		int64_t waiting = count_waitlisted(db, cohort_id);

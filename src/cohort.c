@@ -104,9 +104,11 @@ int cohort_insert(struct db *db, struct cohort *c, const struct cohort_session *
 	if (db_exec_stmt(db, st) < 0)
 		return -1;
 	c->id = sqlite3_last_insert_rowid(db_conn(db));
+	/* Without a list of sessions: weekly ones from the start, 12 for a semester and 10
+	 * for a class (the fewest a class has), so attendance can be taken at once. */
 	int n = nsessions;
-	if (tap && nsessions == 0)
-		n = 12;
+	if (nsessions == 0)
+		n = tap ? 12 : 10;
 	for (int i = 0; i < n; i++) {
 		struct date d = i < nsessions ? sessions[i].date : date_add_days(c->start, 7 * i);
 		const char *topic = i < nsessions ? sessions[i].topic : "";

@@ -36,8 +36,8 @@ int cohort_next(struct db *db, const char *program, struct cohort *out);
 
 /*
  * Inserts a cohort with its sessions (inside the caller's write transaction);
- * c->id is set.  A TAP semester with no sessions given gets 12 weekly ones
- * from its start date.  0 or -1.
+ * c->id is set.  Given no sessions, a semester gets 12 weekly ones from its
+ * start date and a class 10.  0 or -1.
  */
 int cohort_insert(struct db *db, struct cohort *c, const struct cohort_session *sessions,
 		  int nsessions);

@@ -32,7 +32,8 @@ static void add_recipient(struct about *a, const char *email)
 		snprintf(a->to[a->nto++], sizeof(a->to[0]), "%s", email);
 }
 
-/* Reads the application and builds the template data; 0, or -1 when it is not there. */
+/* Reads the application and builds the template data: 1, 0 when its details are
+ * erased (nobody is left to tell), -1 when the database failed. */
 static int load(struct db *db, int64_t id, struct about *a)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT a.ref, a.cohort_id, a.status,"
@@ -43,9 +44,10 @@ static int load(struct db *db, int64_t id, struct about *a)
 				       " FROM applications a LEFT JOIN users u ON u.id = a.counselor_id"
 				       " WHERE a.id = ? AND a.erased_at IS NULL");
 	db_bind_int(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
-		return -1;
+		return rc == SQLITE_DONE ? 0 : -1;
 	}
 	struct cohort c;
 	int64_t cohort_id = sqlite3_column_int64(st, 1);
@@ -85,7 +87,7 @@ static int load(struct db *db, int64_t id, struct about *a)
 		json_object_set_new(a->data, "position", json_integer(position));
 	json_object_set_new(a->data, "status_url",
 			    json_sprintf("%s/status", app_config.base_url));
-	return 0;
+	return 1;
 }
 
 /* Renders template name with the data and queues it to every recipient. */
@@ -103,8 +105,8 @@ static int send_all(struct db *db, struct about *a, const char *name, const char
 int notify_received(struct db *db, int64_t id)
 {
 	struct about a;
-	if (load(db, id, &a) < 0)
-		return -1;
+	if (load(db, id, &a) <= 0)
+		return -1; /* a new application always has its details */
 	char subject[160];
 	const char *ref = json_string_value(json_object_get(a.data, "ref"));
 	bool tap = json_is_true(json_object_get(a.data, "tap"));
@@ -117,8 +119,9 @@ int notify_received(struct db *db, int64_t id)
 int notify_status(struct db *db, int64_t id, enum status from, enum status to)
 {
 	struct about a;
-	if (load(db, id, &a) < 0)
-		return 0; /* erased: nobody left to tell */
+	int found = load(db, id, &a);
+	if (found <= 0)
+		return found; /* erased (0): nobody is left to tell */
 	json_object_set_new(a.data, "from", json_string(status_labels[from]));
 	json_object_set_new(a.data, "to_label", json_string(status_labels[to]));
 	json_object_set_new(a.data, status_names[to], json_true());

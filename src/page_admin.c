@@ -254,6 +254,12 @@ static int check_cohort_form(struct request *req, bool tap, struct cohort *c,
 				       errs);
 		*nsessions = n > 0 ? n : 0;
 	}
+	/* Nobody could complete a class that needs more sessions than it has. */
+	int planned = tap ? 12 : (*nsessions > 0 ? *nsessions : 10);
+	if (c->required_sessions > planned)
+		form_error(errs, "required_sessions",
+			   arena_printf(req->arena, "Enter at most %d: the number of sessions",
+					planned));
 	return (int)errs->n;
 }
 

@@ -474,6 +474,12 @@ void admin_application_status(struct request *req, struct response *res)
 			   "An application can only move to the statuses offered on its page: "
 			   "declined, withdrawn and completed ones are final. Nothing was changed.");
 		return;
+	case MOVE_NOT_QUALIFIED:
+		view_error(req, res, 409, "Not enough sessions attended",
+			   "Only a participant who attended the required number of sessions can be "
+			   "completed. Record attendance first on the attendance page. Nothing was "
+			   "changed.");
+		return;
 	case MOVE_ERROR:
 		break;
 	}

@@ -160,18 +160,16 @@ static int lookup(struct request *req, struct response *res, const struct kvmap 
 	return 1;
 }
 
+/* Always the empty form: a reference and an e-mail address in a URL would end up
+ * in logs, history and Referer headers. */
 void public_status_form(struct request *req, struct response *res)
 {
-	if (kv_get(&req->query, "ref") || kv_get(&req->query, "email")) {
-		public_status_show(req, res);
-		return;
-	}
 	status_form(req, res, NULL, NULL, false);
 }
 
 void public_status_show(struct request *req, struct response *res)
 {
-	const struct kvmap *in = strcmp(req->method, "POST") == 0 ? &req->form : &req->query;
+	const struct kvmap *in = &req->form;
 	struct public_view v;
 	if (!lookup(req, res, in, &v))
 		return;

@@ -163,6 +163,21 @@ static void write_response(FCGX_Request *fr, const struct request *req,
 		FCGX_PutStr(res->body.data, (int)res->body.len, fr->out);
 }
 
+/* The path with control characters and spaces written as %XX, so that a request
+ * cannot forge a line of the log. */
+static const char *loggable(struct arena *a, const char *path)
+{
+	struct buf b;
+	buf_init(&b, a);
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (*p <= 0x20 || *p == 0x7F)
+			buf_printf(&b, "%%%02X", *p);
+		else
+			buf_putc(&b, (char)*p);
+	}
+	return buf_str(&b);
+}
+
 /* One request, from parameters to the log line.  Everything lives in the arena. */
 static void serve_one(FCGX_Request *fr, struct db *db, struct arena *a)
 {
@@ -185,8 +200,8 @@ static void serve_one(FCGX_Request *fr, struct db *db, struct arena *a)
 	struct tm tm;
 	char when[32];
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-	fprintf(stderr, "%s %s %s %d %.1fms\n", when, req.method, req.path, res.status,
-		seconds_since(&t0) * 1000);
+	fprintf(stderr, "%s %s %s %d %.1fms\n", when, req.method, loggable(a, req.path),
+		res.status, seconds_since(&t0) * 1000);
 }
 
 static void *worker_main(void *arg)

@@ -169,6 +169,11 @@ test('every allowed and refused status move, with its audit row', async () => {
     'waitlisted withdrawn', 'accepted declined', 'accepted withdrawn', 'accepted completed']);
   const classId = makeClass(90, 100, true);
   const one = await apply(classId);
+  // Completion needs attendance: three sessions, all three attended.
+  srv.sql(`INSERT INTO cohort_sessions (cohort_id, number, date) VALUES (${classId}, 1, '2027-03-04'),
+    (${classId}, 2, '2027-03-11'), (${classId}, 3, '2027-03-18')`);
+  srv.sql(`INSERT INTO attendance (application_id, session_number, recorded_at) VALUES
+    (${one.id}, 1, 0), (${one.id}, 2, 0), (${one.id}, 3, 0)`);
   const c = clients.staff;
   await c.get(`/admin/applications/${one.id}`);
   for (const from of statuses) {
@@ -272,4 +277,40 @@ test('one application shows every field, its history and only the allowed moves'
   assert.equal((await clients.staff.get('/admin/applications/999999')).status, 404);
   assert.equal((await clients.staff.get('/admin/applications/abc')).status, 404);
   srv.sql('UPDATE cohorts SET registration_open = 0');
+});
+
+test('completion needs the required attendance, whoever asks for it', async () => {
+  const classId = makeClass(94, 5, true);
+  const a = await apply(classId);
+  srv.sql(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10)
+    INSERT INTO cohort_sessions (cohort_id, number, date) SELECT ${classId}, i, '2027-03-04' FROM n`);
+  srv.sql(`UPDATE applications SET status = 'accepted' WHERE id = ${a.id}`);
+  srv.sql(`INSERT INTO attendance (application_id, session_number, recorded_at)
+    SELECT ${a.id}, number, 0 FROM cohort_sessions WHERE cohort_id = ${classId} AND number <= 7`);
+  const c = clients.staff;
+  await c.get(`/admin/applications/${a.id}`);
+  const refused = await c.post(`/admin/applications/${a.id}/status`, { status: 'completed' });
+  assert.equal(refused.status, 409);
+  assert.match(refused.text, /Not enough sessions attended/);
+  assert.equal(srv.sql(`SELECT status FROM applications WHERE id = ${a.id}`)[0].status, 'accepted');
+  srv.sql(`INSERT INTO attendance (application_id, session_number, recorded_at) VALUES (${a.id}, 8, 0)`);
+  const ok = await c.post(`/admin/applications/${a.id}/status`, { status: 'completed' });
+  assert.equal(ok.status, 303);
+  assert.equal(srv.sql(`SELECT status FROM applications WHERE id = ${a.id}`)[0].status, 'completed');
+  srv.sql('UPDATE cohorts SET registration_open = 0');
+});
+
+test('a class created without a list of sessions gets ten weekly ones', async () => {
+  const c = clients.staff;
+  await c.get('/admin/pip/classes');
+  const tooMany = await c.post('/admin/pip/classes', { number: '95', start_date: '2027-06-03', capacity: '10',
+    required_sessions: '11' });
+  assert.equal(tooMany.status, 422);
+  assert.match(tooMany.text, /href="#required_sessions"/);
+  const r = await c.post('/admin/pip/classes', { number: '95', start_date: '2027-06-03', capacity: '10' });
+  assert.equal(r.status, 303);
+  const rows = srv.sql(`SELECT s.number, s.date FROM cohort_sessions s JOIN cohorts c ON c.id = s.cohort_id
+    WHERE c.number = 95 ORDER BY s.number`);
+  assert.equal(rows.length, 10);
+  assert.deepEqual([rows[0].date, rows[9].date], ['2027-06-03', '2027-08-05']);
 });
