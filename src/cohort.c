@@ -1,10 +1,12 @@
 /* cohort.c: reading and creating classes and semesters. */
 #include "cohort.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "app.h"
+#include "arena.h"
 #include "status.h"
 
 #define COHORT_COLUMNS                                                                     \
@@ -161,4 +163,30 @@ int cohort_counts(struct db *db, int64_t id, int counts[6])
 		return -1;
 	}
 	return 0;
+}
+
+json_t *cohort_json(struct db *db, const struct cohort *c)
+{
+	char title[32], start[48];
+	cohort_title(c, title, sizeof(title));
+	date_format_long(c->start, start, sizeof(start));
+	int n[ST_MAX];
+	cohort_counts(db, c->id, n);
+	int active = n[ST_SUBMITTED] + n[ST_ACCEPTED];
+	bool tap = strcmp(c->program, "tap") == 0;
+	json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:b, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i,"
+			      " s:i, s:i, s:b, s:i}",
+			      "id", (json_int_t)c->id, "title", title, "start", start, "url",
+			      tap ? "/admin/tap/semesters" : "/admin/pip/classes", "tap", tap, "open",
+			      c->open, "capacity", c->capacity, "active", active, "submitted",
+			      n[ST_SUBMITTED], "accepted", n[ST_ACCEPTED], "waitlisted",
+			      n[ST_WAITLISTED], "declined", n[ST_DECLINED], "withdrawn",
+			      n[ST_WITHDRAWN], "completed", n[ST_COMPLETED], "sessions", c->nsessions,
+			      "full", active >= c->capacity, "free",
+			      active < c->capacity ? c->capacity - active : 0);
+	if (j == NULL)
+		die_oom();
+	if (c->school_cap > 0)
+		json_object_set_new(j, "school_cap", json_integer(c->school_cap));
+	return j;
 }

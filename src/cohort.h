@@ -2,6 +2,7 @@
 #ifndef PORTAL_COHORT_H
 #define PORTAL_COHORT_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -48,5 +49,12 @@ void cohort_title(const struct cohort *c, char *buf, size_t size);
 
 /* Applications counted by status: index by enum status of status.h. */
 int cohort_counts(struct db *db, int64_t id, int counts[6]);
+
+/*
+ * A class or semester as pages show it: id, title, start, url (its staff list),
+ * tap, open, capacity, the counts by status, active, free, full, sessions and
+ * school_cap.  A new reference.
+ */
+json_t *cohort_json(struct db *db, const struct cohort *c);
 
 #endif

@@ -16,33 +16,6 @@ static bool path_is_tap(const struct request *req)
 	return strncmp(req->path, "/admin/tap/", 11) == 0;
 }
 
-/* A cohort with its counts against capacity, for lists and the dashboard. */
-static json_t *cohort_summary(struct db *db, const struct cohort *c)
-{
-	char title[32], start[48];
-	cohort_title(c, title, sizeof(title));
-	date_format_long(c->start, start, sizeof(start));
-	int n[ST_MAX];
-	cohort_counts(db, c->id, n);
-	int active = n[ST_SUBMITTED] + n[ST_ACCEPTED];
-	bool tap = strcmp(c->program, "tap") == 0;
-	json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:b, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i,"
-			      " s:i, s:i, s:b, s:i}",
-			      "id", (json_int_t)c->id, "title", title, "start", start, "url",
-			      tap ? "/admin/tap/semesters" : "/admin/pip/classes", "tap", tap, "open",
-			      c->open, "capacity", c->capacity, "active", active, "submitted",
-			      n[ST_SUBMITTED], "accepted", n[ST_ACCEPTED], "waitlisted",
-			      n[ST_WAITLISTED], "declined", n[ST_DECLINED], "withdrawn",
-			      n[ST_WITHDRAWN], "completed", n[ST_COMPLETED], "sessions", c->nsessions,
-			      "full", active >= c->capacity, "free",
-			      active < c->capacity ? c->capacity - active : 0);
-	if (j == NULL)
-		die_oom();
-	if (c->school_cap > 0)
-		json_object_set_new(j, "school_cap", json_integer(c->school_cap));
-	return j;
-}
-
 /* Every cohort of program, newest first, as summaries. */
 static json_t *cohort_list(struct db *db, const char *program, bool only_current)
 {
@@ -64,7 +37,7 @@ static json_t *cohort_list(struct db *db, const char *program, bool only_current
 	for (size_t i = 0; i < n; i++) {
 		struct cohort c;
 		if (cohort_get(db, ids[i], &c) == 1)
-			json_array_append_new(list, cohort_summary(db, &c));
+			json_array_append_new(list, cohort_json(db, &c));
 	}
 	return list;
 }

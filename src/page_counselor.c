@@ -43,7 +43,7 @@ static void not_found(struct request *req, struct response *res)
 }
 
 /* "Fall 2026" and "Thursday 20 August 2026" of a cohort, into an object. */
-static json_t *cohort_json(const struct cohort *c)
+static json_t *semester_json(const struct cohort *c)
 {
 	char title[32], start[48];
 	cohort_title(c, title, sizeof(title));
@@ -134,7 +134,7 @@ static json_t *semester_group(struct request *req, int64_t id, const char *schoo
 	int semester[ST_MAX];
 	if (cohort_get(req->db, id, &c) != 1 || cohort_counts(req->db, id, semester) < 0)
 		return NULL;
-	json_t *group = cohort_json(&c);
+	json_t *group = semester_json(&c);
 	json_object_set_new(group, "capacity", json_integer(c.capacity));
 	json_object_set_new(group, "taken",
 			    json_integer(semester[ST_SUBMITTED] + semester[ST_ACCEPTED]));
@@ -417,7 +417,7 @@ void counselor_nomination(struct request *req, struct response *res)
 	json_t *data = made(
 	    json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:b, s:b}", "id",
 		      (json_int_t)n.id, "ref", n.ref, "status", status_names[n.status],
-		      "status_label", status_labels[n.status], "semester", cohort_json(&c),
+		      "status_label", status_labels[n.status], "semester", semester_json(&c),
 		      "school", school ? school : "", "counselor", n.counselor_name, "submitted",
 		      when, "history", history, "staff", is_staff(req->session), "letter",
 		      n.status == ST_COMPLETED && n.erased_at == 0 && may_print(req->session, &n)));

@@ -21,20 +21,6 @@ static json_t *page_html(struct db *db, const char *slug)
 	return s;
 }
 
-/* A class or semester for the public pages: title, dates, whether it takes applications. */
-static json_t *cohort_json(struct db *db, const struct cohort *c)
-{
-	char title[32], start[48];
-	cohort_title(c, title, sizeof(title));
-	date_format_long(c->start, start, sizeof(start));
-	int counts[ST_MAX];
-	cohort_counts(db, c->id, counts);
-	int active = counts[ST_SUBMITTED] + counts[ST_ACCEPTED];
-	return json_pack("{s:I, s:s, s:s, s:b, s:i, s:b, s:i}", "id", (json_int_t)c->id, "title",
-			 title, "start", start, "open", c->open, "sessions", c->nsessions, "full",
-			 active >= c->capacity, "waiting", counts[ST_WAITLISTED]);
-}
-
 /* The home page's figures: the baseline plus what the portal recorded. */
 static json_t *figures_json(struct db *db)
 {
