@@ -322,15 +322,6 @@ static int find_for(struct request *req, struct response *res, bool letter, stru
 	return 1;
 }
 
-/* "310-555-0123" for 10 stored digits; anything else as stored. */
-static json_t *phone_json(const char *digits)
-{
-	char out[13];
-	if (strlen(digits) != 10)
-		return json_string(digits);
-	phone_format(digits, out);
-	return json_string(out);
-}
 
 /* "Wednesday 17 May 2009" for a stored date; the stored text when it is not one. */
 static json_t *date_json(const char *iso)
@@ -354,11 +345,11 @@ static void add_details(json_t *d, const struct nomination *n)
 	if (n->student_email[0])
 		json_object_set_new(d, "student_email", json_string(n->student_email));
 	if (n->student_phone[0])
-		json_object_set_new(d, "student_phone", phone_json(n->student_phone));
+		json_object_set_new(d, "student_phone", view_phone(n->student_phone));
 	if (n->guardian_name[0] || n->guardian_email[0]) {
 		json_t *g = made(json_pack("{s:s, s:s, s:b}", "name", n->guardian_name, "email",
 					   n->guardian_email, "consent", n->consent));
-		json_object_set_new(g, "phone", phone_json(n->guardian_phone));
+		json_object_set_new(g, "phone", view_phone(n->guardian_phone));
 		json_object_set_new(d, "guardian", g);
 	}
 	if (n->note[0])

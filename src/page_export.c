@@ -134,12 +134,7 @@ static const char *personal(sqlite3_stmt *st, int col, bool erased)
 static void phone_cell(struct csv *w, const char *digits)
 {
 	char out[13];
-	if (digits == NULL || strlen(digits) != 10 || strspn(digits, "0123456789") != 10) {
-		csv_cell(w, digits);
-		return;
-	}
-	phone_format(digits, out);
-	csv_cell(w, out);
+	csv_cell(w, phone_display(digits, out));
 }
 
 /* Writes the ROW_HEAD cells; returns whether the row's personal data is erased. */

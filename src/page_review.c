@@ -304,15 +304,6 @@ json_t *admin_history_json(struct db *db, int64_t id)
 	return list;
 }
 
-/* Formats stored phone digits for people; "" stays "". */
-static json_t *phone_json(const char *digits)
-{
-	if (strlen(digits) != 10)
-		return json_string(digits);
-	char out[13];
-	phone_format(digits, out);
-	return json_string(out);
-}
 
 /* Every field of an application as the detail page shows them. */
 static json_t *application_json(struct request *req, int64_t id, struct cohort *c,
@@ -345,10 +336,10 @@ static json_t *application_json(struct request *req, int64_t id, struct cohort *
 	    "id", (json_int_t)id, "ref", db_col_text(st, 0), "status", db_col_text(st, 2),
 	    "status_label", s >= 0 ? status_labels[s] : "", "submitted", when, "first_name",
 	    db_col_text(st, 5), "last_name", db_col_text(st, 6), "dob", db_col_text(st, 7),
-	    "email", db_col_text(st, 8), "phone", phone_json(db_col_text(st, 9)), "street",
+	    "email", db_col_text(st, 8), "phone", view_phone(db_col_text(st, 9)), "street",
 	    db_col_text(st, 10), "city", db_col_text(st, 11), "zip", db_col_text(st, 12),
 	    "verify", sqlite3_column_int(st, 13) != 0, "emergency_name", db_col_text(st, 14),
-	    "emergency_phone", phone_json(db_col_text(st, 15)), "accommodations",
+	    "emergency_phone", view_phone(db_col_text(st, 15)), "accommodations",
 	    db_col_text(st, 16), "referral", db_col_text(st, 17));
 	if (a == NULL)
 		die_oom();
@@ -360,7 +351,7 @@ static json_t *application_json(struct request *req, int64_t id, struct cohort *
 		json_t *t = json_pack(
 		    "{s:s, s:s, s:i, s:s, s:o, s:s, s:b, s:s, s:s}", "school", school, "student_id",
 		    db_col_text(st, 19), "grade", sqlite3_column_int(st, 20), "guardian_name",
-		    db_col_text(st, 21), "guardian_phone", phone_json(db_col_text(st, 22)),
+		    db_col_text(st, 21), "guardian_phone", view_phone(db_col_text(st, 22)),
 		    "guardian_email", db_col_text(st, 23), "consent", sqlite3_column_int(st, 24) != 0,
 		    "counselor_note", db_col_text(st, 25), "counselor", db_col_text(st, 26));
 		json_object_set_new(a, "tap", t);

@@ -6,15 +6,6 @@
 #include "users.h"
 #include "view.h"
 
-/* Formats stored phone digits for paper; anything else (or "") as it is. */
-static json_t *phone_json(const char *digits)
-{
-	if (strlen(digits) != 10)
-		return json_string(digits);
-	char out[13];
-	phone_format(digits, out);
-	return json_string(out);
-}
 
 /* Ends a query loop that stopped with rc: list, or NULL (list freed) after an error. */
 static json_t *finished(struct db *db, int rc, json_t *list)
@@ -34,17 +25,17 @@ static json_t *participant_json(sqlite3_stmt *st, bool tap)
 	if (p == NULL)
 		die_oom();
 	if (!tap) {
-		json_object_set_new(p, "phone", phone_json(db_col_text(st, 2)));
+		json_object_set_new(p, "phone", view_phone(db_col_text(st, 2)));
 		json_object_set_new(p, "emergency_name", json_string(db_col_text(st, 3)));
-		json_object_set_new(p, "emergency_phone", phone_json(db_col_text(st, 4)));
+		json_object_set_new(p, "emergency_phone", view_phone(db_col_text(st, 4)));
 		return p;
 	}
 	const char *school = school_name(db_col_text(st, 5));
 	json_object_set_new(p, "school", json_string(school ? school : ""));
 	json_object_set_new(p, "grade", json_integer(sqlite3_column_int(st, 6)));
 	json_object_set_new(p, "guardian_name", json_string(db_col_text(st, 7)));
-	json_object_set_new(p, "guardian_phone", phone_json(db_col_text(st, 8)));
-	json_object_set_new(p, "student_phone", phone_json(db_col_text(st, 2)));
+	json_object_set_new(p, "guardian_phone", view_phone(db_col_text(st, 8)));
+	json_object_set_new(p, "student_phone", view_phone(db_col_text(st, 2)));
 	return p;
 }
 

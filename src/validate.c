@@ -394,9 +394,19 @@ bool phone_normalise(const char *in, char out[11])
 	return true;
 }
 
+static bool all_digits(const char *s, size_t n);
+
 void phone_format(const char *digits, char out[13])
 {
 	snprintf(out, 13, "%.3s-%.3s-%.4s", digits, digits + 3, digits + 6);
+}
+
+const char *phone_display(const char *stored, char out[13])
+{
+	if (stored == NULL || strlen(stored) != 10 || !all_digits(stored, 10))
+		return stored;
+	phone_format(stored, out);
+	return out;
 }
 
 static bool all_digits(const char *s, size_t n)

@@ -77,6 +77,8 @@ bool email_valid(const char *s);
 bool phone_normalise(const char *in, char out[11]);
 /* Formats 10 digits as "310-555-0123" into out (13 bytes). */
 void phone_format(const char *digits, char out[13]);
+/* A stored phone for people: "310-555-0123" (in out) for 10 digits, else stored as it is. */
+const char *phone_display(const char *stored, char out[13]);
 bool zip_valid(const char *s);
 
 /* Where a ZIP code lies: outside Torrance, inside, or on the border (verify). */

@@ -197,6 +197,12 @@ void view_form(json_t *data, const struct kvmap *values, const char *const names
 	json_object_set_new(data, "error_list", list);
 }
 
+json_t *view_phone(const char *stored)
+{
+	char out[13];
+	return json_string(phone_display(stored, out));
+}
+
 char *view_render_string(const char *name, const json_t *data)
 {
 	const struct mus_tmpl *t = find(NULL, name);

@@ -33,6 +33,9 @@ void view_error(struct request *req, struct response *res, int status, const cha
 void view_form(json_t *data, const struct kvmap *values, const char *const names[],
 	       const struct form_errors *errs);
 
+/* A stored phone as people read it ("310-555-0123"), as a new JSON string. */
+json_t *view_phone(const char *stored);
+
 /* Renders any template to a malloc'd string (for e-mail bodies); caller frees. */
 char *view_render_string(const char *name, const json_t *data);
 
