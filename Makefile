@@ -2,7 +2,7 @@
 .SUFFIXES:
 
 CC ?= cc
-PKGS = fcgi sqlite3 libcmark libsodium jansson
+PKGS = fcgi sqlite3 libcmark libsodium jansson icu-i18n icu-uc
 CFLAGS ?= -O2 -g
 WARN = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 \
        -Wno-format-nonliteral -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
@@ -16,11 +16,12 @@ THREADS ?= 4
 
 # Debian packages each target needs; `make deps` installs the missing ones.
 DEPS_BUILD = gcc make pkg-config libfcgi-dev libsqlite3-dev libcmark-dev libsodium-dev \
-	libjansson-dev
+	libjansson-dev libicu-dev
 DEPS_RUN = nginx-light
 DEPS_CHECK = nodejs sqlite3 curl mandoc openssl
 
-SRC = src/arena.c src/file.c src/kv.c src/http.c src/mustache.c src/validate.c src/eligibility.c \
+SRC = src/arena.c src/file.c src/kv.c src/http.c src/mustache.c src/validate.c src/clock.c \
+	src/eligibility.c \
 	src/db.c src/auth.c src/config.c src/view.c src/routes.c src/server.c \
 	src/markdown.c src/users.c src/cohort.c src/status.c src/cli.c src/mail.c src/notify.c src/applications.c src/page_public.c src/page_pip.c src/page_status.c src/page_admin.c src/page_review.c src/jobs.c src/retention.c src/page_tap.c src/page_counselor.c \
 	src/page_auth.c src/page_users.c \
@@ -94,11 +95,11 @@ FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 	-fno-sanitize-recover=undefined
 # The modules each harness links with.
 FUZZ_SRC_urlencoded = src/http.c src/kv.c src/arena.c
-FUZZ_SRC_query = src/http.c src/kv.c src/arena.c src/validate.c src/config.c
+FUZZ_SRC_query = src/http.c src/kv.c src/arena.c src/validate.c src/clock.c src/config.c
 FUZZ_SRC_cookies = src/http.c src/kv.c src/arena.c
 FUZZ_SRC_mustache = src/mustache.c src/arena.c
 FUZZ_SRC_csv = src/csv.c src/arena.c
-FUZZ_SRC_validate = src/eligibility.c src/validate.c src/config.c src/http.c src/kv.c src/arena.c
+FUZZ_SRC_validate = src/eligibility.c src/validate.c src/clock.c src/config.c src/http.c src/kv.c src/arena.c
 # Small render budgets keep one mustache run fast (see mustache.c).
 FUZZ_DEFS_mustache = -DMUS_MAX_STEPS='(1UL << 16)' -DMUS_MAX_OUTPUT='((size_t)1 << 20)'
 

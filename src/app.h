@@ -19,6 +19,8 @@ struct config {
 	int mail_retry_seconds; /* the first retry's delay; each later one doubles */
 	int retention_days;
 	int secure_cookies; /* 1 always, 0 never, -1 when the request came over HTTPS */
+	const char *default_location; /* where sessions are held unless a class says otherwise */
+	/* The time zone (time_zone) is clock.c's: clock_zone(). */
 };
 
 /* The one configuration of this process; read-only once the server starts. */

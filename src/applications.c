@@ -371,6 +371,8 @@ enum move_result application_move_locked(struct db *db, int64_t id, enum status 
 	struct cohort c;
 	if (cohort_get(db, cohort_id, &c) != 1)
 		return MOVE_ERROR;
+	if (to == ST_COMPLETED && date_cmp(date_today(), c.last) < 0)
+		return MOVE_TOO_EARLY; /* nobody has completed a program still under way */
 	if (to == ST_COMPLETED) {
 		/* Completion is earned by attendance (SPEC.md), whoever asks for it. */
 		int64_t attended = count_attended(db, id);

@@ -52,6 +52,7 @@ enum move_result {
 	MOVE_NOT_FOUND,
 	MOVE_NOT_ALLOWED, /* SPEC.md does not allow it (409) */
 	MOVE_NOT_QUALIFIED, /* completed, without the required attendance (409) */
+	MOVE_TOO_EARLY,     /* completed before the last session's date (409) */
 	MOVE_ERROR,
 };
 

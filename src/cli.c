@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app.h"
+#include "applications.h"
 #include "auth.h"
 #include "cohort.h"
 #include "users.h"
@@ -88,39 +90,135 @@ static struct date next_weekday(struct date d, int wd)
 	return d;
 }
 
-/* An open PIP class and TAP semester starting in a few weeks, when there are none. */
+/* People of the demo class under way; the addresses are example.org's. */
+static const char *const demo_people[][2] = {
+	{"Maria", "Hernandez"}, {"James", "Kim"},     {"Aiko", "Tanaka"},
+	{"Robert", "Johnson"},  {"Linda", "Nguyen"}, {"David", "Park"},
+};
+
+/* A class of demo_topics' sessions, weekly from start, on Thursday evenings. */
+static struct cohort demo_class(int number, struct date start, bool open,
+				struct cohort_session *sessions, int *n)
+{
+	struct cohort c = {.program = "pip", .number = number, .capacity = 30, .open = open,
+			   .start = start, .start_time = 18 * 60 + 30, .end_time = 21 * 60 + 30,
+			   .reminders = true};
+	*n = (int)(sizeof(demo_topics) / sizeof(demo_topics[0]));
+	for (int i = 0; i < *n; i++)
+		sessions[i] = (struct cohort_session){.date = date_add_days(start, 7 * i),
+						      .topic = demo_topics[i],
+						      .start_time = -1};
+	/* The range day is a Saturday morning elsewhere, as it is in a real class. */
+	sessions[8].date = date_add_days(sessions[8].date, 2);
+	sessions[8].start_time = 9 * 60;
+	sessions[8].end_time = 12 * 60;
+	sessions[8].location = "Torrance Police Department Firing Range, 3300 Civic Center Drive";
+	return c;
+}
+
+/*
+ * Accepted participants of the class under way, with attendance at the sessions
+ * already held (one of them missed by every third person), so that attendance,
+ * rosters and the lists can be tried at once.  Each placement is its own
+ * transaction, as a real application is.
+ */
+static int demo_participants(struct db *db, const struct cohort *c, int held)
+{
+	struct actor who = {0, "system"};
+	for (int i = 0; i < (int)(sizeof(demo_people) / sizeof(demo_people[0])); i++) {
+		char email[64];
+		snprintf(email, sizeof(email), "demo%d@example.org", i + 1);
+		struct pip_application app = {
+		    .first_name = demo_people[i][0], .last_name = demo_people[i][1],
+		    .dob = {1970 + 3 * i, 1 + i, 10 + i}, .email = email, .street = "3031 Torrance Blvd",
+		    .city = "Torrance", .zip = "90503", .affiliations = 1u << AFF_RESIDENT,
+		    .emergency_name = "A. Relative", .accommodations = "", .referral = "Demo data"};
+		for (int k = 0; k < AFF_MAX; k++)
+			app.detail[k] = "";
+		snprintf(app.phone, sizeof(app.phone), "31055501%02d", i);
+		snprintf(app.emergency_phone, sizeof(app.emergency_phone), "31055502%02d", i);
+		struct placed placed;
+		if (application_place_pip(db, c->id, &app, &placed) != PLACE_OK ||
+		    application_move(db, placed.id, ST_ACCEPTED, &who, "Demo data", NULL) != MOVE_OK)
+			return -1;
+		if (db_begin_write(db) < 0)
+			return -1;
+		for (int s = 1; s <= held; s++) {
+			if (i % 3 == 0 && s == 2)
+				continue;
+			sqlite3_stmt *st = db_stmt(db, "INSERT INTO attendance (application_id,"
+						       " session_number, recorded_at) VALUES (?, ?, ?)");
+			db_bind_int(st, 1, placed.id);
+			db_bind_int(st, 2, s);
+			db_bind_int(st, 3, app_now());
+			if (db_exec_stmt(db, st) < 0) {
+				db_rollback(db);
+				return -1;
+			}
+		}
+		if (db_commit(db) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * When there is no class yet: PIP class 45 under way (three sessions held,
+ * registration closed, six participants), class 46 open for registration, and
+ * the next TAP semester open for nominations.
+ */
 static int demo_cohorts(struct db *db)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM cohorts");
 	if (db_int(db, st, -1) != 0)
 		return 0;
 	struct date today = date_today();
-	struct cohort pip = {.program = "pip", .number = 45, .capacity = 30, .open = true};
-	pip.start = next_weekday(date_add_days(today, 42), 4); /* a Thursday */
-	int n = (int)(sizeof(demo_topics) / sizeof(demo_topics[0]));
-	struct cohort_session sessions[sizeof(demo_topics) / sizeof(demo_topics[0])];
-	for (int i = 0; i < n; i++)
-		sessions[i] = (struct cohort_session){date_add_days(pip.start, 7 * i), demo_topics[i]};
+	enum { N = sizeof(demo_topics) / sizeof(demo_topics[0]) };
+	struct cohort_session s45[N], s46[N];
+	int n45, n46;
+	/* Three Thursdays held, the fourth one coming. */
+	struct date start45 = date_add_days(next_weekday(date_add_days(today, -20), 4), 0);
+	struct cohort c45 = demo_class(45, start45, true, s45, &n45);
+	struct cohort c46 = demo_class(46, next_weekday(date_add_days(today, 12 * 7), 4), false,
+				       s46, &n46);
 	/* The next semester: spring starts in late January, fall in mid September. */
-	struct cohort tap = {.program = "tap", .capacity = 25, .open = true};
+	struct cohort tap = {.program = "tap", .capacity = 25, .open = true,
+			     .start_time = 18 * 60, .end_time = 20 * 60, .reminders = true};
 	bool spring = today.m >= 7;
 	tap.year = spring ? today.y + 1 : today.y;
 	snprintf(tap.term, sizeof(tap.term), "%s", spring ? "spring" : "fall");
 	tap.start = next_weekday((struct date){tap.year, spring ? 1 : 9, spring ? 20 : 10}, 3);
 	if (db_begin_write(db) < 0)
 		return -1;
-	if (cohort_insert(db, &pip, sessions, n) < 0 || cohort_insert(db, &tap, NULL, 0) < 0) {
+	if (cohort_insert(db, &c45, s45, n45) < 0 || cohort_insert(db, &c46, s46, n46) < 0 ||
+	    cohort_insert(db, &tap, NULL, 0) < 0 || db_commit(db) < 0) {
 		db_rollback(db);
 		return -1;
 	}
-	if (db_commit(db) < 0)
+	int held = 0;
+	while (held < n45 && date_cmp(s45[held].date, today) <= 0)
+		held++;
+	if (demo_participants(db, &c45, held) < 0 || db_begin_write(db) < 0)
 		return -1;
-	char a[48], b[48];
-	date_format_long(pip.start, a, sizeof(a));
-	date_format_long(tap.start, b, sizeof(b));
-	printf("  Demo data: PIP class 45 (starts %s) and the TAP %s %d semester\n"
-	       "  (starts %s) are open for registration.\n",
-	       a, tap.term, tap.year, b);
+	/* Class 45's registration closed when it began; class 46 takes applications. */
+	st = db_stmt(db, "UPDATE cohorts SET registration_open = (id = ?2),"
+			 " registration_closed_at = CASE WHEN id = ?1 THEN ?3 END"
+			 " WHERE id IN (?1, ?2)");
+	db_bind_int(st, 1, c45.id);
+	db_bind_int(st, 2, c46.id);
+	db_bind_int(st, 3, app_now());
+	if (db_exec_stmt(db, st) < 0 || db_commit(db) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	char a[64], b[64], t[64];
+	date_format_long(c45.start, a, sizeof(a));
+	date_format_long(c46.start, b, sizeof(b));
+	date_format_long(tap.start, t, sizeof(t));
+	printf("  Demo data: PIP class 45 began %s (%d sessions held, six participants);\n"
+	       "  class 46 (starts %s) and the TAP %s %d semester (starts %s)\n"
+	       "  are open for registration.\n",
+	       a, held, b, tap.term, tap.year, t);
 	return 0;
 }
 

@@ -13,7 +13,10 @@
 	"SELECT c.id, c.program, COALESCE(c.number, 0), COALESCE(c.term, ''),"             \
 	" COALESCE(c.year, 0), c.start_date, c.capacity, COALESCE(c.school_cap, 0),"       \
 	" COALESCE(c.required_sessions, 0), c.registration_open,"                          \
-	" (SELECT count(*) FROM cohort_sessions s WHERE s.cohort_id = c.id) FROM cohorts c "
+	" (SELECT count(*) FROM cohort_sessions s WHERE s.cohort_id = c.id),"               \
+	" c.start_time, c.end_time, c.location, c.reminders,"                              \
+	" c.registration_closed_at IS NOT NULL,"                                           \
+	" (SELECT max(date) FROM cohort_sessions s WHERE s.cohort_id = c.id) FROM cohorts c "
 
 /* Fills out from a row of COHORT_COLUMNS. */
 static void read_row(sqlite3_stmt *st, struct cohort *out)
@@ -31,6 +34,15 @@ static void read_row(sqlite3_stmt *st, struct cohort *out)
 	out->required_sessions = sqlite3_column_int(st, 8);
 	out->open = sqlite3_column_int(st, 9) != 0;
 	out->nsessions = sqlite3_column_int(st, 10);
+	if (time_parse(db_col_text(st, 11), &out->start_time) < 0)
+		out->start_time = 18 * 60;
+	if (time_parse(db_col_text(st, 12), &out->end_time) < 0)
+		out->end_time = 20 * 60;
+	snprintf(out->location, sizeof(out->location), "%s", db_col_text(st, 13));
+	out->reminders = sqlite3_column_int(st, 14) != 0;
+	out->closed = !out->open && sqlite3_column_int(st, 15) != 0;
+	if (date_parse(db_col_text(st, 16), &out->last) < 0)
+		out->last = out->start;
 }
 
 /* Steps a prepared cohort query once: 1 with *out filled, 0 no row, -1 error. */
@@ -78,16 +90,103 @@ int cohort_next(struct db *db, const char *program, struct cohort *out)
 	return fetch_one(db, st, out);
 }
 
+int cohort_after(struct db *db, const struct cohort *c, struct cohort *out)
+{
+	sqlite3_stmt *st = db_stmt(db, COHORT_COLUMNS "WHERE c.program = ? AND c.start_date > ?"
+						      " ORDER BY c.start_date LIMIT 1");
+	char start[16];
+	date_format_iso(c->start, start, sizeof(start));
+	db_bind_text(st, 1, c->program);
+	db_bind_text(st, 2, start);
+	return fetch_one(db, st, out);
+}
+
+enum cohort_state cohort_state(const struct cohort *c)
+{
+	if (c->open)
+		return REG_OPEN;
+	/* A class that has begun takes nobody new, closed by staff or not. */
+	if (c->closed || date_cmp(c->start, date_today()) <= 0)
+		return REG_CLOSED;
+	return REG_NOT_OPEN;
+}
+
+const char *cohort_location(const struct cohort *c)
+{
+	return c->location[0] ? c->location : app_config.default_location;
+}
+
+/* A session's own "HH:MM" column, or the cohort's minute when it is NULL or bad. */
+static int session_time(sqlite3_stmt *st, int col, int fallback)
+{
+	int m;
+	if (sqlite3_column_type(st, col) == SQLITE_NULL || time_parse(db_col_text(st, col), &m) < 0)
+		return fallback;
+	return m;
+}
+
+int cohort_sessions(struct db *db, struct arena *a, const struct cohort *c,
+		    struct cohort_session **out)
+{
+	*out = NULL;
+	if (c->nsessions <= 0)
+		return 0;
+	struct cohort_session *s = arena_alloc(a, sizeof(*s) * (size_t)c->nsessions);
+	sqlite3_stmt *st = db_stmt(db, "SELECT number, date, topic, start_time, end_time,"
+				       " location, sequence FROM cohort_sessions WHERE cohort_id = ?"
+				       " ORDER BY number");
+	db_bind_int(st, 1, c->id);
+	int n = 0, rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < c->nsessions) {
+		struct cohort_session *x = &s[n++];
+		x->number = sqlite3_column_int(st, 0);
+		if (date_parse(db_col_text(st, 1), &x->date) < 0)
+			x->date = c->start;
+		x->topic = arena_strdup(a, db_col_text(st, 2));
+		x->start_time = session_time(st, 3, c->start_time);
+		x->end_time = session_time(st, 4, c->end_time);
+		const char *place = db_col_text(st, 5);
+		x->location = arena_strdup(a, place[0] ? place : cohort_location(c));
+		x->sequence = sqlite3_column_int(st, 6);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		db_log_error(db, "reading sessions");
+		return -1;
+	}
+	*out = s;
+	return n;
+}
+
+json_t *cohort_schedule_json(enum lang l, const struct cohort_session *s, int n)
+{
+	json_t *list = json_array();
+	struct date today = date_today();
+	for (int i = 0; i < n; i++) {
+		char date[64], time[64];
+		fmt_date_long(l, s[i].date, date, sizeof(date));
+		fmt_time_range(l, s[i].start_time, s[i].end_time, time, sizeof(time));
+		json_t *j = json_pack("{s:i, s:s, s:s, s:s, s:s, s:b}", "number", s[i].number, "date",
+				      date, "time", time, "location", s[i].location, "topic",
+				      s[i].topic, "past", date_cmp(s[i].date, today) < 0);
+		if (j == NULL || json_array_append_new(list, j) < 0)
+			die_oom();
+	}
+	return list;
+}
+
 int cohort_insert(struct db *db, struct cohort *c, const struct cohort_session *sessions,
 		  int nsessions)
 {
-	char start[16];
+	char start[16], from[8], to[8];
 	date_format_iso(c->start, start, sizeof(start));
+	time_format_hhmm(c->start_time, from, sizeof(from));
+	time_format_hhmm(c->end_time, to, sizeof(to));
 	bool tap = strcmp(c->program, "tap") == 0;
 	sqlite3_stmt *st = db_stmt(db, "INSERT INTO cohorts (program, number, term, year,"
 				       " start_date, capacity, school_cap, required_sessions,"
-				       " registration_open, created_at)"
-				       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+				       " registration_open, created_at, start_time, end_time, location,"
+				       " reminders) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	db_bind_text(st, 1, c->program);
 	if (!tap)
 		db_bind_int(st, 2, c->number);
@@ -103,6 +202,10 @@ int cohort_insert(struct db *db, struct cohort *c, const struct cohort_session *
 		db_bind_int(st, 8, c->required_sessions);
 	db_bind_int(st, 9, c->open);
 	db_bind_int(st, 10, app_now());
+	db_bind_text(st, 11, from);
+	db_bind_text(st, 12, to);
+	db_bind_text(st, 13, c->location);
+	db_bind_int(st, 14, c->reminders);
 	if (db_exec_stmt(db, st) < 0)
 		return -1;
 	c->id = sqlite3_last_insert_rowid(db_conn(db));
@@ -113,17 +216,27 @@ int cohort_insert(struct db *db, struct cohort *c, const struct cohort_session *
 		n = tap ? 12 : 10;
 	for (int i = 0; i < n; i++) {
 		struct date d = i < nsessions ? sessions[i].date : date_add_days(c->start, 7 * i);
-		const char *topic = i < nsessions ? sessions[i].topic : "";
+		const struct cohort_session *own = i < nsessions ? &sessions[i] : NULL;
 		char iso[16];
 		date_format_iso(d, iso, sizeof(iso));
-		st = db_stmt(db, "INSERT INTO cohort_sessions (cohort_id, number, date, topic)"
-				 " VALUES (?, ?, ?, ?)");
+		st = db_stmt(db, "INSERT INTO cohort_sessions (cohort_id, number, date, topic,"
+				 " start_time, end_time, location) VALUES (?, ?, ?, ?, ?, ?, ?)");
 		db_bind_int(st, 1, c->id);
 		db_bind_int(st, 2, i + 1);
 		db_bind_text(st, 3, iso);
-		db_bind_text(st, 4, topic);
+		db_bind_text(st, 4, own && own->topic ? own->topic : "");
+		/* A line's own times are kept; the others follow the cohort's. */
+		if (own && own->start_time >= 0) {
+			time_format_hhmm(own->start_time, from, sizeof(from));
+			time_format_hhmm(own->end_time, to, sizeof(to));
+			db_bind_text(st, 5, from);
+			db_bind_text(st, 6, to);
+		}
+		if (own && own->location)
+			db_bind_text(st, 7, own->location);
 		if (db_exec_stmt(db, st) < 0)
 			return -1;
+		c->last = d;
 	}
 	c->nsessions = n;
 	return 0;
@@ -188,5 +301,22 @@ json_t *cohort_json(struct db *db, const struct cohort *c)
 		die_oom();
 	if (c->school_cap > 0)
 		json_object_set_new(j, "school_cap", json_integer(c->school_cap));
+	enum cohort_state state = cohort_state(c);
+	int free = active < c->capacity ? c->capacity - active : 0;
+	char time[64];
+	fmt_time_range(LANG_EN, c->start_time, c->end_time, time, sizeof(time));
+	json_t *more = json_pack(
+	    "{s:b, s:b, s:b, s:b, s:i, s:b, s:b, s:s, s:s, s:s}", "state_open", state == REG_OPEN,
+	    "state_closed", state == REG_CLOSED, "state_not_open", state == REG_NOT_OPEN,
+	    "free_one", free == 1, "waiting", n[ST_WAITLISTED], "waiting_one",
+	    n[ST_WAITLISTED] == 1, "waiting_none", n[ST_WAITLISTED] == 0, "time", time,
+	    "location", cohort_location(c), "ics",
+	    tap ? "/tap/semesters/" : "/pip/classes/");
+	if (more == NULL || json_object_update(j, more) < 0)
+		die_oom();
+	json_decref(more);
+	json_object_set_new(j, "ics", json_sprintf("%s%lld.ics", tap ? "/tap/semesters/"
+								    : "/pip/classes/",
+						   (long long)c->id));
 	return j;
 }

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arena.h"
+#include "clock.h"
 #include "db.h"
 #include "validate.h"
 
@@ -22,18 +24,50 @@ struct cohort {
 	int required_sessions; /* 0 = all but two */
 	int nsessions;
 	bool open;
+	bool closed;         /* staff closed registration (and it is not open again) */
+	int start_time;      /* the usual evening, in minutes of the day (18:00 = 1080) */
+	int end_time;
+	char location[800];  /* the usual place; "" = the default_location setting */
+	bool reminders;      /* e-mail reminders to accepted participants */
+	struct date last;    /* the last session's date (the start when it has none) */
 };
 
+/* One session.  A time of -1 or a NULL location (as the create form gives them)
+ * means the cohort's; sessions read back with cohort_sessions are resolved. */
 struct cohort_session {
 	struct date date;
 	const char *topic;
+	int start_time, end_time;
+	const char *location;
+	int number;   /* from 1 */
+	int sequence; /* the calendar's SEQUENCE: changes so far */
 };
+
+/* Where registration stands, as the public is told. */
+enum cohort_state { REG_NOT_OPEN, REG_OPEN, REG_CLOSED };
+enum cohort_state cohort_state(const struct cohort *c);
+/* The cohort's usual place: its own, or the default_location setting. */
+const char *cohort_location(const struct cohort *c);
+/*
+ * The sessions of c in order, times and places resolved, in *out (an array in
+ * the arena, NULL when there are none): how many, or -1 on a database failure.
+ */
+int cohort_sessions(struct db *db, struct arena *a, const struct cohort *c,
+		    struct cohort_session **out);
+/*
+ * The schedule as pages and e-mails show it, in language l: an array of
+ * {number, date, time, location, topic, past}, with same_place set on the array's
+ * owner by the caller's choice.  A new reference.
+ */
+json_t *cohort_schedule_json(enum lang l, const struct cohort_session *s, int n);
 
 int cohort_get(struct db *db, int64_t id, struct cohort *out);
 /* The cohort of program ("pip" or "tap") taking registrations now. */
 int cohort_open_now(struct db *db, const char *program, struct cohort *out);
 /* The next cohort of program to start, open or not (for the home page). */
 int cohort_next(struct db *db, const char *program, struct cohort *out);
+/* The first cohort of program starting after c (the one to point to once c is closed). */
+int cohort_after(struct db *db, const struct cohort *c, struct cohort *out);
 
 /*
  * Inserts a cohort with its sessions (inside the caller's write transaction);
@@ -52,8 +86,10 @@ int cohort_counts(struct db *db, int64_t id, int counts[6]);
 
 /*
  * A class or semester as pages show it: id, title, start, url (its staff list),
- * tap, open, capacity, the counts by status, active, free, full, sessions and
- * school_cap.  A new reference.
+ * tap, open, capacity, the counts by status, active, free, full, sessions,
+ * school_cap; the registration state (state_open, state_closed, state_not_open),
+ * the places left in words' pieces (free_one, waiting, waiting_one), the usual
+ * time and place, and ics (its calendar's address).  A new reference.
  */
 json_t *cohort_json(struct db *db, const struct cohort *c);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "validate.h"
 
 struct config app_config;
@@ -38,6 +39,9 @@ void config_defaults(struct config *c)
 	c->retention_days = 180;
 	c->mail_retry_seconds = 60;
 	c->secure_cookies = -1;
+	c->default_location = "Torrance Police Department, Community Room, 3300 Civic Center "
+			      "Drive, Torrance, CA 90503";
+	clock_set_zone("America/Los_Angeles");
 }
 
 static int set_int(const char *value, long min, long max, int *out, const char **err)
@@ -121,6 +125,13 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 		return set_int(value, 1, 86400, &c->mail_retry_seconds, err);
 	} else if (strcmp(key, "retention_days") == 0) {
 		return set_int(value, 1, 36500, &c->retention_days, err);
+	} else if (strcmp(key, "time_zone") == 0) {
+		if (clock_set_zone(value) < 0) {
+			*err = "expects a time zone name such as America/Los_Angeles";
+			return -1;
+		}
+	} else if (strcmp(key, "default_location") == 0) {
+		c->default_location = keep(value);
 	} else if (strcmp(key, "secure_cookies") == 0) {
 		if (strcmp(value, "yes") == 0)
 			c->secure_cookies = 1;

@@ -1,6 +1,8 @@
 /* eligibility.c: whole-form rules of SPEC.md: PIP application, TAP nomination, interest list. */
 #include "eligibility.h"
 
+#include "clock.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -112,7 +114,7 @@ static void require(struct check *c, size_t i, const char *message)
 /* The date of a K_DOB field that passed its checks, in *d; false otherwise. */
 static bool good_date(const struct check *c, size_t i, struct date *d)
 {
-	return is_given(c, i) && !has_error(c, i) && date_parse(c->val[i], d) == 0;
+	return is_given(c, i) && !has_error(c, i) && date_parse_input(c->val[i], d) == 0;
 }
 
 /* The message for a field left empty that must not be. */
@@ -140,12 +142,12 @@ static void check_dob(struct check *c, size_t i, const char *v)
 {
 	const struct field_spec *f = &c->spec[i];
 	struct date d;
-	if (date_parse(v, &d) != 0)
+	if (date_parse_input(v, &d) != 0)
 		fail(c, i, "Enter a real date of birth, for example %s", f->example);
 	else if (date_cmp(d, date_today()) > 0)
 		fail(c, i, "%s must be in the past", f->label);
 	else if (date_cmp(d, (struct date){1900, 1, 1}) < 0)
-		fail(c, i, "%s must be on or after 1 January 1900", f->label);
+		fail(c, i, "%s must be on or after January 1, 1900", f->label);
 }
 
 /*
@@ -268,7 +270,7 @@ static const struct field_spec pip_fields[P_COUNT] = {
 	[P_LAST_NAME] = {"last_name", "Last name", "your last name", LEN_NAME, K_TEXT, F_REQUIRED,
 			 NULL},
 	[P_DOB] = {"dob", "Date of birth", "your date of birth", LEN_OTHER, K_DOB, F_REQUIRED,
-		   "1980-05-17"},
+		   "5/17/1980"},
 	[P_EMAIL] = {"email", "Email address", "your email address", LEN_EMAIL, K_EMAIL,
 		     F_REQUIRED, NULL},
 	[P_PHONE] = {"phone", "Phone number", "your phone number", LEN_OTHER, K_PHONE, F_REQUIRED,
@@ -442,7 +444,7 @@ static const struct field_spec tap_fields[T_COUNT] = {
 	[T_GRADE] = {"grade", "Grade", "the student's grade", LEN_OTHER, K_CHOICE, F_REQUIRED,
 		     NULL},
 	[T_DOB] = {"dob", "Date of birth", "the student's date of birth", LEN_OTHER, K_DOB,
-		   F_REQUIRED, "2009-05-17"},
+		   F_REQUIRED, "5/17/2009"},
 	[T_STUDENT_EMAIL] = {"student_email", "Student's email address",
 			     "the student's email address", LEN_EMAIL, K_EMAIL, 0, NULL},
 	[T_STUDENT_PHONE] = {"student_phone", "Student's phone number",

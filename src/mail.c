@@ -13,27 +13,45 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "clock.h"
 
 extern char **environ;
 
 /* Messages claimed at once by one sender, and how long a claim holds. */
 enum { BATCH = MAIL_BATCH, CLAIM_SECONDS = 300, MAX_DELAY = 6 * 3600 };
 
-int mail_queue(struct db *db, const char *to, const char *subject, const char *body)
+int mail_queue_mail(struct db *db, const struct mail *m)
 {
+	/* The unique index on dedup_key makes a repeated key a no-op, not an error. */
 	sqlite3_stmt *st = db_stmt(db, "INSERT INTO outbox (created_at, recipient, subject, body,"
-				       " next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?1)");
+				       " next_attempt_at, dedup_key, calendar, calendar_name)"
+				       " VALUES (?1, ?2, ?3, ?4, ?1, ?5, ?6, ?7)"
+				       " ON CONFLICT DO NOTHING");
 	long long now = app_now();
 	db_bind_int(st, 1, now);
-	db_bind_text(st, 2, to);
-	db_bind_text(st, 3, subject);
-	db_bind_text(st, 4, body);
+	db_bind_text(st, 2, m->to);
+	db_bind_text(st, 3, m->subject);
+	db_bind_text(st, 4, m->body);
+	if (m->key)
+		db_bind_text(st, 5, m->key);
+	if (m->calendar) {
+		db_bind_text(st, 6, m->calendar);
+		db_bind_text(st, 7, m->calendar_name ? m->calendar_name : "calendar.ics");
+	}
 	if (db_exec_stmt(db, st) < 0)
 		return -1;
+	if (sqlite3_changes(db_conn(db)) == 0)
+		return 0;
 	/* The log names the message, not the person: no address, no body. */
 	fprintf(stderr, "portal: mail queued: outbox %lld\n",
 		(long long)sqlite3_last_insert_rowid(db_conn(db)));
-	return 0;
+	return 1;
+}
+
+int mail_queue(struct db *db, const char *to, const char *subject, const char *body)
+{
+	struct mail m = {.to = to, .subject = subject, .body = body};
+	return mail_queue_mail(db, &m) < 0 ? -1 : 0;
 }
 
 static void base64(struct buf *b, const unsigned char *p, size_t n)
@@ -166,10 +184,7 @@ char *mail_compose(struct arena *a, long long id, const char *to, const char *su
 		   const char *body, long long when)
 {
 	char date[64];
-	time_t t = (time_t)when;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	fmt_mail_date(when, date, sizeof(date));
 	struct buf b;
 	buf_init(&b, a);
 	buf_printf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\n",

@@ -21,6 +21,20 @@
  */
 int mail_queue(struct db *db, const char *to, const char *subject, const char *body);
 
+/* A message with what a plain one lacks; NULL members are absent. */
+struct mail {
+	const char *to, *subject, *body;
+	const char *key;           /* sent once only: a second message with this key is dropped */
+	const char *calendar;      /* an iCalendar file attached after the text */
+	const char *calendar_name; /* its file name, "class-45.ics" */
+};
+/*
+ * As mail_queue, for a struct mail.  Returns 1 queued, 0 when a message with
+ * the same key was queued before (whenever, whatever restarts since), -1 on
+ * failure.
+ */
+int mail_queue_mail(struct db *db, const struct mail *m);
+
 /*
  * Delivers the messages that are due: claims up to a batch in a short write
  * transaction (so that two senders never take the same one), pipes each to

@@ -285,7 +285,16 @@ static int cmd_bootstrap(int argc, char **argv)
 	struct db *db = open_migrated();
 	if (db == NULL)
 		return 1;
+	/* The demo's participants get the e-mails a real application gets. */
+	char tdir[4096];
+	snprintf(tdir, sizeof(tdir), "%s/templates", app_config.datadir);
+	if (demo && view_load(tdir) < 0) {
+		db_close(db);
+		return 1;
+	}
 	int rc = auth_init(db) == 0 ? cli_bootstrap(db, demo) : 1;
+	if (demo)
+		view_unload();
 	db_close(db);
 	return rc;
 }

@@ -87,10 +87,22 @@ void admin_dashboard(struct request *req, struct response *res)
 	view_render(req, res, "admin_dashboard", data);
 }
 
-static const char *const class_fields[] = {"number", "start_date", "capacity", "sessions",
+static const char *const class_fields[] = {"number", "start_date", "start_time", "end_time",
+					   "location", "capacity", "sessions",
 					   "required_sessions", NULL};
-static const char *const semester_fields[] = {"term", "year", "start_date", "capacity",
-					      "school_cap", "required_sessions", NULL};
+static const char *const semester_fields[] = {"term", "year", "start_date", "start_time",
+					      "end_time", "location", "capacity", "school_cap",
+					      "required_sessions", NULL};
+
+/* An empty create form starts from the usual evening and place. */
+static void form_defaults(json_t *data)
+{
+	json_t *f = json_object_get(data, "f");
+	json_object_set_new(json_object_get(f, "start_time"), "value", json_string("18:00"));
+	json_object_set_new(json_object_get(f, "end_time"), "value", json_string("20:00"));
+	json_object_set_new(json_object_get(f, "location"), "value",
+			    json_string(app_config.default_location));
+}
 
 /* The list of classes or semesters and the form that creates one. */
 static void show_cohorts(struct request *req, struct response *res, const struct kvmap *form,
@@ -107,6 +119,11 @@ static void show_cohorts(struct request *req, struct response *res, const struct
 	}
 	db_end_read(req->db);
 	view_form(data, form, tap ? semester_fields : class_fields, errs);
+	if (form == NULL)
+		form_defaults(data);
+	/* Reminders are on unless a sent form turned them off. */
+	json_object_set_new(data, "reminders",
+			    json_boolean(form == NULL || !kv_has(form, "reminders", "no")));
 	json_object_set_new(data, "fall", json_boolean(form && kv_has(form, "term", "fall")));
 	json_object_set_new(data, "spring", json_boolean(form && kv_has(form, "term", "spring")));
 	if (errs && errs->n)
@@ -136,9 +153,33 @@ static long optional_int(const struct kvmap *form, const char *name, long min, l
 }
 
 /*
- * Parses the sessions box: one "YYYY-MM-DD topic" a line, dates in order and
- * not before the start.  Fills up to max sessions (topics in the arena) and
- * returns how many, or -1 after adding an error.
+ * Reads an optional "HH:MM-HH:MM" after a session line's date into *s; moves *p
+ * past it and its spaces.  0, or -1 when it is there but not a good range.
+ */
+static int line_times(struct arena *a, const char **p, struct cohort_session *s)
+{
+	s->start_time = s->end_time = -1;
+	const char *dash = strchr(*p, '-');
+	if (dash == NULL || dash - *p > 8 || !strchr("0123456789", **p) || !strchr(*p, ':') ||
+	    strchr(*p, ':') > dash)
+		return 0; /* no times: the topic starts here */
+	size_t rest = strcspn(dash + 1, " ");
+	const char *from = arena_strndup(a, *p, (size_t)(dash - *p));
+	const char *to = arena_strndup(a, dash + 1, rest);
+	if (time_parse(from, &s->start_time) < 0 || time_parse(to, &s->end_time) < 0 ||
+	    s->end_time <= s->start_time)
+		return -1;
+	*p = dash + 1 + rest;
+	while (**p == ' ')
+		(*p)++;
+	return 0;
+}
+
+/*
+ * Parses the sessions box: one "YYYY-MM-DD topic" or "YYYY-MM-DD HH:MM-HH:MM
+ * topic" a line, dates in order and not before the start.  Fills up to max
+ * sessions (topics in the arena) and returns how many, or -1 after adding an
+ * error.
  */
 static int parse_sessions(struct arena *a, const char *text, struct date start,
 			  struct cohort_session *out, int max, struct form_errors *errs)
@@ -178,9 +219,47 @@ static int parse_sessions(struct arena *a, const char *text, struct date start,
 		const char *topic = clean + 10;
 		while (*topic == ' ')
 			topic++;
-		out[n++] = (struct cohort_session){d, topic};
+		struct cohort_session *x = &out[n];
+		*x = (struct cohort_session){.date = d, .location = NULL};
+		if (line_times(a, &topic, x) < 0) {
+			form_error(errs, "sessions",
+				   arena_printf(a, "Write a session's times like 2027-01-14 "
+						   "18:00-20:00 Patrol, the end after the start. "
+						   "Line %d is not like that", n + 1));
+			return -1;
+		}
+		x->topic = topic;
+		n++;
 	}
 	return n;
+}
+
+/*
+ * The usual start and end times and place of the create form into c: the
+ * times default to 6 to 8 PM and the place to the default_location setting.
+ */
+static void check_evening(struct arena *a, const struct kvmap *f, struct cohort *c,
+			  struct form_errors *errs)
+{
+	const char *from = kv_str(f, "start_time"), *to = kv_str(f, "end_time");
+	c->start_time = 18 * 60;
+	c->end_time = 20 * 60;
+	if (from[0] && time_parse(from, &c->start_time) < 0)
+		form_error(errs, "start_time", "Enter the start time, like 18:00 or 6:00 PM");
+	if (to[0] && time_parse(to, &c->end_time) < 0)
+		form_error(errs, "end_time", "Enter the end time, like 20:00 or 8:00 PM");
+	else if (c->end_time <= c->start_time && !form_error_for(errs, "start_time"))
+		form_error(errs, "end_time", "Enter an end time after the start time");
+	const char *place;
+	int rc = text_clean(a, kv_str(f, "location"), LEN_OTHER, &place);
+	if (rc == -1)
+		form_error(errs, "location", "Remove the special characters from the place");
+	else if (rc == -2)
+		form_error(errs, "location", "The place must be 200 characters or fewer");
+	else if (strcmp(place, app_config.default_location) != 0)
+		snprintf(c->location, sizeof(c->location), "%s", place);
+	/* Radios, so that a form that does not send the field keeps SPEC.md's default. */
+	c->reminders = strcmp(kv_str(f, "reminders"), "no") != 0;
 }
 
 /* Checks the create form into c (and sessions); returns the number of errors. */
@@ -207,8 +286,9 @@ static int check_cohort_form(struct request *req, bool tap, struct cohort *c,
 			form_error(errs, "number", "Enter the class number, like 45");
 		c->number = (int)v;
 	}
-	if (date_parse(kv_str(f, "start_date"), &c->start) < 0)
-		form_error(errs, "start_date", "Enter the date of the first session, like 2027-01-14");
+	if (date_parse_input(kv_str(f, "start_date"), &c->start) < 0)
+		form_error(errs, "start_date", "Enter the date of the first session, like 1/14/2027");
+	check_evening(req->arena, f, c, errs);
 	if (parse_int(kv_str(f, "capacity"), 1, 1000, &v) < 0)
 		form_error(errs, "capacity", "Enter the number of places, from 1 to 1000");
 	c->capacity = (int)v;

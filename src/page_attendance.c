@@ -413,6 +413,17 @@ void admin_attendance_save(struct request *req, struct response *res)
 		           "Send the form from the attendance page again. Nothing was changed.");
 		return;
 	}
+	struct cohort_session *sessions;
+	int n = cohort_sessions(req->db, req->arena, &c, &sessions);
+	if (n >= number && date_cmp(sessions[number - 1].date, date_today()) > 0) {
+		char day[64];
+		date_format_long(sessions[number - 1].date, day, sizeof(day));
+		view_error(req, res, 409, "This session has not happened yet",
+		           arena_printf(req->arena, "Session %ld is on %s. Attendance can be recorded "
+		                                    "from that day on. Nothing was saved.",
+		                        number, day));
+		return;
+	}
 	switch (save_marks(req->db, req->arena, &c, (int)number, ids, nids)) {
 	case SAVE_OK:
 		response_redirect(res, arena_printf(req->arena, "%s/attendance?session=%ld&saved=1",
@@ -467,6 +478,15 @@ void admin_attendance_complete(struct request *req, struct response *res)
 	struct cohort c;
 	if (!admin_load_cohort(req, res, &c))
 		return;
+	if (date_cmp(date_today(), c.last) < 0) {
+		char day[64];
+		date_format_long(c.last, day, sizeof(day));
+		view_error(req, res, 409, "The program has not ended yet",
+		           arena_printf(req->arena, "Participants can be completed on or after the "
+		                                    "last session, %s. Nobody was moved.",
+		                        day));
+		return;
+	}
 	int moved = complete_qualified(req, &c);
 	if (moved < 0) {
 		view_error(req, res, 500, "Sorry, there is a problem",

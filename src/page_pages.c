@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "clock.h"
 #include "auth.h"
 #include "db.h"
 #include "markdown.h"

@@ -471,6 +471,11 @@ void admin_application_status(struct request *req, struct response *res)
 			   "completed. Record attendance first on the attendance page. Nothing was "
 			   "changed.");
 		return;
+	case MOVE_TOO_EARLY:
+		view_error(req, res, 409, "The program has not ended yet",
+			   "A participant can be completed on or after the date of the last "
+			   "session. Nothing was changed.");
+		return;
 	case MOVE_ERROR:
 		break;
 	}

@@ -119,48 +119,59 @@ int date_weekday(struct date d)
 	return (int)(w < 0 ? w + 7 : w);
 }
 
-void date_format_long(struct date d, char *buf, size_t size)
-{
-	static const char *const days[7] = {
-		"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
-	};
-	static const char *const months[12] = {
-		"January", "February", "March", "April", "May", "June", "July", "August",
-		"September", "October", "November", "December",
-	};
-	if (d.m < 1 || d.m > 12) {
-		/* Never a real date; print something rather than read out of bounds. */
-		date_format_iso(d, buf, size);
-		return;
-	}
-	snprintf(buf, size, "%s %d %s %d", days[date_weekday(d)], d.d, months[d.m - 1], d.y);
-}
-
 void date_format_iso(struct date d, char *buf, size_t size)
 {
 	snprintf(buf, size, "%04d-%02d-%02d", d.y, d.m, d.d);
 }
 
-struct date date_today(void)
+long date_to_days(struct date d)
 {
-	time_t now = (time_t)app_now();
-	struct tm tm = {0};
-	if (localtime_r(&now, &tm) == NULL)
-		gmtime_r(&now, &tm);
-	return (struct date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+	return days_from_civil(d);
 }
 
-void time_format(long long t, char *buf, size_t size)
+struct date date_from_days(long days)
 {
-	static const char *const months[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-	time_t tt = (time_t)t;
-	struct tm tm = {0};
-	if (localtime_r(&tt, &tm) == NULL)
-		gmtime_r(&tt, &tm);
-	int h = tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12;
-	snprintf(buf, size, "%d %s %d, %d:%02d %s", tm.tm_mday, months[tm.tm_mon % 12],
-		 tm.tm_year + 1900, h, tm.tm_min, tm.tm_hour < 12 ? "AM" : "PM");
+	return civil_from_days(days);
+}
+
+/* Reads 1 to max digits at *s into *v and moves *s past them; false when none. */
+static bool read_digits(const char **s, int max, int *v)
+{
+	int n = 0, count = 0;
+	while (is_digit(**s) && count < max) {
+		n = n * 10 + (**s - '0');
+		(*s)++;
+		count++;
+	}
+	*v = n;
+	return count > 0 && !is_digit(**s);
+}
+
+/*
+ * The American M/D/YYYY (1/14/2027, 01/14/2027) that people type where a
+ * browser shows a text box; the year has all four digits, so that 1/14/27
+ * cannot be read as the year 27.
+ */
+static int date_parse_us(const char *s, struct date *out)
+{
+	struct date d;
+	const char *y;
+	if (!read_digits(&s, 2, &d.m) || *s++ != '/' || !read_digits(&s, 2, &d.d) || *s++ != '/')
+		return -1;
+	y = s;
+	if (!read_digits(&s, 4, &d.y) || s - y != 4 || *s != '\0')
+		return -1;
+	if (d.y < 1 || d.m < 1 || d.m > 12 || d.d < 1 || d.d > date_days_in_month(d.y, d.m))
+		return -1;
+	*out = d;
+	return 0;
+}
+
+int date_parse_input(const char *s, struct date *out)
+{
+	if (s != NULL && strchr(s, '/') != NULL)
+		return date_parse_us(s, out);
+	return date_parse(s, out);
 }
 
 /* ---- form errors ---- */

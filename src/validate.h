@@ -22,14 +22,15 @@ int date_age_on(struct date born, struct date on);
 struct date date_add_days(struct date d, int days);
 /* 0 = Sunday ... 6 = Saturday. */
 int date_weekday(struct date d);
-/* "Thursday 14 January 2027" into buf (at least 40 bytes). */
-void date_format_long(struct date d, char *buf, size_t size);
+/* As date_parse, and the American M/D/YYYY (1/14/2027, 01/14/2027) that people type
+ * where a browser shows a text box: for dates typed in forms. */
+int date_parse_input(const char *s, struct date *out);
 /* "2027-01-14" into buf (at least 11 bytes). */
 void date_format_iso(struct date d, char *buf, size_t size);
-/* "26 Nov 2026, 5:49 AM" in the server's local time zone, for staff pages. */
-void time_format(long long t, char *buf, size_t size);
-/* Today in the server's local time zone (on the portal's clock, app_now). */
-struct date date_today(void);
+/* Days since 1970-01-01, and back. */
+long date_to_days(struct date d);
+struct date date_from_days(long days);
+/* Today, the long and short formats and the time zone are clock.h's. */
 
 /* Maximum lengths in characters (Unicode code points) per SPEC.md. */
 enum {

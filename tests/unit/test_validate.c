@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "eligibility.h"
 #include "test.h"
 #include "validate.h"
@@ -131,11 +132,11 @@ static void test_date_arith(void)
 	CHECK(date_weekday(D(2026, 3, 1)) == 0);
 	CHECK(date_weekday(D(1969, 12, 31)) == 3);
 
-	char buf[40];
+	char buf[64];
 	date_format_long(D(2027, 1, 14), buf, sizeof(buf));
-	CHECK_STR(buf, "Thursday 14 January 2027");
+	CHECK_STR(buf, "Thursday, January 14, 2027");
 	date_format_long(D(2027, 9, 1), buf, sizeof(buf));
-	CHECK_STR(buf, "Wednesday 1 September 2027");
+	CHECK_STR(buf, "Wednesday, September 1, 2027");
 	date_format_iso(D(987, 3, 4), buf, sizeof(buf));
 	CHECK_STR(buf, "0987-03-04");
 
@@ -484,12 +485,12 @@ static void test_pip_age(void)
 	form_set(&m, "dob", "2009-01-15");
 	CHECK(pip(&m, PIP_FIRST, &out, &e) == 1 && only_error_on(&e, "dob"));
 	CHECK(strstr(msg(&e, "dob"), "18") != NULL);
-	CHECK(strstr(msg(&e, "dob"), "Thursday 14 January 2027") != NULL);
+	CHECK(strstr(msg(&e, "dob"), "Thursday, January 14, 2027") != NULL);
 
 	/* 29 February birthday. */
 	form_set(&m, "dob", "2008-02-29");
 	CHECK(pip(&m, D(2026, 2, 28), &out, &e) == 1 && only_error_on(&e, "dob"));
-	CHECK(strstr(msg(&e, "dob"), "Saturday 28 February 2026") != NULL);
+	CHECK(strstr(msg(&e, "dob"), "Saturday, February 28, 2026") != NULL);
 	CHECK(pip(&m, D(2026, 3, 1), &out, &e) == 0);
 	CHECK(date_cmp(out.dob, D(2008, 2, 29)) == 0);
 
@@ -502,7 +503,7 @@ static void test_pip_age(void)
 		form_set(&m, "dob", unreal[i]);
 		CHECK(pip(&m, PIP_FIRST, &out, &e) == 1 && only_error_on(&e, "dob"));
 		CHECK_STR(form_error_for(&e, "dob"),
-			  "Enter a real date of birth, for example 1980-05-17");
+			  "Enter a real date of birth, for example 5/17/1980");
 		CHECK(out.dob.y == 0);
 	}
 	/* Spaces around a date are trimmed like any field's. */
@@ -511,7 +512,7 @@ static void test_pip_age(void)
 
 	form_set(&m, "dob", "");
 	CHECK(pip(&m, PIP_FIRST, &out, &e) == 1);
-	CHECK_STR(form_error_for(&e, "dob"), "Enter your date of birth, for example 1980-05-17");
+	CHECK_STR(form_error_for(&e, "dob"), "Enter your date of birth, for example 5/17/1980");
 
 	/* In the future (tomorrow): also under 18, but only the date's own message. */
 	form_set(&m, "dob", iso(date_add_days(date_today(), 1)));
@@ -520,7 +521,7 @@ static void test_pip_age(void)
 
 	form_set(&m, "dob", "1899-12-31");
 	CHECK(pip(&m, PIP_FIRST, &out, &e) == 1 && only_error_on(&e, "dob"));
-	CHECK_STR(form_error_for(&e, "dob"), "Date of birth must be on or after 1 January 1900");
+	CHECK_STR(form_error_for(&e, "dob"), "Date of birth must be on or after January 1, 1900");
 	form_set(&m, "dob", "1900-01-01");
 	CHECK(pip(&m, PIP_FIRST, &out, &e) == 0);
 }
@@ -904,12 +905,12 @@ static void test_tap_fields(void)
 	form_set(&m, "dob", "2010-02-30");
 	CHECK(tap(&m, &out, &e) == 1 && only_error_on(&e, "dob"));
 	CHECK_STR(form_error_for(&e, "dob"),
-		  "Enter a real date of birth, for example 2009-05-17");
+		  "Enter a real date of birth, for example 5/17/2009");
 	CHECK(!out.adult);
 	form_set(&m, "dob", "");
 	CHECK(tap(&m, &out, &e) == 1 && only_error_on(&e, "dob"));
 	CHECK_STR(form_error_for(&e, "dob"),
-		  "Enter the student's date of birth, for example 2009-05-17");
+		  "Enter the student's date of birth, for example 5/17/2009");
 	form_set(&m, "dob", iso(date_add_days(date_today(), 30)));
 	CHECK(tap(&m, &out, &e) == 1 && only_error_on(&e, "dob"));
 }
@@ -924,7 +925,7 @@ static void test_tap_age(void)
 	form_set(&m, "dob", tap_dob(14, 1));
 	CHECK(tap(&m, &out, &e) == 1 && only_error_on(&e, "dob"));
 	CHECK(strstr(msg(&e, "dob"), "14 to 19") != NULL);
-	CHECK(strstr(msg(&e, "dob"), "Thursday 10 September 2026") != NULL);
+	CHECK(strstr(msg(&e, "dob"), "Thursday, September 10, 2026") != NULL);
 	/* 14 on the day. */
 	form_set(&m, "dob", tap_dob(14, 0));
 	CHECK(tap(&m, &out, &e) == 0);
