@@ -209,13 +209,17 @@ long long clock_utc(struct date d, int minute)
 	return (long long)date_to_days(d) * 86400 + minute * 60;
 }
 
+struct date clock_date(long long t)
+{
+	struct local_time lt;
+	if (clock_local(t, &lt) == 0)
+		return lt.date;
+	return date_from_days((long)(t / 86400)); /* ICU failed: UTC's date */
+}
+
 struct date date_today(void)
 {
-	struct local_time now;
-	long long t = app_now();
-	if (clock_local(t, &now) == 0)
-		return now.date;
-	return date_from_days((long)(t / 86400));
+	return clock_date(app_now());
 }
 
 int clock_next_transition(long long t, long long *when, int *before, int *after)

@@ -35,6 +35,8 @@ int clock_local(long long t, struct local_time *out);
 /* The Unix time of the wall-clock minute of the day on date d (a time that a
  * spring-forward gap skips counts as the time after the gap). */
 long long clock_utc(struct date d, int minute);
+/* The local date of Unix time t. */
+struct date clock_date(long long t);
 /* Today in the portal's time zone, on the portal's clock (app_now). */
 struct date date_today(void);
 /*
