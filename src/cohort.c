@@ -280,7 +280,7 @@ int cohort_counts(struct db *db, int64_t id, int counts[6])
 
 json_t *cohort_json(struct db *db, const struct cohort *c)
 {
-	char title[32], start[48];
+	char title[32], start[64];
 	cohort_title(c, title, sizeof(title));
 	date_format_long(c->start, start, sizeof(start));
 	int n[ST_MAX];
@@ -315,8 +315,41 @@ json_t *cohort_json(struct db *db, const struct cohort *c)
 	if (more == NULL || json_object_update(j, more) < 0)
 		die_oom();
 	json_decref(more);
+	json_object_set_new(j, "started", json_boolean(date_cmp(c->start, date_today()) <= 0));
 	json_object_set_new(j, "ics", json_sprintf("%s%lld.ics", tap ? "/tap/semesters/"
 								    : "/pip/classes/",
 						   (long long)c->id));
+	return j;
+}
+
+json_t *cohort_view_json(struct db *db, struct arena *a, const struct cohort *c, enum lang l)
+{
+	struct cohort_session *s;
+	int n = cohort_sessions(db, a, c, &s);
+	if (n < 0)
+		return NULL;
+	json_t *j = cohort_json(db, c);
+	json_t *schedule = cohort_schedule_json(l, s, n);
+	bool same_time = true, same_place = true;
+	const char *usual = cohort_location(c);
+	for (int i = 0; i < n; i++) {
+		bool own_time = s[i].start_time != c->start_time || s[i].end_time != c->end_time;
+		bool own_place = strcmp(s[i].location, usual) != 0;
+		json_t *item = json_array_get(schedule, (size_t)i);
+		json_object_set_new(item, "own_time", json_boolean(own_time));
+		json_object_set_new(item, "own_place", json_boolean(own_place));
+		same_time = same_time && !own_time;
+		same_place = same_place && !own_place;
+	}
+	if (n > 0)
+		json_object_set(j, "first", json_array_get(schedule, 0));
+	json_object_set_new(j, "schedule", schedule);
+	json_object_set_new(j, "has_schedule", json_boolean(n > 0));
+	json_object_set_new(j, "same_time", json_boolean(same_time));
+	json_object_set_new(j, "same_place", json_boolean(same_place));
+	json_object_set_new(j, "reminders", json_boolean(c->reminders));
+	char start[64];
+	fmt_date_long(l, c->start, start, sizeof(start));
+	json_object_set_new(j, "start", json_string(start));
 	return j;
 }

@@ -42,16 +42,6 @@ static void not_found(struct request *req, struct response *res)
 		   "go back to your nominations.");
 }
 
-/* "Fall 2026" and "Thursday 20 August 2026" of a cohort, into an object. */
-static json_t *semester_json(const struct cohort *c)
-{
-	char title[32], start[48];
-	cohort_title(c, title, sizeof(title));
-	date_format_long(c->start, start, sizeof(start));
-	return made(json_pack("{s:I, s:s, s:s, s:b}", "id", (json_int_t)c->id, "title", title,
-			      "start", start, "is_open", c->open));
-}
-
 /* ---- the school's list ---- */
 
 /*
@@ -131,16 +121,10 @@ static json_t *semester_group(struct request *req, int64_t id, const char *schoo
 			      const char *banner_ref, json_t **banner)
 {
 	struct cohort c;
-	int semester[ST_MAX];
-	if (cohort_get(req->db, id, &c) != 1 || cohort_counts(req->db, id, semester) < 0)
+	if (cohort_get(req->db, id, &c) != 1)
 		return NULL;
-	json_t *group = semester_json(&c);
-	json_object_set_new(group, "capacity", json_integer(c.capacity));
-	json_object_set_new(group, "taken",
-			    json_integer(semester[ST_SUBMITTED] + semester[ST_ACCEPTED]));
-	json_object_set_new(group, "waiting", json_integer(semester[ST_WAITLISTED]));
-	if (c.school_cap > 0)
-		json_object_set_new(group, "school_cap", json_integer(c.school_cap));
+	/* Title, start, capacity, active and waiting counts, school_cap: cohort_json's. */
+	json_t *group = cohort_json(req->db, &c);
 	if (school_rows(req, &c, school, banner_ref, group, banner) < 0) {
 		json_decref(group);
 		return NULL;
@@ -408,7 +392,7 @@ void counselor_nomination(struct request *req, struct response *res)
 	json_t *data = made(
 	    json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:b, s:b}", "id",
 		      (json_int_t)n.id, "ref", n.ref, "status", status_names[n.status],
-		      "status_label", status_labels[n.status], "semester", semester_json(&c),
+		      "status_label", status_labels[n.status], "semester", cohort_json(req->db, &c),
 		      "school", school ? school : "", "counselor", n.counselor_name, "submitted",
 		      when, "history", history, "staff", is_staff(req->session), "letter",
 		      n.status == ST_COMPLETED && n.erased_at == 0 && may_print(req->session, &n)));

@@ -18,15 +18,11 @@ static const char *const apply_fields[] = {
 
 static const char *const interest_fields[] = {"email", "name", NULL};
 
-/* The class as the form shows it. */
-static json_t *class_json(const struct cohort *c)
+/* The class as the public pages show it: title, schedule, places, registration. */
+static json_t *class_json(struct request *req, const struct cohort *c)
 {
-	char title[32], start[48], sessions[16];
-	cohort_title(c, title, sizeof(title));
-	date_format_long(c->start, start, sizeof(start));
-	snprintf(sessions, sizeof(sessions), "%d", c->nsessions);
-	return json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)c->id, "title", title, "start",
-			 start, "sessions", sessions);
+	json_t *j = cohort_view_json(req->db, req->arena, c, LANG_EN);
+	return j ? j : json_object();
 }
 
 /* Which affiliation boxes the form had ticked, for re-showing it as typed. */
@@ -46,7 +42,7 @@ static void show_form(struct request *req, struct response *res, const struct co
 		      const struct kvmap *form, const struct form_errors *errs)
 {
 	json_t *data = json_object();
-	json_object_set_new(data, "class", class_json(c));
+	json_object_set_new(data, "class", class_json(req, c));
 	json_object_set_new(data, "ticked", ticked_json(form));
 	view_form(data, form, apply_fields, errs);
 	if (errs && errs->n) {
@@ -56,14 +52,26 @@ static void show_form(struct request *req, struct response *res, const struct co
 	view_render(req, res, "pip_apply", data);
 }
 
-/* The page shown when no class takes applications: the interest-list form. */
+/*
+ * The page shown when no class takes applications, with the interest-list
+ * form: the coming class whose registration has not opened, or the one whose
+ * registration closed and the class after it, when there is one.
+ */
 static void show_stay_tuned(struct request *req, struct response *res, const struct kvmap *form,
 			    const struct form_errors *errs)
 {
 	json_t *data = json_object();
-	struct cohort next;
-	if (cohort_next(req->db, "pip", &next) == 1 && date_cmp(next.start, date_today()) >= 0)
-		json_object_set_new(data, "next", class_json(&next));
+	struct cohort c, after;
+	if (cohort_next(req->db, "pip", &c) == 1) {
+		enum cohort_state state = cohort_state(&c);
+		if (state == REG_CLOSED && date_cmp(c.last, date_today()) >= 0) {
+			json_object_set_new(data, "closed", class_json(req, &c));
+			if (cohort_after(req->db, &c, &after) == 1)
+				json_object_set_new(data, "next", class_json(req, &after));
+		} else if (date_cmp(c.start, date_today()) > 0) {
+			json_object_set_new(data, "next", class_json(req, &c));
+		}
+	}
 	json_object_set_new(data, "joined",
 			    json_boolean(strcmp(kv_str(&req->query, "interest"), "joined") == 0));
 	view_form(data, form, interest_fields, errs);
@@ -121,7 +129,7 @@ void pip_apply(struct request *req, struct response *res)
 		return;
 	case PLACE_DUPLICATE:
 		res->no_store = true;
-		view_render(req, res, "pip_duplicate", json_pack("{s:o}", "class", class_json(&c)));
+		view_render(req, res, "pip_duplicate", json_pack("{s:o}", "class", class_json(req, &c)));
 		res->status = 409;
 		return;
 	case PLACE_ERROR:

@@ -42,17 +42,33 @@ static json_t *figures_json(struct db *db)
 	return json_pack("{s:i, s:s}", "classes", BASELINE_CLASSES + classes, "graduates", grads);
 }
 
+/*
+ * The class or semester of program the public should hear about (the open one,
+ * else the next to start), with its schedule; when its registration has
+ * closed, the one after it as next.  NULL when there is none.
+ */
+static json_t *next_cohort(struct request *req, const char *program)
+{
+	struct cohort c, after;
+	if (cohort_next(req->db, program, &c) != 1)
+		return NULL;
+	json_t *j = cohort_view_json(req->db, req->arena, &c, LANG_EN);
+	if (j && cohort_state(&c) == REG_CLOSED && cohort_after(req->db, &c, &after) == 1)
+		json_object_set_new(j, "next", cohort_view_json(req->db, req->arena, &after, LANG_EN));
+	return j;
+}
+
 void public_home(struct request *req, struct response *res)
 {
 	struct db *db = req->db;
 	db_begin_read(db);
 	json_t *data = json_object();
 	json_object_set_new(data, "intro", page_html(db, "home"));
-	struct cohort c;
-	if (cohort_next(db, "pip", &c) == 1)
-		json_object_set_new(data, "pip", cohort_json(db, &c));
-	if (cohort_next(db, "tap", &c) == 1)
-		json_object_set_new(data, "tap", cohort_json(db, &c));
+	json_t *pip = next_cohort(req, "pip"), *tap = next_cohort(req, "tap");
+	if (pip)
+		json_object_set_new(data, "pip", pip);
+	if (tap)
+		json_object_set_new(data, "tap", tap);
 	json_object_set_new(data, "figures", figures_json(db));
 	db_end_read(db);
 	view_render(req, res, "home", data);
@@ -68,9 +84,9 @@ void public_program_page(struct request *req, struct response *res)
 	json_object_set_new(data, "title",
 			    json_string(pip ? "Partners In Policing" : "Teens and Policing"));
 	json_object_set_new(data, "pip", json_boolean(pip));
-	struct cohort c;
-	if (cohort_next(db, pip ? "pip" : "tap", &c) == 1)
-		json_object_set_new(data, "cohort", cohort_json(db, &c));
+	json_t *c = next_cohort(req, pip ? "pip" : "tap");
+	if (c)
+		json_object_set_new(data, "cohort", c);
 	db_end_read(db);
 	view_render(req, res, "program", data);
 }

@@ -66,10 +66,13 @@ static int find(struct db *db, const char *ref, const char *email, struct public
 	return cohort_get(db, cohort_id, &v->cohort) == 1 ? 1 : -1;
 }
 
-/* The page data for an application: what it is, where it stands, what comes next. */
-static json_t *view_json(const struct public_view *v, bool with_name)
+/*
+ * The page data for an application: what it is, where it stands, what comes
+ * next, and (while it is not closed) its class's or semester's schedule.
+ */
+static json_t *view_json(struct request *req, const struct public_view *v, bool with_name)
 {
-	char title[32], start[48];
+	char title[32], start[64];
 	cohort_title(&v->cohort, title, sizeof(title));
 	date_format_long(v->cohort.start, start, sizeof(start));
 	bool tap = v->ref[0] == 'T';
@@ -85,6 +88,11 @@ static json_t *view_json(const struct public_view *v, bool with_name)
 		json_object_set_new(d, "position", json_integer(v->position));
 	if (with_name && v->first_name[0])
 		json_object_set_new(d, "first_name", json_string(v->first_name));
+	if (!status_final(v->status)) {
+		json_t *c = cohort_view_json(req->db, req->arena, &v->cohort, LANG_EN);
+		if (c)
+			json_object_set_new(d, "class", c);
+	}
 	return d;
 }
 
@@ -100,7 +108,7 @@ void public_confirmation(struct request *req, struct response *res)
 		return;
 	}
 	json_t *data = json_object();
-	json_object_set_new(data, "app", view_json(&v, false));
+	json_object_set_new(data, "app", view_json(req, &v, false));
 	json_object_set_new(data, "withdrawn_now",
 			    json_boolean(strcmp(kv_str(&req->query, "done"), "withdrawn") == 0));
 	view_render(req, res, "confirmation", data);
@@ -174,7 +182,7 @@ void public_status_show(struct request *req, struct response *res)
 	if (!lookup(req, res, in, &v))
 		return;
 	json_t *data = json_object();
-	json_object_set_new(data, "app", view_json(&v, true));
+	json_object_set_new(data, "app", view_json(req, &v, true));
 	json_object_set_new(data, "email", json_string(kv_str(in, "email")));
 	res->no_store = true;
 	view_render(req, res, "status_result", data);

@@ -16,17 +16,11 @@ static const char *const nominate_fields[] = {
 	"guardian_consent", "counselor_note", NULL,
 };
 
-/* The semester as the form shows it: its id, title and first session. */
-static json_t *semester_json(const struct cohort *c)
+/* The semester as the form shows it: title, first session, schedule. */
+static json_t *semester_json(struct request *req, const struct cohort *c)
 {
-	char title[32], start[48];
-	cohort_title(c, title, sizeof(title));
-	date_format_long(c->start, start, sizeof(start));
-	json_t *j = json_pack("{s:I, s:s, s:s, s:i}", "id", (json_int_t)c->id, "title", title,
-			      "start", start, "sessions", c->nsessions);
-	if (j == NULL)
-		die_oom();
-	return j;
+	json_t *j = cohort_view_json(req->db, req->arena, c, LANG_EN);
+	return j ? j : json_object();
 }
 
 /* Which radio and box the form had chosen, for showing it again as typed. */
@@ -55,7 +49,7 @@ static void show_form(struct request *req, struct response *res, const struct co
 		      const struct kvmap *form, const struct form_errors *errs)
 {
 	json_t *data = json_object();
-	json_object_set_new(data, "semester", semester_json(c));
+	json_object_set_new(data, "semester", semester_json(req, c));
 	json_object_set_new(data, "school", json_string(counselor_school(req)));
 	json_object_set_new(data, "chosen", chosen_json(form));
 	view_form(data, form, nominate_fields, errs);
@@ -102,7 +96,7 @@ static void show_duplicate(struct request *req, struct response *res, const stru
 			   const char *student_id)
 {
 	json_t *data = json_object();
-	json_object_set_new(data, "semester", semester_json(c));
+	json_object_set_new(data, "semester", semester_json(req, c));
 	json_object_set_new(data, "student_id", json_string(student_id));
 	res->status = 409;
 	view_render(req, res, "tap_duplicate", data);
