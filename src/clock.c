@@ -2,6 +2,7 @@
 #include "clock.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,10 +69,21 @@ const char *clock_zone(void)
  * thread-safe, so each thread keeps its own, made on first use. */
 enum { F_LONG, F_MEDIUM, F_TIME, F_MOMENT, F_MAX };
 
+/* Pages show the same few dates and times over and over: each thread keeps
+ * what it formatted, by (kind, language, value), in a small direct-mapped
+ * table.  A date's or a time's text never changes while the process runs (the
+ * zone is fixed once threads start), so nothing needs invalidating. */
+enum { MEMO_SIZE = 512 };
+struct memo {
+	uint64_t key; /* 0 = empty */
+	char text[64];
+};
+
 struct formatters {
 	UCalendar *cal; /* in the portal's zone */
 	UDateFormat *fmt[LANG_MAX][F_MAX];
 	UDateIntervalFormat *range[LANG_MAX];
+	struct memo memo[MEMO_SIZE];
 };
 
 static pthread_key_t key;
@@ -172,6 +184,37 @@ static UDateIntervalFormat *range_formatter(enum lang l)
 			f->range[l] = NULL;
 	}
 	return f->range[l];
+}
+
+/* The memo key of a value; a is a day number or a minute, b a second minute. */
+static uint64_t memo_key(int kind, enum lang l, long a, int b)
+{
+	return 1u | (uint64_t)kind << 1 | (uint64_t)l << 4 | (uint64_t)(uint32_t)a << 8 |
+	       (uint64_t)(uint16_t)b << 40;
+}
+
+static struct memo *memo_slot(uint64_t key)
+{
+	return &mine()->memo[(key * 0x9E3779B97F4A7C15ull) >> 55];
+}
+
+/* Copies a remembered text into buf: true when there was one. */
+static bool memo_get(uint64_t key, char *buf, size_t size)
+{
+	struct memo *m = memo_slot(key);
+	if (m->key != key || strlen(m->text) >= size)
+		return false;
+	memcpy(buf, m->text, strlen(m->text) + 1);
+	return true;
+}
+
+static void memo_put(uint64_t key, const char *text)
+{
+	struct memo *m = memo_slot(key);
+	if (text[0] == '\0' || strlen(text) >= sizeof(m->text))
+		return; /* failures are not remembered */
+	m->key = key;
+	memcpy(m->text, text, strlen(text) + 1);
 }
 
 /* ---- local times ---- */
@@ -291,19 +334,32 @@ static UDate date_ms(struct date d)
 	return (UDate)date_to_days(d) * 86400000.0;
 }
 
+/* format() through the memo, for dates and times of day (not moments). */
+static char *format_memo(enum lang l, int kind, long value, UDate ms, char *buf, size_t size)
+{
+	if ((int)l < 0 || l >= LANG_MAX)
+		l = LANG_EN;
+	uint64_t key = memo_key(kind, l, value, 0);
+	if (memo_get(key, buf, size))
+		return buf;
+	format(l, kind, ms, buf, size);
+	memo_put(key, buf);
+	return buf;
+}
+
 char *fmt_date_long(enum lang l, struct date d, char *buf, size_t size)
 {
-	return format(l, F_LONG, date_ms(d), buf, size);
+	return format_memo(l, F_LONG, date_to_days(d), date_ms(d), buf, size);
 }
 
 char *fmt_date_medium(enum lang l, struct date d, char *buf, size_t size)
 {
-	return format(l, F_MEDIUM, date_ms(d), buf, size);
+	return format_memo(l, F_MEDIUM, date_to_days(d), date_ms(d), buf, size);
 }
 
 char *fmt_time(enum lang l, int minute, char *buf, size_t size)
 {
-	return format(l, F_TIME, (UDate)minute * 60000.0, buf, size);
+	return format_memo(l, F_TIME, minute, (UDate)minute * 60000.0, buf, size);
 }
 
 char *fmt_moment(enum lang l, long long t, char *buf, size_t size)
@@ -316,6 +372,9 @@ char *fmt_time_range(enum lang l, int from, int to, char *buf, size_t size)
 	buf[0] = '\0';
 	if ((int)l < 0 || l >= LANG_MAX)
 		l = LANG_EN;
+	uint64_t key = memo_key(F_MAX, l, from, to); /* F_MAX: the kind "range" */
+	if (memo_get(key, buf, size))
+		return buf;
 	UDateIntervalFormat *fmt = range_formatter(l);
 	if (fmt == NULL)
 		return buf;
@@ -325,7 +384,9 @@ char *fmt_time_range(enum lang l, int from, int to, char *buf, size_t size)
 				       NULL, &status);
 	if (U_FAILURE(status) || len >= 128)
 		return buf;
-	return to_utf8(l, u, len, buf, size);
+	to_utf8(l, u, len, buf, size);
+	memo_put(key, buf);
+	return buf;
 }
 
 void date_format_long(struct date d, char *buf, size_t size)

@@ -373,20 +373,20 @@ bool admin_load_cohort(struct request *req, struct response *res, struct cohort 
  * Queues the class-opening message to everyone on the interest list not told
  * yet, once per address, inside the caller's transaction.  0 or -1.
  */
-static int tell_interest_list(struct db *db, const struct cohort *c)
+static int tell_interest_list(struct db *db, struct arena *a, const struct cohort *c)
 {
-	char title[32], start[48];
-	cohort_title(c, title, sizeof(title));
-	date_format_long(c->start, start, sizeof(start));
-	json_t *data = json_pack("{s:s, s:s, s:s, s:s}", "cohort", title, "start", start, "url",
-				 app_config.base_url, "contact", app_config.department_contact);
+	json_t *data = cohort_view_json(db, a, c, LANG_EN);
+	if (data == NULL)
+		return -1;
+	json_object_set_new(data, "url", json_string(app_config.base_url));
+	json_object_set_new(data, "contact", json_string(app_config.department_contact));
+	char subject[96];
+	snprintf(subject, sizeof(subject), "Registration is open for Partners In Policing %s",
+		 json_string_value(json_object_get(data, "title")));
 	char *body = view_render_string("mail_class_open", data);
 	json_decref(data);
 	if (body == NULL)
 		return -1;
-	char subject[96];
-	snprintf(subject, sizeof(subject), "Registration is open for Partners In Policing %s",
-		 title);
 	sqlite3_stmt *st = db_stmt(db, "SELECT id, email FROM interest WHERE notified_at IS NULL"
 				       " AND email IS NOT NULL ORDER BY id");
 	int rc = 0;
@@ -429,11 +429,15 @@ void admin_cohort_registration(struct request *req, struct response *res)
 			return;
 		}
 	}
-	sqlite3_stmt *st = db_stmt(db, "UPDATE cohorts SET registration_open = ? WHERE id = ?");
+	/* The time of closing tells the public "closed" from "not open yet". */
+	sqlite3_stmt *st = db_stmt(db, "UPDATE cohorts SET registration_open = ?1,"
+				       " registration_closed_at = CASE WHEN ?1 THEN"
+				       " registration_closed_at ELSE ?3 END WHERE id = ?2");
 	db_bind_int(st, 1, open);
 	db_bind_int(st, 2, c.id);
+	db_bind_int(st, 3, app_now());
 	bool tell = open && !c.open && strcmp(c.program, "pip") == 0;
-	if (db_exec_stmt(db, st) < 0 || (tell && tell_interest_list(db, &c) < 0) ||
+	if (db_exec_stmt(db, st) < 0 || (tell && tell_interest_list(db, req->arena, &c) < 0) ||
 	    db_commit(db) < 0) {
 		db_rollback(db);
 		goto fail;

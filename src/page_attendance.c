@@ -304,6 +304,10 @@ void admin_attendance(struct request *req, struct response *res)
 	                       cohort_required(&c));
 	if (cj == NULL)
 		die_oom();
+	char last[64];
+	date_format_long(c.last, last, sizeof(last));
+	json_object_set_new(cj, "ended", json_boolean(date_cmp(date_today(), c.last) >= 0));
+	json_object_set_new(cj, "last", json_string(last));
 	json_object_set_new(data, "cohort", cj);
 	json_object_set_new(data, "has_sessions", json_boolean(g.nsessions > 0));
 	json_object_set_new(data, "sessions", sessions_json(req, &g, current, base));

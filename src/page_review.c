@@ -221,7 +221,7 @@ void admin_cohort_page(struct request *req, struct response *res)
 					(long long)c.id);
 	db_begin_read(req->db);
 	json_t *data = json_object();
-	char title[32], start[48];
+	char title[32], start[64];
 	cohort_title(&c, title, sizeof(title));
 	date_format_long(c.start, start, sizeof(start));
 	int n[ST_MAX];
@@ -237,6 +237,11 @@ void admin_cohort_page(struct request *req, struct response *res)
 			       c.nsessions, "required", cohort_required(&c));
 	if (c.school_cap)
 		json_object_set_new(cj, "school_cap", json_integer(c.school_cap));
+	struct cohort_session *sessions;
+	int nsessions = cohort_sessions(req->db, req->arena, &c, &sessions);
+	json_object_set_new(cj, "schedule",
+			    cohort_schedule_json(LANG_EN, sessions, nsessions > 0 ? nsessions : 0));
+	json_object_set_new(cj, "reminders", json_boolean(c.reminders));
 	json_object_set_new(data, "cohort", cj);
 	if (tap)
 		json_object_set_new(data, "schools", school_counts(req->db, &c));
@@ -244,6 +249,12 @@ void admin_cohort_page(struct request *req, struct response *res)
 	db_end_read(req->db);
 	json_object_set_new(data, "created",
 			    json_boolean(kv_get(&req->query, "created") != NULL));
+	long changed, told;
+	if (parse_int(kv_str(&req->query, "session"), 1, 100, &changed) == 0) {
+		json_object_set_new(data, "session_changed", json_integer(changed));
+		if (parse_int(kv_str(&req->query, "told"), 1, 100000, &told) == 0)
+			json_object_set_new(data, "told", json_integer(told));
+	}
 	const char *reg = kv_str(&req->query, "registration");
 	if (reg[0])
 		json_object_set_new(data, "registration_changed",

@@ -58,29 +58,12 @@ static json_t *participants_json(struct db *db, const struct cohort *c, bool tap
 	return finished(db, rc, list);
 }
 
-/* The cohort's sessions in order, each with its date written out; a new array, NULL on
- * failure. */
-static json_t *sessions_json(struct db *db, const struct cohort *c)
+/* The cohort's sessions in order, when and where; a new array, NULL on failure. */
+static json_t *sessions_json(struct request *req, const struct cohort *c)
 {
-	json_t *list = json_array();
-	sqlite3_stmt *st = db_stmt(db, "SELECT number, date, topic FROM cohort_sessions"
-	                               " WHERE cohort_id = ? ORDER BY number");
-	db_bind_int(st, 1, c->id);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct date d;
-		char date[48];
-		if (date_parse(db_col_text(st, 1), &d) < 0)
-			d = c->start;
-		date_format_long(d, date, sizeof(date));
-		json_t *s = json_pack("{s:i, s:s, s:s}", "number", sqlite3_column_int(st, 0),
-		                      "date", date, "topic", db_col_text(st, 2));
-		if (s == NULL)
-			die_oom();
-		json_array_append_new(list, s);
-	}
-	sqlite3_reset(st);
-	return finished(db, rc, list);
+	struct cohort_session *s;
+	int n = cohort_sessions(req->db, req->arena, c, &s);
+	return n < 0 ? NULL : cohort_schedule_json(LANG_EN, s, n);
 }
 
 /* A roster with a name missing would be worse than none: any failure is a 500. */
@@ -90,13 +73,13 @@ void admin_roster(struct request *req, struct response *res)
 	if (!admin_load_cohort(req, res, &c))
 		return;
 	bool tap = strcmp(c.program, "tap") == 0;
-	char title[32], start[48];
+	char title[32], start[64];
 	cohort_title(&c, title, sizeof(title));
 	date_format_long(c.start, start, sizeof(start));
 	json_t *people = NULL, *sessions = NULL;
 	if (db_begin_read(req->db) == 0) {
 		people = participants_json(req->db, &c, tap);
-		sessions = sessions_json(req->db, &c);
+		sessions = sessions_json(req, &c);
 		db_end_read(req->db);
 	}
 	if (people == NULL || sessions == NULL) {
