@@ -86,7 +86,7 @@ struct formatters {
 	struct memo memo[MEMO_SIZE];
 };
 
-static pthread_key_t key;
+static pthread_key_t formatters_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 
 static void formatters_free(void *p)
@@ -108,17 +108,17 @@ static void formatters_free(void *p)
 
 static void make_key(void)
 {
-	if (pthread_key_create(&key, formatters_free) != 0)
+	if (pthread_key_create(&formatters_key, formatters_free) != 0)
 		die_oom();
 }
 
 static struct formatters *mine(void)
 {
 	pthread_once(&key_once, make_key);
-	struct formatters *f = pthread_getspecific(key);
+	struct formatters *f = pthread_getspecific(formatters_key);
 	if (f == NULL) {
 		f = calloc(1, sizeof(*f));
-		if (f == NULL || pthread_setspecific(key, f) != 0)
+		if (f == NULL || pthread_setspecific(formatters_key, f) != 0)
 			die_oom();
 	}
 	return f;
@@ -127,8 +127,8 @@ static struct formatters *mine(void)
 void clock_release(void)
 {
 	pthread_once(&key_once, make_key);
-	formatters_free(pthread_getspecific(key));
-	pthread_setspecific(key, NULL);
+	formatters_free(pthread_getspecific(formatters_key));
+	pthread_setspecific(formatters_key, NULL);
 }
 
 /* This thread's calendar in the portal's zone, or NULL. */
