@@ -27,7 +27,7 @@ SRC = src/arena.c src/file.c src/kv.c src/http.c src/mustache.c src/validate.c s
 	src/page_auth.c src/page_users.c \
 	src/csv.c src/page_export.c src/page_pages.c \
 	src/page_attendance.c src/page_roster.c src/page_report.c
-UNIT_TESTS = http mustache validate status csv mail
+UNIT_TESTS = http mustache validate status csv mail clock
 
 all: portal
 

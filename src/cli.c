@@ -135,8 +135,9 @@ static int demo_participants(struct db *db, const struct cohort *c, int held)
 		    .emergency_name = "A. Relative", .accommodations = "", .referral = "Demo data"};
 		for (int k = 0; k < AFF_MAX; k++)
 			app.detail[k] = "";
-		snprintf(app.phone, sizeof(app.phone), "31055501%02d", i);
-		snprintf(app.emergency_phone, sizeof(app.emergency_phone), "31055502%02d", i);
+		snprintf(app.phone, sizeof(app.phone), "31055501%02u", (unsigned)i % 100);
+		snprintf(app.emergency_phone, sizeof(app.emergency_phone), "31055502%02u",
+			 (unsigned)i % 100);
 		struct placed placed;
 		if (application_place_pip(db, c->id, &app, &placed) != PLACE_OK ||
 		    application_move(db, placed.id, ST_ACCEPTED, &who, "Demo data", NULL) != MOVE_OK)

@@ -207,6 +207,7 @@ struct nomination {
 	enum status status;
 	int position, grade;
 	long long submitted_at, erased_at; /* erased_at 0 while the details are kept */
+	long long status_at;               /* the last move: for a completed one, its completion */
 	const char *first_name, *last_name, *dob, *student_email, *student_phone;
 	const char *school, *student_id, *guardian_name, *guardian_phone, *guardian_email;
 	const char *note, *counselor_name;
@@ -231,7 +232,7 @@ static int load(struct request *req, int64_t id, struct nomination *n)
 	    " COALESCE(a.guardian_name, ''), COALESCE(a.guardian_phone, ''),"
 	    " COALESCE(a.guardian_email, ''), COALESCE(a.guardian_consent, 0),"
 	    " COALESCE(a.counselor_note, ''), COALESCE(a.counselor_id, 0), COALESCE(u.name, ''),"
-	    " a.cohort_id FROM applications a JOIN cohorts c ON c.id = a.cohort_id"
+	    " a.cohort_id, a.status_at FROM applications a JOIN cohorts c ON c.id = a.cohort_id"
 	    " LEFT JOIN users u ON u.id = a.counselor_id WHERE a.id = ? AND c.program = 'tap'");
 	db_bind_int(st, 1, id);
 	int rc = sqlite3_step(st);
@@ -265,6 +266,7 @@ static int load(struct request *req, int64_t id, struct nomination *n)
 	n->counselor_id = sqlite3_column_int64(st, 18);
 	n->counselor_name = col(req, st, 19);
 	n->cohort_id = sqlite3_column_int64(st, 20);
+	n->status_at = sqlite3_column_int64(st, 21);
 	sqlite3_reset(st);
 	return 1;
 }
@@ -458,15 +460,17 @@ void counselor_letter(struct request *req, struct response *res)
 		fail_500(req, res);
 		return;
 	}
-	char today[48], from[48], to[48], title[32];
-	date_format_long(date_today(), today, sizeof(today));
+	/* Dated the day of completion (SPEC.md), in the portal's zone, however late it is
+	 * printed: a completed nomination's last move is its completion. */
+	char completed[48], from[48], to[48], title[32];
+	date_format_long(clock_date(n.status_at), completed, sizeof(completed));
 	date_format_long(first, from, sizeof(from));
 	date_format_long(last, to, sizeof(to));
 	cohort_title(&c, title, sizeof(title));
 	const char *school = school_name(n.school);
 	json_t *data = made(json_pack(
 	    "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:s}", "id", (json_int_t)n.id,
-	    "date", today, "school", school ? school : n.school, "first_name", n.first_name,
+	    "date", completed, "school", school ? school : n.school, "first_name", n.first_name,
 	    "student_id", n.student_id, "semester", title, "first_session", from, "last_session",
 	    to, "ref", n.ref, "attended", (json_int_t)attended, "sessions", c.nsessions,
 	    "counselor", n.counselor_name));

@@ -2,15 +2,18 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "clock.h"
 #include "cohort.h"
 #include "csv.h"
 #include "db.h"
 #include "pages.h"
+#include "status.h"
 #include "users.h"
 #include "validate.h"
 #include "view.h"
 
-/* SPEC.md's header rows, in its order, then the columns staff also need. */
+/* SPEC.md's header rows, in its order, then the columns it adds after them (the status
+ * in words, the sessions attended), then the columns staff also need. */
 static const char *const class_header[] = {
     "reference",
     "status",
@@ -28,6 +31,8 @@ static const char *const class_header[] = {
     "emergency_name",
     "emergency_phone",
     "referral",
+    "status_label",
+    "sessions_attended",
     "verify_residence",
     "accommodations",
     NULL,
@@ -49,6 +54,8 @@ static const char *const semester_header[] = {
     "guardian_phone",
     "guardian_email",
     "counselor",
+    "status_label",
+    "sessions_attended",
     "guardian_consent",
     "counselor_note",
     NULL,
@@ -57,13 +64,16 @@ static const char *const interest_header[] = {"email", "name", "joined_at", "not
 
 /*
  * Every export query starts with these columns, so that one function writes
- * them: reference, status, waitlist position, the submission time in ISO 8601
- * UTC, and whether retention has erased the row's personal data.
+ * them: reference, status, waitlist position, the submission time (Unix time,
+ * written in the portal's zone by fmt_csv_time), whether retention has erased
+ * the row's personal data, and the number of sessions attended (the primary
+ * key of attendance makes each count one index lookup).
  */
 #define ROW_HEAD                                                                                   \
-	"SELECT a.id, a.ref, a.status, a.waitlist_position,"                                       \
-	" strftime('%Y-%m-%dT%H:%M:%SZ', a.submitted_at, 'unixepoch'), a.erased_at IS NOT NULL,"
-enum { H_ID, H_REF, H_STATUS, H_POSITION, H_SUBMITTED, H_ERASED, H_NEXT };
+	"SELECT a.id, a.ref, a.status, a.waitlist_position, a.submitted_at,"                       \
+	" a.erased_at IS NOT NULL,"                                                                \
+	" (SELECT count(*) FROM attendance t WHERE t.application_id = a.id),"
+enum { H_ID, H_REF, H_STATUS, H_POSITION, H_SUBMITTED, H_ERASED, H_ATTENDED, H_NEXT };
 
 /* Oldest first; the index applications_cohort_time gives this order without sorting. */
 #define ROW_ORDER " WHERE a.cohort_id = ? ORDER BY a.submitted_at, a.id"
@@ -137,6 +147,18 @@ static void phone_cell(struct csv *w, const char *digits)
 	csv_cell(w, phone_display(digits, out));
 }
 
+/* A stored Unix time as "2026-12-01 11:04" in the portal's zone; NULL as an empty cell. */
+static void time_cell(struct csv *w, sqlite3_stmt *st, int col)
+{
+	char when[32];
+	if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+		csv_cell(w, NULL);
+		return;
+	}
+	fmt_csv_time(sqlite3_column_int64(st, col), when, sizeof(when));
+	csv_cell(w, when);
+}
+
 /* Writes the ROW_HEAD cells; returns whether the row's personal data is erased. */
 static bool head_cells(struct csv *w, sqlite3_stmt *st)
 {
@@ -148,8 +170,20 @@ static bool head_cells(struct csv *w, sqlite3_stmt *st)
 		csv_cell_int(w, sqlite3_column_int64(st, H_POSITION));
 	else
 		csv_cell(w, NULL);
-	csv_cell(w, db_col_text(st, H_SUBMITTED));
+	time_cell(w, st, H_SUBMITTED);
 	return sqlite3_column_int(st, H_ERASED) != 0;
+}
+
+/*
+ * Writes the cells SPEC.md puts after its header row: the status in words and
+ * the sessions attended.  Neither is personal: retention keeps the status, and
+ * the attendance rows, of an erased row.
+ */
+static void progress_cells(struct csv *w, sqlite3_stmt *st)
+{
+	int s = status_parse(db_col_text(st, H_STATUS));
+	csv_cell(w, s >= 0 ? status_labels[s] : NULL);
+	csv_cell_int(w, sqlite3_column_int64(st, H_ATTENDED));
 }
 
 /*
@@ -233,6 +267,7 @@ static void class_row(struct csv *w, sqlite3_stmt *st, const char *aff)
 	csv_cell(w, personal(st, P_EMERGENCY_NAME, erased));
 	phone_cell(w, personal(st, P_EMERGENCY_PHONE, erased));
 	csv_cell(w, personal(st, P_REFERRAL, erased));
+	progress_cells(w, st);
 	csv_cell(w, !erased && sqlite3_column_int(st, P_VERIFY) ? "yes" : NULL);
 	csv_cell(w, personal(st, P_ACCOMMODATIONS, erased));
 	csv_row_end(w);
@@ -291,6 +326,7 @@ static void semester_row(struct csv *w, sqlite3_stmt *st)
 	phone_cell(w, personal(st, T_GUARDIAN_PHONE, erased));
 	csv_cell(w, personal(st, T_GUARDIAN_EMAIL, erased));
 	csv_cell(w, db_col_text(st, T_COUNSELOR));
+	progress_cells(w, st);
 	csv_cell(w, !erased && sqlite3_column_int(st, T_CONSENT) ? "yes" : NULL);
 	csv_cell(w, personal(st, T_NOTE, erased));
 	csv_row_end(w);
@@ -321,17 +357,19 @@ void export_semester_nominations(struct request *req, struct response *res)
 void export_interest(struct request *req, struct response *res)
 {
 	/* Erased entries have nothing left to write to: they are left out. */
-	sqlite3_stmt *st = db_stmt(
-	    req->db, "SELECT email, name, strftime('%Y-%m-%dT%H:%M:%SZ', created_at, 'unixepoch'),"
-	             " strftime('%Y-%m-%dT%H:%M:%SZ', notified_at, 'unixepoch') FROM interest"
-	             " WHERE erased_at IS NULL AND email IS NOT NULL ORDER BY created_at, id");
+	sqlite3_stmt *st =
+	    db_stmt(req->db, "SELECT email, name, created_at, notified_at FROM interest"
+	                     " WHERE erased_at IS NULL AND email IS NOT NULL"
+	                     " ORDER BY created_at, id");
 	struct csv w;
 	csv_start(&w, &res->body);
 	csv_row(&w, interest_header);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		for (int i = 0; i < 4; i++)
-			csv_cell(&w, db_col_text(st, i));
+		csv_cell(&w, db_col_text(st, 0));
+		csv_cell(&w, db_col_text(st, 1));
+		time_cell(&w, st, 2);
+		time_cell(&w, st, 3);
 		csv_row_end(&w);
 	}
 	if (rc != SQLITE_DONE)

@@ -1,7 +1,6 @@
 /* page_review.c: the applicant list of a class or semester, one application, and status moves. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "applications.h"
@@ -372,13 +371,10 @@ static json_t *application_json(struct request *req, int64_t id, struct cohort *
 		time_format(sqlite3_column_int64(st, 27), erased, sizeof(erased));
 		json_object_set_new(a, "erased", json_string(erased));
 	} else if (s == ST_DECLINED || s == ST_WITHDRAWN) {
-		/* Retention erases a closed one's details once its period is over (SPEC.md). */
-		time_t due = (time_t)retention_due(sqlite3_column_int64(st, 28));
-		struct tm tm = {0};
+		/* Retention erases a closed one's details once its period is over (SPEC.md):
+		 * that day in the portal's zone, not the process's. */
 		char day[48];
-		if (localtime_r(&due, &tm) == NULL)
-			gmtime_r(&due, &tm);
-		date_format_long((struct date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday}, day,
+		date_format_long(clock_date(retention_due(sqlite3_column_int64(st, 28))), day,
 				 sizeof(day));
 		json_object_set_new(a, "erase_due", json_string(day));
 	}

@@ -32,6 +32,10 @@ function makeClass(number, capacity, open = false) {
     created_at) VALUES ('pip', ${number}, '2027-03-04', ${capacity}, ${open ? 1 : 0}, 0) RETURNING id`)[0].id;
 }
 
+// The date `days` from today (before it when negative) as YYYY-MM-DD: two days or more
+// away, it is the same day whether read in UTC or in the portal's zone.
+const fromToday = (days) => new Date(Date.now() + days * 86400000).toISOString().slice(0, 10);
+
 let serial = 0;
 async function apply(classId, extra = {}) {
   serial += 1;
@@ -169,9 +173,12 @@ test('every allowed and refused status move, with its audit row', async () => {
     'waitlisted withdrawn', 'accepted declined', 'accepted withdrawn', 'accepted completed']);
   const classId = makeClass(90, 100, true);
   const one = await apply(classId);
-  // Completion needs attendance: three sessions, all three attended.
-  srv.sql(`INSERT INTO cohort_sessions (cohort_id, number, date) VALUES (${classId}, 1, '2027-03-04'),
-    (${classId}, 2, '2027-03-11'), (${classId}, 3, '2027-03-18')`);
+  // Completion needs attendance and the last session's date: three past sessions, all
+  // three attended.
+  srv.sql(`INSERT INTO cohort_sessions (cohort_id, number, date) VALUES
+    (${classId}, 1, '${fromToday(-21)}'), (${classId}, 2, '${fromToday(-14)}'),
+    (${classId}, 3, '${fromToday(-7)}');
+    UPDATE cohorts SET start_date = '${fromToday(-21)}' WHERE id = ${classId}`);
   srv.sql(`INSERT INTO attendance (application_id, session_number, recorded_at) VALUES
     (${one.id}, 1, 0), (${one.id}, 2, 0), (${one.id}, 3, 0)`);
   const c = clients.staff;
@@ -282,8 +289,11 @@ test('one application shows every field, its history and only the allowed moves'
 test('completion needs the required attendance, whoever asks for it', async () => {
   const classId = makeClass(94, 5, true);
   const a = await apply(classId);
+  // Ten weekly sessions, all past, so that only attendance decides.
   srv.sql(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10)
-    INSERT INTO cohort_sessions (cohort_id, number, date) SELECT ${classId}, i, '2027-03-04' FROM n`);
+    INSERT INTO cohort_sessions (cohort_id, number, date)
+    SELECT ${classId}, i, date('${fromToday(-77)}', '+' || (7 * i) || ' days') FROM n;
+    UPDATE cohorts SET start_date = '${fromToday(-70)}' WHERE id = ${classId}`);
   srv.sql(`UPDATE applications SET status = 'accepted' WHERE id = ${a.id}`);
   srv.sql(`INSERT INTO attendance (application_id, session_number, recorded_at)
     SELECT ${a.id}, number, 0 FROM cohort_sessions WHERE cohort_id = ${classId} AND number <= 7`);

@@ -104,7 +104,8 @@ function csvOf(r, filename) {
   return { text, rows: parseCsv(text) };
 }
 
-const iso = (t) => new Date(t * 1000).toISOString().replace('.000Z', 'Z');
+// Times are written as the portal's zone (America/Los_Angeles) shows them, to the minute:
+// the expectations below are spelled out, so that no local clock of the test computes them.
 
 // Opens a fresh PIP class (closing the others) with ten weekly sessions.
 function openClass(number, capacity) {
@@ -142,6 +143,10 @@ const CLASS_HEADER = 'reference,status,waitlist_position,submitted_at,first_name
 const SEMESTER_HEADER = 'reference,status,waitlist_position,submitted_at,school,'
   + 'student_first_name,student_last_name,student_id,grade,dob,student_email,student_phone,'
   + 'guardian_name,guardian_phone,guardian_email,counselor';
+// SPEC.md's columns after the header rows (language and background are not kept yet),
+// then the ones staff also need.
+const CLASS_MORE = ['status_label', 'sessions_attended', 'verify_residence', 'accommodations'];
+const SEMESTER_MORE = ['status_label', 'sessions_attended', 'guardian_consent', 'counselor_note'];
 
 test('a class export parses back exactly, guarded, oldest first', async () => {
   const id = openClass(45, 2);
@@ -160,13 +165,20 @@ test('a class export parses back exactly, guarded, oldest first', async () => {
   });
   const w = await apply(id, { first_name: 'Wait', last_name: 'Ing', email: 'wait@example.com' });
   const e = await apply(id, { first_name: 'Gone', last_name: 'Away', email: 'gone@example.com' });
-  // Submission times set so that the order differs from the insertion order.
+  // Submission times set so that the order differs from the insertion order; t0 is
+  // 2026-11-18T11:06:40Z, 3:06 AM in Torrance.  The first is accepted and has attended
+  // three sessions; the erased one two, before it withdrew.
   const t0 = 1795000000;
-  srv.sql(`UPDATE applications SET submitted_at = ${t0 + 300} WHERE ref = '${a}';
+  srv.sql(`UPDATE applications SET submitted_at = ${t0 + 300}, status = 'accepted'
+      WHERE ref = '${a}';
     UPDATE applications SET submitted_at = ${t0 + 100} WHERE ref = '${b}';
     UPDATE applications SET submitted_at = ${t0 + 200} WHERE ref = '${w}';
     UPDATE applications SET submitted_at = ${t0 + 50}, status = 'withdrawn',
-      waitlist_position = NULL, erased_at = ${t0 + 400} WHERE ref = '${e}'`);
+      waitlist_position = NULL, erased_at = ${t0 + 400} WHERE ref = '${e}';
+    INSERT INTO attendance (application_id, session_number, recorded_at)
+      SELECT a.id, n.value, ${t0} FROM applications a, json_each('[1, 2, 4]') n WHERE ref = '${a}';
+    INSERT INTO attendance (application_id, session_number, recorded_at)
+      SELECT a.id, n.value, ${t0} FROM applications a, json_each('[1, 2]') n WHERE ref = '${e}'`);
   const [{ status: wStatus, waitlist_position: wPos }] =
     srv.sql(`SELECT status, waitlist_position FROM applications WHERE ref = '${w}'`);
   assert.equal(wStatus, 'waitlisted');
@@ -176,7 +188,7 @@ test('a class export parses back exactly, guarded, oldest first', async () => {
   assert.ok(text.startsWith(`${CLASS_HEADER},`), text.slice(0, 200));
   assert.ok(text.includes('"\'=HYPERLINK(""x"")"'), 'the guard goes inside the quotes');
   const header = rows[0];
-  assert.deepEqual(header.slice(0, 16), CLASS_HEADER.split(','));
+  assert.deepEqual(header, [...CLASS_HEADER.split(','), ...CLASS_MORE]);
   const cols = (row) => Object.fromEntries(header.map((h, i) => [h, row[i]]));
   assert.ok(rows.every((row) => row.length === header.length), 'ragged rows');
   assert.deepEqual(rows.slice(1).map((row) => row[0]), [e, b, w, a], 'oldest first');
@@ -184,32 +196,43 @@ test('a class export parses back exactly, guarded, oldest first', async () => {
 
   assert.deepEqual(smith, {
     ...smith,
-    reference: a, status: 'submitted', waitlist_position: '', submitted_at: iso(t0 + 300),
+    reference: a, status: 'accepted', waitlist_position: '', submitted_at: '2026-11-18 03:11',
     first_name: '\'=HYPERLINK("x")', last_name: 'Smith, Jr.', dob: '1980-05-17',
     email: 'smith@example.com', phone: '310-555-0123', street: '12 "Oak" Street',
     city: 'Torrance', zip: '90503',
     affiliations: 'resident; work: Acme, Inc.; other: Volunteer at the library',
     emergency_name: 'Jose Lopez', emergency_phone: '310-555-0199',
     referral: '\'@torrancepd on Instagram',
+    status_label: 'Accepted', sessions_attended: '3',
   });
   assert.equal(smith.accommodations, 'A ramp, please\nand a seat near the front');
   assert.equal(smith.verify_residence, '');
   assert.deepEqual(jose, {
     ...jose,
-    reference: b, status: 'submitted', waitlist_position: '', submitted_at: iso(t0 + 100),
+    reference: b, status: 'submitted', waitlist_position: '', submitted_at: '2026-11-18 03:08',
     first_name: 'José', last_name: 'Núñez', phone: '424-555-0100', zip: '90502',
     affiliations: 'resident; faith: St. Mark; civic: Rotary; other: -coach',
     referral: "'-A flyer, at the library", accommodations: 'Line one\nLine "two"',
+    status_label: 'Received', sessions_attended: '0',
   });
   assert.equal(jose.verify_residence, 'yes');
   assert.equal(waiting.status, 'waitlisted');
   assert.equal(waiting.waitlist_position, String(wPos));
   assert.equal(waiting.first_name, 'Wait');
-  // Erased: reference, status and time stay; nothing personal does.
+  assert.equal(waiting.submitted_at, '2026-11-18 03:10');
+  assert.equal(waiting.status_label, 'On the waiting list');
+  assert.equal(waiting.sessions_attended, '0');
+  // Erased: reference, status, time and the sessions attended stay; nothing personal does.
   assert.equal(erased.reference, e);
   assert.equal(erased.status, 'withdrawn');
-  assert.equal(erased.submitted_at, iso(t0 + 50));
-  for (const h of header.slice(4)) assert.equal(erased[h], '', `erased row keeps ${h}`);
+  assert.equal(erased.submitted_at, '2026-11-18 03:07');
+  assert.equal(erased.status_label, 'Withdrawn');
+  assert.equal(erased.sessions_attended, '2');
+  for (const h of header.slice(4)) {
+    if (h !== 'status_label' && h !== 'sessions_attended') {
+      assert.equal(erased[h], '', `erased row keeps ${h}`);
+    }
+  }
 
   // Administrators may download too; HEAD answers without a body.
   assert.equal((await download(admin, `/admin/pip/classes/${id}/applicants.csv`)).status, 200);
@@ -230,6 +253,7 @@ test('a semester export names the school and the counselor', async () => {
   const [{ id }] = srv.sql(`INSERT INTO cohorts (program, term, year, start_date, capacity,
     registration_open, created_at) VALUES ('tap', 'spring', 2027, '2027-02-02', 1, 1, 0)
     RETURNING id`);
+  // t0 is 2026-11-30T00:53:20Z: still November 29 in Torrance.
   const t0 = 1796000000;
   srv.sql(`INSERT INTO applications (ref, cohort_id, status, waitlist_position, submitted_at,
     status_at, first_name, last_name, dob, email, phone, school, student_id, grade,
@@ -242,22 +266,25 @@ test('a semester export names the school and the counselor', async () => {
      'ana@example.com', '3105550122', 'north', 'S-9', 12, '', '', '', 0, '', ${counselorId})`);
   const { rows } = csvOf(await download(staff, `/admin/tap/semesters/${id}/nominations.csv`),
     'tap-spring-2027-nominations');
-  assert.deepEqual(rows[0].slice(0, 16), SEMESTER_HEADER.split(','));
+  assert.deepEqual(rows[0], [...SEMESTER_HEADER.split(','), ...SEMESTER_MORE]);
   const header = rows[0];
   const cols = (row) => Object.fromEntries(header.map((h, i) => [h, row[i]]));
   const [ana, kim] = rows.slice(1).map(cols);
   assert.equal(rows.length, 3);
   assert.deepEqual(ana, {
     ...ana,
-    reference: 'T-AAAA-0001', status: 'submitted', waitlist_position: '', submitted_at: iso(t0),
+    reference: 'T-AAAA-0001', status: 'submitted', waitlist_position: '',
+    submitted_at: '2026-11-29 16:53',
     school: 'North High School', student_first_name: 'Ana', student_last_name: 'Ruiz',
     student_id: 'S-9', grade: '12', dob: '2008-01-02', student_email: 'ana@example.com',
     student_phone: '310-555-0122', guardian_name: '', guardian_phone: '', guardian_email: '',
-    counselor: 'Carla Counselor',
+    counselor: 'Carla Counselor', status_label: 'Received', sessions_attended: '0',
   });
   assert.deepEqual(kim, {
     ...kim,
     reference: 'T-AAAA-0002', status: 'waitlisted', waitlist_position: '1',
+    submitted_at: '2026-11-29 16:53', status_label: 'On the waiting list',
+    sessions_attended: '0',
     student_last_name: "'+Lee", student_id: '000123', grade: '11', student_email: '',
     student_phone: '', guardian_name: 'Pat Lee', guardian_phone: '310-555-0111',
     guardian_email: 'pat@example.com', counselor: 'Carla Counselor',
@@ -272,17 +299,20 @@ test('a semester export names the school and the counselor', async () => {
 });
 
 test('the interest list exports who is waiting, oldest first', async () => {
+  // 1783128600 is 2026-07-04T01:30:00Z: July 3, 6:30 PM in Torrance, in daylight time.
   srv.sql(`INSERT INTO interest (email, name, created_at, notified_at, erased_at) VALUES
     ('late@example.com', NULL, 1795000900, NULL, NULL),
+    ('summer@example.com', 'Sam', 1783128600, 1795000600, NULL),
     ('early@example.com', 'Lopez, Ann', 1795000100, 1795000500, NULL),
     (NULL, NULL, 1795000000, 1795000001, 1795000002),
     ('=cmd@example.com', '-', 1795000200, NULL, NULL)`);
   const { rows } = csvOf(await download(staff, '/admin/interest.csv'), 'pip-interest-list');
   assert.deepEqual(rows, [
     ['email', 'name', 'joined_at', 'notified_at'],
-    ['early@example.com', 'Lopez, Ann', iso(1795000100), iso(1795000500)],
-    ["'=cmd@example.com", "'-", iso(1795000200), ''],
-    ['late@example.com', '', iso(1795000900), ''],
+    ['summer@example.com', 'Sam', '2026-07-03 18:30', '2026-11-18 03:16'],
+    ['early@example.com', 'Lopez, Ann', '2026-11-18 03:08', '2026-11-18 03:15'],
+    ["'=cmd@example.com", "'-", '2026-11-18 03:10', ''],
+    ['late@example.com', '', '2026-11-18 03:21', ''],
   ]);
 });
 

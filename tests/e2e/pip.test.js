@@ -107,7 +107,7 @@ test('GET /pip/apply shows the form of the open class', async () => {
   }
   assert.match(r.text, new RegExp(`<input type="hidden" name="class" value="${id}">`));
   assert.match(r.text, /<form method="post" action="\/pip\/apply"/);
-  assert.match(r.text, /You must be 18 by Thursday 14 January 2027/);
+  assert.match(r.text, /You must be 18 by Thursday, January 14, 2027/);
   assert.match(r.text, /Apply for Partners In Policing Class 46/);
   for (const ac of ['given-name', 'family-name', 'bday', 'email', 'tel', 'postal-code']) {
     assert.match(r.text, new RegExp(`autocomplete="${ac}"`), `no autocomplete=${ac}`);
@@ -200,12 +200,12 @@ test('each refusal is 422 with the values kept and the error beside its field', 
   const r = await refused(id, { first_name: '   ', ...keep }, 'first_name', 'Enter your first name', keep);
   assert.match(r.text, /name="affiliation" type="checkbox" value="resident" checked/);
   assert.match(r.text, /name="ack_background" type="checkbox" value="yes" checked/);
-  await refused(id, { dob: '2025-02-30' }, 'dob', 'Enter a real date of birth, for example 1980-05-17',
+  await refused(id, { dob: '2025-02-30' }, 'dob', 'Enter a real date of birth, for example 5/17/1980',
     { dob: '2025-02-30' });
   const future = `${new Date().getUTCFullYear() + 2}-06-01`;
   await refused(id, { dob: future }, 'dob', 'Date of birth must be in the past', { dob: future });
   await refused(id, { dob: '2009-01-15' }, 'dob',
-    'You must be 18 by Thursday 14 January 2027, when the class starts', { dob: '2009-01-15' });
+    'You must be 18 by Thursday, January 14, 2027, when the class starts', { dob: '2009-01-15' });
   await refused(id, { affiliation: undefined, work_detail: 'Somewhere' }, 'affiliation',
     'Select at least one way you are connected to Torrance');
   await refused(id, { affiliation: ['work'], work_detail: '' }, 'work_detail',

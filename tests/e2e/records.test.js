@@ -38,9 +38,16 @@ const now = () => Math.floor(Date.now() / 1000);
 const isoDay = (base, days) => new Date(new Date(`${base}T00:00:00Z`).getTime() + days * DAY * 1000)
   .toISOString().slice(0, 10);
 
+// Attendance is kept only for sessions whose day has come, and completion waits for the
+// last one: unless a test says otherwise, classes and semesters are over.  Fifteen weeks
+// ago leaves twelve weekly sessions in the past, in any time zone.
+const todayUtc = new Date().toISOString().slice(0, 10);
+const PAST_START = isoDay(todayUtc, -7 * 15);
+const PAST_YEAR = new Date().getUTCFullYear() - 1;
+
 let number = 59;
 // A PIP class (registration closed) with n sessions a week apart from startDate; its id.
-function makeClass({ sessions = 6, startDate = '2031-01-09', required = 'NULL' } = {}) {
+function makeClass({ sessions = 6, startDate = PAST_START, required = 'NULL' } = {}) {
   number += 1;
   const [{ id }] = sql(`INSERT INTO cohorts (program, number, start_date, capacity,
     required_sessions, registration_open, created_at) VALUES ('pip', ${number}, '${startDate}',
@@ -51,7 +58,7 @@ function makeClass({ sessions = 6, startDate = '2031-01-09', required = 'NULL' }
   return id;
 }
 
-// A TAP semester with 12 weekly sessions; its id.
+// A TAP semester of fall `year` with 12 weekly sessions; its id.
 function makeSemester(year) {
   const startDate = `${year}-09-02`;
   const [{ id }] = sql(`INSERT INTO cohorts (program, term, year, start_date, capacity,
@@ -123,7 +130,8 @@ test('attendance: one session at a time, totals on the grid, other sessions kept
   assert.equal(r.status, 200);
   assert.equal(r.headers.get('cache-control'), 'no-store');
   assert.match(r.text, /6 sessions: 4 of 6 needed to graduate/);
-  assert.match(r.text, /Save attendance for session 1</);
+  // Every session is past: the grid opens on the last one.
+  assert.match(r.text, /Save attendance for session 6</);
   for (const x of [a, b, c, d]) assert.match(r.text, new RegExp(`name="present" type="checkbox" value="${x}">`));
   assert.doesNotMatch(r.text, new RegExp(`value="${waiting}"`));
   assert.match(r.text, /<caption[^>]*>Attendance at every session/);
@@ -254,7 +262,7 @@ test('complete everyone who qualifies: one action, audited, and the home figures
 });
 
 test('a semester has attendance and completion too', async () => {
-  const id = makeSemester(2031);
+  const id = makeSemester(PAST_YEAR);
   const base = `/admin/tap/semesters/${id}`;
   const s = addApp(id, { ref: 'T-TEST-0001', school: 'north', grade: 11, street: null, city: null, zip: null });
   let r = await staff.get(`${base}/attendance?session=12`);
@@ -367,13 +375,11 @@ test('only staff: anonymous and counselors are sent to sign in; a POST needs the
   assert.equal((await staff.get(`/admin/pip/classes/${id}/complete`)).status, 405);
 });
 
-// "Thursday 26 November 2026" for Unix time t, in the local time zone as the portal writes it.
+// "Thursday, November 26, 2026" for Unix time t: the date in the portal's time zone
+// (America/Los_Angeles), whatever this machine's, as the portal writes it.
 function longDate(t) {
-  const d = new Date(t * 1000);
-  const days = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-  const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
-    'September', 'October', 'November', 'December'];
-  return `${days[d.getDay()]} ${d.getDate()} ${months[d.getMonth()]} ${d.getFullYear()}`;
+  return new Intl.DateTimeFormat('en-US', { timeZone: 'America/Los_Angeles', weekday: 'long',
+    year: 'numeric', month: 'long', day: 'numeric' }).format(new Date(t * 1000));
 }
 
 test('retention erases closed applications and notified interest after 180 days, nothing else', async () => {

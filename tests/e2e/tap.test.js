@@ -49,12 +49,11 @@ function openSemester({ capacity = 25, schoolCap = 'NULL' } = {}) {
   return { id, year };
 }
 
-// "Wednesday 20 January 2027", as the portal writes dates.
+// "Wednesday, January 20, 2027", as the portal writes dates in English.
 function longDate(iso, addDays = 0) {
   const d = new Date(new Date(`${iso}T00:00:00Z`).getTime() + addDays * 86400000);
-  const opts = { timeZone: 'UTC' };
-  return `${d.toLocaleDateString('en-GB', { ...opts, weekday: 'long' })} ${d.getUTCDate()} ` +
-    `${d.toLocaleDateString('en-GB', { ...opts, month: 'long' })} ${d.getUTCFullYear()}`;
+  return d.toLocaleDateString('en-US', { timeZone: 'UTC', weekday: 'long', year: 'numeric',
+    month: 'long', day: 'numeric' });
 }
 
 // A signed-in client for one of USERS.
@@ -325,7 +324,10 @@ test('a completed nomination has a printable letter; an active one has none', as
   const ref = refOf(await nominate(c, sem, { student_first_name: 'Robin', student_last_name: 'Okafor' }));
   const { id } = row(ref);
   assert.equal((await c.get(`/counselor/nominations/${id}/letter`)).status, 404);
-  sql(`UPDATE applications SET status = 'completed' WHERE id = ${id}`);
+  // Completed at 19:00 UTC (late morning in Torrance) the day after the last session: the
+  // letter's date.
+  const completedAt = Date.parse(`${sem.year}-01-20T19:00:00Z`) / 1000 + 78 * 86400;
+  sql(`UPDATE applications SET status = 'completed', status_at = ${completedAt} WHERE id = ${id}`);
   let r = await c.get(`/counselor/nominations/${id}/letter`);
   assert.equal(r.status, 200);
   assert.equal(r.headers.get('cache-control'), 'no-store');
@@ -337,6 +339,7 @@ test('a completed nomination has a printable letter; an active one has none', as
   assert.match(r.text, /attended 0 of 12 sessions/);
   assert.match(r.text, new RegExp(`from ${longDate(`${sem.year}-01-20`)} to ${longDate(`${sem.year}-01-20`, 77)}`));
   assert.match(r.text, /Telephone 310-618-5555/);
+  assert.match(r.text, new RegExp(`<p>${longDate(`${sem.year}-01-20`, 78)}</p>`));
   sql(`INSERT INTO attendance (application_id, session_number, recorded_at) VALUES
     (${id}, 1, 0), (${id}, 2, 0), (${id}, 5, 0)`);
   r = await c.get(`/counselor/nominations/${id}/letter`);
