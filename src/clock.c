@@ -47,7 +47,11 @@ int clock_set_zone(const char *name)
 	if (U_FAILURE(status) || len >= 96)
 		return -1;
 	/* ucal_open accepts any name and quietly falls back to "Etc/Unknown" (UTC): only a
-	 * name with a canonical system ID is a real zone. */
+	 * name with a canonical system ID is a real zone.  Abbreviations such as "PST" or
+	 * "EST" are system IDs too, but fixed offsets that ignore daylight saving: only
+	 * Area/Location names (and UTC) are taken. */
+	if (strchr(name, '/') == NULL && strcmp(name, "UTC") != 0)
+		return -1;
 	UBool system = 0;
 	ucal_getCanonicalTimeZoneID(id, len, canonical, 96, &system, &status);
 	if (U_FAILURE(status) || !system)

@@ -251,6 +251,8 @@ static void test_set_zone(void)
 	static const char *const unknown[] = {
 		"Mars/Olympus_Mons", "", "America/Los Angeles", "america/nowhere", "Etc/Unknown",
 		"America/Los_Angeles/x",
+		/* Abbreviations are fixed offsets without daylight saving: half the year wrong. */
+		"PST", "EST", "PST8PDT",
 	};
 	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
 		CHECK(clock_set_zone(unknown[i]) == -1);
