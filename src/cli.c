@@ -135,9 +135,11 @@ static int demo_participants(struct db *db, const struct cohort *c, int held)
 		    .emergency_name = "A. Relative", .accommodations = "", .referral = "Demo data"};
 		for (int k = 0; k < AFF_MAX; k++)
 			app.detail[k] = "";
-		snprintf(app.phone, sizeof(app.phone), "31055501%02u", (unsigned)i % 100);
-		snprintf(app.emergency_phone, sizeof(app.emergency_phone), "31055502%02u",
-			 (unsigned)i % 100);
+		/* Two digits that the compiler can see fit the 10-digit number (a plain int
+		 * makes -O1 builds fail on a possible truncation). */
+		unsigned two = (unsigned)i % 100u;
+		snprintf(app.phone, sizeof(app.phone), "31055501%02u", two);
+		snprintf(app.emergency_phone, sizeof(app.emergency_phone), "31055502%02u", two);
 		struct placed placed;
 		if (application_place_pip(db, c->id, &app, &placed) != PLACE_OK ||
 		    application_move(db, placed.id, ST_ACCEPTED, &who, "Demo data", NULL) != MOVE_OK)

@@ -1,4 +1,5 @@
-/* jobs.c: one background thread of `portal serve` delivers the outbox and runs retention daily. */
+/* jobs.c: one background thread of `portal serve` delivers the outbox, queues session
+ * reminders every minute and runs retention daily. */
 #include "jobs.h"
 
 #include <pthread.h>
@@ -10,6 +11,7 @@
 #include "app.h"
 #include "db.h"
 #include "mail.h"
+#include "reminders.h"
 #include "retention.h"
 
 static pthread_t thread;
@@ -41,9 +43,18 @@ static void *jobs_main(void *arg)
 	}
 	if (mail_release_claims(db) < 0)
 		fputs("portal: jobs: could not release old mail claims\n", stderr);
-	long long next_retention = 0;
+	long long next_retention = 0, next_reminders = 0;
 	do {
 		long long now = app_now();
+		/* Every minute, so that a reminder goes soon after it is due and never
+		 * long after a session has been moved; a failed run is simply the next
+		 * minute's to redo, as nothing of it was kept. */
+		if (now >= next_reminders) {
+			if (reminders_run(db, now) < 0)
+				fputs("portal: reminders run failed; trying again in a minute\n",
+				      stderr);
+			next_reminders = now + 60;
+		}
 		if (now >= next_retention) {
 			int rc = retention_run(db, now);
 			if (rc < 0)

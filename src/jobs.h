@@ -1,4 +1,5 @@
-/* jobs.h: the server's background thread: e-mail delivery and the daily retention run. */
+/* jobs.h: the server's background thread: e-mail delivery, session reminders and the daily
+ * retention run. */
 #ifndef PORTAL_JOBS_H
 #define PORTAL_JOBS_H
 

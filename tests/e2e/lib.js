@@ -64,6 +64,7 @@ async function start(opts = {}) {
     '--socket', socket, '--threads', String(opts.threads || 4),
     '--sendmail', opts.sendmail || `${ROOT}/tests/sendmail-to-dir.sh ${dir}/mail`];
   const server = {
+    env, // the portal's environment: a test may change it before startPortal()
     dir,
     port,
     base: `http://127.0.0.1:${port}`,
@@ -78,7 +79,7 @@ async function start(opts = {}) {
   server.startPortal = async () => {
     fs.rmSync(socket, { force: true }); // a killed portal leaves its socket behind
     const p = spawn(wrap.length ? wrap[0] : BIN, [...wrap.slice(1), ...(wrap.length ? [BIN] : []),
-      ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      ...args], { env: server.env, stdio: ['ignore', 'ignore', 'pipe'] });
     p.stderr.on('data', (d) => { logs.portal += d; });
     server.portal = p;
     server.portalExit = new Promise((r) => p.on('exit', (code, sig) => r({ code, sig })));
