@@ -6,6 +6,7 @@
  * text_clean), and what each one accepts is checked against its promise. */
 #include <string.h>
 
+#include "clock.h"
 #include "eligibility.h"
 #include "fuzz.h"
 #include "http.h"
@@ -55,7 +56,7 @@ static void one_value(struct arena *a, const char *v)
 {
 	struct date d;
 	if (date_parse(v, &d) == 0) {
-		char iso[11], lng[40];
+		char iso[11], lng[64];
 		date_format_iso(d, iso, sizeof(iso));
 		FUZZ_CHECK(strcmp(iso, v) == 0);
 		FUZZ_CHECK(d.d <= date_days_in_month(d.y, d.m));
@@ -65,6 +66,23 @@ static void one_value(struct arena *a, const char *v)
 		struct date e = date_add_days(d, 400);
 		FUZZ_CHECK(date_cmp(e, d) > 0 && date_cmp(date_add_days(e, -400), d) == 0);
 		FUZZ_CHECK(date_age_on(d, e) == 1);
+	}
+	/* A typed date, either form, round-trips through the ISO form it stands for. */
+	if (date_parse_input(v, &d) == 0) {
+		char iso[11];
+		struct date back;
+		FUZZ_CHECK(d.m >= 1 && d.m <= 12 && d.d >= 1 && d.d <= date_days_in_month(d.y, d.m));
+		date_format_iso(d, iso, sizeof(iso));
+		FUZZ_CHECK(date_parse(iso, &back) == 0 && date_cmp(back, d) == 0);
+	}
+	/* A time of day is a minute of the day, and its HH:MM reads back the same. */
+	int minute, minute_back;
+	if (time_parse(v, &minute) == 0) {
+		char hhmm[8], shown[64];
+		FUZZ_CHECK(minute >= 0 && minute < 24 * 60);
+		time_format_hhmm(minute, hhmm, sizeof(hhmm));
+		FUZZ_CHECK(time_parse(hhmm, &minute_back) == 0 && minute_back == minute);
+		FUZZ_CHECK(fmt_time(LANG_EN, minute, shown, sizeof(shown))[0] != '\0');
 	}
 	char digits[11], pretty[13];
 	if (phone_normalise(v, digits)) {
