@@ -19,6 +19,9 @@ handler_fn pip_apply_form, pip_apply, pip_interest;
 /* page_status.c */
 handler_fn public_confirmation, public_status_form, public_status_show, public_withdraw;
 
+/* page_calendar.c: a class's or semester's sessions as an iCalendar file */
+handler_fn public_class_calendar, public_semester_calendar;
+
 /* page_counselor.c: a school's nominations, one nomination, its completion letter */
 handler_fn counselor_home, counselor_nomination, counselor_letter;
 

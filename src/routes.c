@@ -33,6 +33,11 @@ static const struct route routes[] = {
 	{"POST", "/status", public_status_show, ANYONE},
 	{"POST", "/status/withdraw", public_withdraw, ANYONE},
 
+	/* The sessions of a class or semester as iCalendar files, ".../ID.ics" (page_calendar.c:
+	 * the handler takes only the .ics segment). */
+	{"GET", "/pip/classes/*", public_class_calendar, ANYONE},
+	{"GET", "/tap/semesters/*", public_semester_calendar, ANYONE},
+
 	/* Signing in and out, and setting a password (page_auth.c). */
 	{"GET", "/login", login_form, ANYONE},
 	{"POST", "/login", login_submit, ANYONE},
