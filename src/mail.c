@@ -1,6 +1,7 @@
 /* mail.c: the outbox: queueing, composing (RFC 5322, RFC 2047) and delivery through sendmail. */
 #include "mail.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -180,28 +181,99 @@ static const char *sender_domain(struct arena *a)
 	return n ? arena_strndup(a, at + 1, n) : "localhost";
 }
 
-char *mail_compose(struct arena *a, long long id, const char *to, const char *subject,
-		   const char *body, long long when)
+/* The body wrapped for mail readers (lines of about 72 characters) with CRLF on the
+ * wire, ending with one line end. */
+static void put_text(struct buf *b, struct arena *a, const char *body)
+{
+	const char *wrapped = mail_wrap(a, body, 72);
+	for (const char *p = wrapped; *p; p++) {
+		if (*p == '\n')
+			buf_putc(b, '\r');
+		buf_putc(b, *p);
+	}
+	if (b->len < 2 || b->data[b->len - 1] != '\n')
+		buf_puts(b, "\r\n");
+}
+
+/* base64 in lines of 76 characters, CRLF-ended (RFC 2045 6.8). */
+static void put_base64(struct buf *b, struct arena *a, const char *data)
+{
+	struct buf enc;
+	buf_init(&enc, a);
+	base64(&enc, (const unsigned char *)data, strlen(data));
+	for (size_t i = 0; i < enc.len; i += 76) {
+		buf_add(b, enc.data + i, enc.len - i < 76 ? enc.len - i : 76);
+		buf_puts(b, "\r\n");
+	}
+}
+
+/* An attachment's file name safe inside a quoted MIME parameter: ASCII letters, digits,
+ * '.', '-' and '_', anything else made '-'. */
+static char *safe_file_name(struct arena *a, const char *name)
+{
+	char *s = arena_strdup(a, name && name[0] ? name : "calendar.ics");
+	for (char *p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-' && *p != '_')
+			*p = '-';
+	return s;
+}
+
+/*
+ * A boundary that no line of the parts can hold: base64 lines never hold "=_",
+ * and the text is searched; a clash (only a text made to clash can) adds a count.
+ */
+static char *boundary(struct arena *a, long long id, long long when, const char *text)
+{
+	for (unsigned n = 0;; n++) {
+		char *bd = arena_printf(a, "=_outbox.%lld.%lld.%u", id, when, n);
+		if (strstr(text, bd) == NULL)
+			return bd;
+	}
+}
+
+char *mail_compose(struct arena *a, long long id, const struct mail *m, long long when)
 {
 	char date[64];
 	fmt_mail_date(when, date, sizeof(date));
 	struct buf b;
 	buf_init(&b, a);
 	buf_printf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\n",
-		   encode_address(a, app_config.mail_from), to, mail_encode_header(a, subject),
-		   date);
+	           encode_address(a, app_config.mail_from), m->to,
+	           mail_encode_header(a, m->subject), date);
 	buf_printf(&b, "Message-ID: <outbox.%lld.%lld@%s>\r\n", id, when, sender_domain(a));
-	buf_puts(&b, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-		     "Content-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\n\r\n");
-	/* Mail readers want lines of about 72 characters and CRLF on the wire. */
-	const char *wrapped = mail_wrap(a, body, 72);
-	for (const char *p = wrapped; *p; p++) {
-		if (*p == '\n')
-			buf_putc(&b, '\r');
-		buf_putc(&b, *p);
+	if (m->calendar == NULL) {
+		buf_puts(
+		    &b,
+		    "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+		    "Content-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\n\r\n");
+		put_text(&b, a, m->body);
+		return buf_str(&b);
 	}
-	if (b.len < 2 || b.data[b.len - 1] != '\n')
-		buf_puts(&b, "\r\n");
+	/* SPEC.md: multipart/mixed, the text first, then the calendar.  The text part
+	 * is written first so that the boundary can be checked against it. */
+	struct buf text;
+	buf_init(&text, a);
+	put_text(&text, a, m->body);
+	const char *bd = boundary(a, id, when, buf_str(&text));
+	const char *name = safe_file_name(a, m->calendar_name);
+	buf_printf(&b,
+	           "MIME-Version: 1.0\r\nContent-Type: multipart/mixed;\r\n boundary=\"%s\"\r\n"
+	           "Content-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\n\r\n",
+	           bd);
+	buf_printf(&b,
+	           "--%s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	           "Content-Transfer-Encoding: 8bit\r\n\r\n",
+	           bd);
+	buf_add(&b, text.data, text.len);
+	/* A calendar's lines are CRLF-ended and may be long once folded back: base64
+	 * keeps them exactly as written, whatever relays do to long lines. */
+	buf_printf(&b,
+	           "--%s\r\nContent-Type: text/calendar; charset=utf-8; method=PUBLISH;\r\n"
+	           " name=\"%s\"\r\nContent-Transfer-Encoding: base64\r\n"
+	           "Content-Disposition: attachment; filename=\"%s\"\r\n\r\n",
+	           bd, name, name);
+	put_base64(&b, a, m->calendar);
+	buf_printf(&b, "--%s--\r\n", bd);
 	return buf_str(&b);
 }
 
@@ -343,8 +415,9 @@ static int record(struct db *db, int64_t id, int attempts, const char *why)
 /* Sends one claimed message; 0 or -1 on a database failure. */
 static int deliver_one(struct db *db, int64_t id)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT recipient, subject, body, attempts, created_at"
-				       " FROM outbox WHERE id = ? AND sent_at IS NULL");
+	sqlite3_stmt *st = db_stmt(db, "SELECT recipient, subject, body, attempts, created_at,"
+	                               " calendar, calendar_name FROM outbox"
+	                               " WHERE id = ? AND sent_at IS NULL");
 	db_bind_int(st, 1, id);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_reset(st);
@@ -352,14 +425,20 @@ static int deliver_one(struct db *db, int64_t id)
 	}
 	struct arena a;
 	arena_init(&a);
-	const char *to = arena_strdup(&a, db_col_text(st, 0));
-	const char *subject = arena_strdup(&a, db_col_text(st, 1));
-	const char *body = arena_strdup(&a, db_col_text(st, 2));
+	struct mail m = {
+	    .to = arena_strdup(&a, db_col_text(st, 0)),
+	    .subject = arena_strdup(&a, db_col_text(st, 1)),
+	    .body = arena_strdup(&a, db_col_text(st, 2)),
+	};
 	int attempts = sqlite3_column_int(st, 3);
 	long long created = sqlite3_column_int64(st, 4);
+	if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
+		m.calendar = arena_strdup(&a, db_col_text(st, 5));
+		m.calendar_name = arena_strdup(&a, db_col_text(st, 6));
+	}
 	sqlite3_reset(st);
 	const char *why = NULL;
-	pipe_to_sendmail(mail_compose(&a, id, to, subject, body, created), &why);
+	pipe_to_sendmail(mail_compose(&a, id, &m, created), &why);
 	if (why)
 		fprintf(stderr, "portal: mail: outbox %lld not sent (attempt %d): %s\n",
 			(long long)id, attempts + 1, why);

@@ -56,8 +56,11 @@ int mail_release_claims(struct db *db);
 char *mail_encode_header(struct arena *a, const char *value);
 /* Wraps text to lines of at most width characters where spaces allow; \n line ends. */
 char *mail_wrap(struct arena *a, const char *text, size_t width);
-/* The whole message: headers and the wrapped body, CRLF line ends. */
-char *mail_compose(struct arena *a, long long id, const char *to, const char *subject,
-		   const char *body, long long when);
+/*
+ * The whole message of outbox row id, queued at when: headers and the wrapped
+ * body, CRLF line ends; with a calendar, multipart/mixed: the text, then the
+ * calendar as a base64 attachment.  m->key is not used.
+ */
+char *mail_compose(struct arena *a, long long id, const struct mail *m, long long when);
 
 #endif

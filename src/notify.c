@@ -8,6 +8,8 @@
 
 #include "app.h"
 #include "arena.h"
+#include "calendar.h"
+#include "clock.h"
 #include "cohort.h"
 #include "mail.h"
 #include "users.h"
@@ -19,6 +21,9 @@ struct about {
 	json_t *data;
 	char to[3][256]; /* up to three recipients: applicant or guardian, student, counselor */
 	int nto;
+	struct cohort cohort;
+	struct cohort_session *sessions; /* in the caller's arena */
+	int nsessions;
 };
 
 static void add_recipient(struct about *a, const char *email)
@@ -32,9 +37,49 @@ static void add_recipient(struct about *a, const char *email)
 		snprintf(a->to[a->nto++], sizeof(a->to[0]), "%s", email);
 }
 
+/* {date, time, location} of session s, in English (the e-mails' language for now). */
+static json_t *session_json(const struct cohort_session *s)
+{
+	char date[64], time[64];
+	fmt_date_long(LANG_EN, s->date, date, sizeof(date));
+	fmt_time_range(LANG_EN, s->start_time, s->end_time, time, sizeof(time));
+	json_t *j =
+	    json_pack("{s:s, s:s, s:s}", "date", date, "time", time, "location", s->location);
+	if (j == NULL)
+		die_oom();
+	return j;
+}
+
+/*
+ * What the messages say of the schedule, from the sessions themselves, so that
+ * every sentence holds for this cohort: "start" (the first session's date),
+ * "sessions_text" ("12 sessions"), "weekly" when they are seven days apart,
+ * and "usual" {time, location} when all share them, else "varied" with the
+ * first session's.
+ */
+static void add_schedule(json_t *data, const struct cohort_session *s, int n)
+{
+	if (n <= 0)
+		return;
+	char start[64];
+	fmt_date_long(LANG_EN, s[0].date, start, sizeof(start));
+	json_object_set_new(data, "start", json_string(start));
+	json_object_set_new(data, "sessions_text",
+	                    json_sprintf("%d session%s", n, n == 1 ? "" : "s"));
+	bool weekly = n > 1, same = true;
+	for (int i = 1; i < n; i++) {
+		weekly &= date_cmp(s[i].date, date_add_days(s[i - 1].date, 7)) == 0;
+		same &= s[i].start_time == s[0].start_time && s[i].end_time == s[0].end_time &&
+		        strcmp(s[i].location, s[0].location) == 0;
+	}
+	json_object_set_new(data, "weekly", json_boolean(weekly));
+	json_object_set_new(data, same ? "usual" : "varied", session_json(&s[0]));
+}
+
 /* Reads the application and builds the template data: 1, 0 when its details are
- * erased (nobody is left to tell), -1 when the database failed. */
-static int load(struct db *db, int64_t id, struct about *a)
+ * erased (nobody is left to tell), -1 when the database failed.  The sessions live
+ * in arena. */
+static int load(struct db *db, struct arena *arena, int64_t id, struct about *a)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT a.ref, a.cohort_id, a.status,"
 				       " COALESCE(a.waitlist_position, 0), a.first_name,"
@@ -49,7 +94,6 @@ static int load(struct db *db, int64_t id, struct about *a)
 		sqlite3_reset(st);
 		return rc == SQLITE_DONE ? 0 : -1;
 	}
-	struct cohort c;
 	int64_t cohort_id = sqlite3_column_int64(st, 1);
 	int position = sqlite3_column_int(st, 3);
 	memset(a, 0, sizeof(*a));
@@ -71,18 +115,21 @@ static int load(struct db *db, int64_t id, struct about *a)
 		add_recipient(a, db_col_text(st, 5));
 	}
 	sqlite3_reset(st);
-	if (cohort_get(db, cohort_id, &c) != 1) {
+	struct cohort *c = &a->cohort;
+	if (cohort_get(db, cohort_id, c) != 1 ||
+	    (a->nsessions = cohort_sessions(db, arena, c, &a->sessions)) < 0) {
 		json_decref(a->data);
 		return -1;
 	}
 	char title[32], start[48];
-	cohort_title(&c, title, sizeof(title));
-	date_format_long(c.start, start, sizeof(start));
+	cohort_title(c, title, sizeof(title));
+	date_format_long(c->start, start, sizeof(start));
 	json_object_set_new(a->data, "tap", json_boolean(tap));
 	json_object_set_new(a->data, "cohort", json_string(title));
 	json_object_set_new(a->data, "start", json_string(start));
 	json_object_set_new(a->data, "program",
 			    json_string(tap ? "Teens and Policing" : "Partners In Policing"));
+	add_schedule(a->data, a->sessions, a->nsessions);
 	if (position > 0)
 		json_object_set_new(a->data, "position", json_integer(position));
 	json_object_set_new(a->data, "status_url",
@@ -90,13 +137,44 @@ static int load(struct db *db, int64_t id, struct about *a)
 	return 1;
 }
 
-/* Renders template name with the data and queues it to every recipient. */
-static int send_all(struct db *db, struct about *a, const char *name, const char *subject)
+/*
+ * What the acceptance says of what comes next: "next" {date, time, location, first}
+ * for the first session not yet past (first when it is the first of all), and the
+ * reminders it may promise: only when the cohort sends them and they are still to
+ * come (the reminders module never sends one for a day already gone).
+ */
+static void add_next(json_t *data, const struct cohort *c, const struct cohort_session *s, int n)
+{
+	struct date today = date_today();
+	int i = 0;
+	while (i < n && date_cmp(s[i].date, today) < 0)
+		i++;
+	if (i == n)
+		return;
+	json_t *next = session_json(&s[i]);
+	json_object_set_new(next, "first", json_boolean(i == 0));
+	json_object_set_new(data, "next", next);
+	bool day = c->reminders && date_cmp(date_add_days(s[i].date, -1), today) > 0;
+	bool week = day && i == 0 && date_cmp(date_add_days(s[0].date, -7), today) > 0;
+	json_object_set_new(data, "remind_week", json_boolean(week));
+	json_object_set_new(data, "remind_day", json_boolean(day));
+}
+
+/* Renders template name with the data and queues it to every recipient, with the
+ * calendar attached when there is one (named calendar_name). */
+static int send_all(struct db *db, struct about *a, const char *name, const char *subject,
+                    const char *calendar, const char *calendar_name)
 {
 	char *body = view_render_string(name, a->data);
 	int rc = body ? 0 : -1;
-	for (int i = 0; rc == 0 && i < a->nto; i++)
-		rc = mail_queue(db, a->to[i], subject, body);
+	for (int i = 0; rc == 0 && i < a->nto; i++) {
+		struct mail m = {.to = a->to[i],
+		                 .subject = subject,
+		                 .body = body,
+		                 .calendar = calendar,
+		                 .calendar_name = calendar_name};
+		rc = mail_queue_mail(db, &m) < 0 ? -1 : 0;
+	}
 	free(body);
 	json_decref(a->data);
 	return rc;
@@ -104,32 +182,55 @@ static int send_all(struct db *db, struct about *a, const char *name, const char
 
 int notify_received(struct db *db, int64_t id)
 {
+	struct arena arena;
+	arena_init(&arena);
 	struct about a;
-	if (load(db, id, &a) <= 0)
-		return -1; /* a new application always has its details */
-	char subject[160];
-	const char *ref = json_string_value(json_object_get(a.data, "ref"));
-	bool tap = json_is_true(json_object_get(a.data, "tap"));
-	/* The en dash makes the subject non-ASCII: it is sent RFC 2047-encoded. */
-	snprintf(subject, sizeof(subject), "%s received \u2013 %s",
-		 tap ? "Teens and Policing nomination" : "Partners In Policing application", ref);
-	return send_all(db, &a, "mail_received", subject);
+	int rc = -1; /* a new application always has its details */
+	if (load(db, &arena, id, &a) > 0) {
+		char subject[160];
+		const char *ref = json_string_value(json_object_get(a.data, "ref"));
+		bool tap = json_is_true(json_object_get(a.data, "tap"));
+		/* The en dash makes the subject non-ASCII: it is sent RFC 2047-encoded. */
+		snprintf(subject, sizeof(subject), "%s received \u2013 %s",
+		         tap ? "Teens and Policing nomination" : "Partners In Policing application",
+		         ref);
+		rc = send_all(db, &a, "mail_received", subject, NULL, NULL);
+	}
+	arena_free(&arena);
+	return rc;
 }
 
 int notify_status(struct db *db, int64_t id, enum status from, enum status to)
 {
+	struct arena arena;
+	arena_init(&arena);
 	struct about a;
-	int found = load(db, id, &a);
-	if (found <= 0)
-		return found; /* erased (0): nobody is left to tell */
+	int rc = load(db, &arena, id, &a);
+	if (rc <= 0) {
+		arena_free(&arena);
+		return rc; /* erased (0): nobody is left to tell */
+	}
 	json_object_set_new(a.data, "from", json_string(status_labels[from]));
 	json_object_set_new(a.data, "to_label", json_string(status_labels[to]));
 	json_object_set_new(a.data, status_names[to], json_true());
 	json_object_set_new(a.data, "promoted",
 			    json_boolean(from == ST_WAITLISTED && to == ST_SUBMITTED));
+	/* SPEC.md: the acceptance carries the sessions as a calendar to add them from. */
+	const char *calendar = NULL, *file = NULL;
+	if (to == ST_ACCEPTED) {
+		add_next(a.data, &a.cohort, a.sessions, a.nsessions);
+		if (a.nsessions > 0) {
+			calendar =
+			    calendar_write(&arena, &a.cohort, a.sessions, a.nsessions, app_now());
+			file = calendar_file_name(&arena, &a.cohort);
+			json_object_set_new(a.data, "calendar", json_string(file));
+		}
+	}
 	char subject[160];
 	snprintf(subject, sizeof(subject), "Your %s %s \u2013 %s",
 		 json_is_true(json_object_get(a.data, "tap")) ? "nomination" : "application",
 		 json_string_value(json_object_get(a.data, "ref")), status_labels[to]);
-	return send_all(db, &a, "mail_status", subject);
+	rc = send_all(db, &a, "mail_status", subject, calendar, file);
+	arena_free(&arena);
+	return rc;
 }

@@ -19,6 +19,9 @@ handler_fn pip_apply_form, pip_apply, pip_interest;
 /* page_status.c */
 handler_fn public_confirmation, public_status_form, public_status_show, public_withdraw;
 
+/* page_calendar.c: a class's or semester's sessions as an iCalendar file */
+handler_fn public_class_calendar, public_semester_calendar;
+
 /* page_counselor.c: a school's nominations, one nomination, its completion letter */
 handler_fn counselor_home, counselor_nomination, counselor_letter;
 
@@ -31,6 +34,8 @@ struct cohort;
 struct db;
 /* Loads the class or semester named by the URL's id; false after answering 404. */
 bool admin_load_cohort(struct request *req, struct response *res, struct cohort *c);
+/* One session of a class or semester: its change form, and saving it (page_sessions.c). */
+handler_fn admin_session_form, admin_session_save;
 
 /* page_review.c */
 handler_fn admin_cohort_page, admin_application, admin_application_status;

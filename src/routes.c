@@ -33,6 +33,11 @@ static const struct route routes[] = {
 	{"POST", "/status", public_status_show, ANYONE},
 	{"POST", "/status/withdraw", public_withdraw, ANYONE},
 
+	/* The sessions of a class or semester as iCalendar files, ".../ID.ics" (page_calendar.c:
+	 * the handler takes only the .ics segment). */
+	{"GET", "/pip/classes/*", public_class_calendar, ANYONE},
+	{"GET", "/tap/semesters/*", public_semester_calendar, ANYONE},
+
 	/* Signing in and out, and setting a password (page_auth.c). */
 	{"GET", "/login", login_form, ANYONE},
 	{"POST", "/login", login_submit, ANYONE},
@@ -60,6 +65,10 @@ static const struct route routes[] = {
 	{"POST", "/admin/tap/semesters", admin_cohort_create, STAFF},
 	{"GET", "/admin/tap/semesters/*", admin_cohort_page, STAFF},
 	{"POST", "/admin/tap/semesters/*/registration", admin_cohort_registration, STAFF},
+	{"GET", "/admin/pip/classes/*/sessions/*", admin_session_form, STAFF},
+	{"POST", "/admin/pip/classes/*/sessions/*", admin_session_save, STAFF},
+	{"GET", "/admin/tap/semesters/*/sessions/*", admin_session_form, STAFF},
+	{"POST", "/admin/tap/semesters/*/sessions/*", admin_session_save, STAFF},
 	{"GET", "/admin/applications/*", admin_application, STAFF},
 	{"POST", "/admin/applications/*/status", admin_application_status, STAFF},
 

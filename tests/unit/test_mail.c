@@ -1,4 +1,5 @@
-/* test_mail.c: composing outbox messages: RFC 2047 subjects, wrapping at 72, the headers. */
+/* test_mail.c: composing outbox messages: RFC 2047 subjects, wrapping at 72, the headers,
+ * and the multipart/mixed message that carries a calendar. */
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -273,13 +274,21 @@ static const char *header(struct arena *a, const char *msg, const char *name)
 	return NULL;
 }
 
+/* A plain message, as the outbox holds one without a calendar. */
+static const char *compose(struct arena *a, long long id, const char *to, const char *subject,
+                           const char *body, long long when)
+{
+	struct mail m = {.to = to, .subject = subject, .body = body};
+	return mail_compose(a, id, &m, when);
+}
+
 static void test_compose(struct arena *a)
 {
 	const char *body = "Hello Maria,\n\nThank you for applying to Partners In Policing, "
 			   "Class 46, which starts Thursday 14 January 2027. Staff review every "
 			   "application.\n\nYour reference is P-1234-ABCD.\n";
 	const char *subject = "Application received \xE2\x80\x93 P-1234-ABCD";
-	const char *m = mail_compose(a, 42, "maria@example.com", subject, body, 1700000000);
+	const char *m = compose(a, 42, "maria@example.com", subject, body, 1700000000);
 
 	const char *end = strstr(m, "\r\n\r\n");
 	CHECK(end != NULL);
@@ -333,12 +342,23 @@ static void test_compose(struct arena *a)
 	CHECK(longest <= 72);
 
 	/* An ASCII subject is sent as it is; a body without a final newline gets one. */
-	m = mail_compose(a, 7, "x@example.org", "Registration is open", "Hi", 0);
+	m = compose(a, 7, "x@example.org", "Registration is open", "Hi", 0);
 	CHECK_STR(header(a, m, "Subject"), "Registration is open");
 	CHECK_STR(header(a, m, "Date"), "Wed, 31 Dec 1969 16:00:00 -0800");
 	CHECK_STR(header(a, m, "Message-ID"), "<outbox.7.0@torranceca.gov>");
 	end = strstr(m, "\r\n\r\n");
 	CHECK(end && strcmp(end + 4, "Hi\r\n") == 0);
+	/* A message without a calendar is exactly what it always was. */
+	CHECK_STR(m, "From: Torrance Police Community Programs <programs@torranceca.gov>\r\n"
+	             "To: x@example.org\r\nSubject: Registration is open\r\n"
+	             "Date: Wed, 31 Dec 1969 16:00:00 -0800\r\n"
+	             "Message-ID: <outbox.7.0@torranceca.gov>\r\nMIME-Version: 1.0\r\n"
+	             "Content-Type: text/plain; charset=utf-8\r\n"
+	             "Content-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\n"
+	             "\r\nHi\r\n");
+	/* An empty body stays empty: the headers' blank line ends the message. */
+	const char *empty = compose(a, 7, "x@example.org", "Registration is open", "", 0);
+	CHECK(strlen(empty) + 4 == strlen(m) && strncmp(empty, m, strlen(empty)) == 0);
 
 	/* A long non-ASCII subject is folded into several words, all decoding back. */
 	struct buf sb;
@@ -347,7 +367,7 @@ static void test_compose(struct arena *a)
 		buf_puts(&sb, "Inscripci\xC3\xB3n recibida \xE2\x80\x93 ");
 	buf_puts(&sb, "P-1234-ABCD");
 	const char *longsub = buf_str(&sb);
-	m = mail_compose(a, 8, "x@example.org", longsub, "Hi\n", 0);
+	m = compose(a, 8, "x@example.org", longsub, "Hi\n", 0);
 	const char *s = strstr(m, "\r\nSubject: ");
 	CHECK(s != NULL);
 	if (s) {
@@ -365,10 +385,155 @@ static void test_compose(struct arena *a)
 	/* The Message-ID takes the domain of a configured sender. */
 	const char *from = app_config.mail_from;
 	app_config.mail_from = "programs@example.net";
-	m = mail_compose(a, 9, "x@example.org", "Hi", "Hi", 5);
+	m = compose(a, 9, "x@example.org", "Hi", "Hi", 5);
 	CHECK_STR(header(a, m, "Message-ID"), "<outbox.9.5@example.net>");
 	CHECK_STR(header(a, m, "From"), "programs@example.net");
 	app_config.mail_from = from;
+}
+
+/* The headers of a MIME part or message (up to the blank line), unfolded. */
+static char *unfolded_headers(struct arena *a, const char *part)
+{
+	const char *end = strstr(part, "\r\n\r\n");
+	if (end == NULL)
+		return NULL;
+	struct buf b;
+	buf_init(&b, a);
+	for (const char *p = part; p < end + 2; p++) {
+		if (p[0] == '\r' && p[1] == '\n' && (p[2] == ' ' || p[2] == '\t')) {
+			p++; /* the fold's CRLF goes, its space stays */
+			continue;
+		}
+		buf_putc(&b, *p);
+	}
+	return buf_str(&b);
+}
+
+/* The value of header name in unfolded headers h, or NULL. */
+static const char *field(struct arena *a, const char *h, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = h; p && *p; p = strstr(p, "\r\n"), p = p ? p + 2 : NULL)
+		if (strncmp(p, name, n) == 0 && p[n] == ':' && p[n + 1] == ' ') {
+			const char *v = p + n + 2;
+			return arena_strndup(a, v, strcspn(v, "\r"));
+		}
+	return NULL;
+}
+
+/* Counts occurrences of needle in s. */
+static int occurrences(const char *s, const char *needle)
+{
+	int n = 0;
+	for (const char *p = strstr(s, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+static void test_compose_calendar(struct arena *a)
+{
+	/* A calendar as calendar.c writes one: CRLF lines, non-ASCII text, a folded line. */
+	const char *ics =
+	    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\n"
+	    "SUMMARY:Partners In Policing Class 45\\, session 3: Se\xC3\xB1"
+	    "ales de tr\xC3\xA1nsito\r\nLOCATION:Torrance Police Department\\, "
+	    "Community Room\\, 3300 Civic Center Drive\\, Torrance\\, CA 905\r\n 03\r\n"
+	    "END:VEVENT\r\nEND:VCALENDAR\r\n";
+	const char *body =
+	    "Hello Maria,\n\nThe status of your application P-1234-ABCD for "
+	    "Partners In Policing, Class 45, is now: Accepted.\n\nThe dates are in the "
+	    "attached calendar file, class-45.ics.\n";
+	struct mail mail = {.to = "maria@example.com",
+	                    .subject = "Your application P-1234-ABCD \xE2\x80\x93 Accepted",
+	                    .body = body,
+	                    .calendar = ics,
+	                    .calendar_name = "class-45.ics"};
+	const char *m = mail_compose(a, 5, &mail, 100);
+	const char *h = unfolded_headers(a, m);
+	CHECK(h != NULL);
+	if (h == NULL)
+		return;
+	/* The same envelope as a plain message. */
+	CHECK_STR(field(a, h, "To"), "maria@example.com");
+	CHECK_STR(field(a, h, "Message-ID"), "<outbox.5.100@torranceca.gov>");
+	CHECK_STR(field(a, h, "MIME-Version"), "1.0");
+	CHECK_STR(field(a, h, "Auto-Submitted"), "auto-generated");
+	const char *type = field(a, h, "Content-Type");
+	CHECK(type && strncmp(type, "multipart/mixed; boundary=\"", 27) == 0);
+	if (type == NULL || strncmp(type, "multipart/mixed; boundary=\"", 27) != 0)
+		return;
+	const char *bd = arena_strndup(a, type + 27, strcspn(type + 27, "\""));
+	CHECK(strlen(bd) > 0 && strlen(bd) <= 70);
+	/* The header lines stay short: the calendar's name goes on a line of its own. */
+	const char *end = strstr(m, "\r\n\r\n");
+	for (const char *p = m; p < end; p = strstr(p, "\r\n") + 2)
+		CHECK(strstr(p, "\r\n") - p <= 78);
+
+	/* Two parts, then the closing delimiter, which ends the message. */
+	const char *open = arena_printf(a, "\r\n--%s\r\n", bd);
+	const char *close = arena_printf(a, "\r\n--%s--\r\n", bd);
+	CHECK(occurrences(m, open) == 2);
+	CHECK(occurrences(m, close) == 1);
+	size_t mlen = strlen(m), clen = strlen(close);
+	CHECK(mlen > clen && strcmp(m + mlen - clen, close) == 0);
+	/* The first delimiter follows the message's blank line at once. */
+	CHECK(strncmp(end + 2, open, strlen(open)) == 0);
+
+	/* The text first, wrapped with CRLF, as a plain message would carry it. */
+	const char *text = end + 2 + strlen(open);
+	const char *th = unfolded_headers(a, text);
+	CHECK_STR(field(a, th, "Content-Type"), "text/plain; charset=utf-8");
+	CHECK_STR(field(a, th, "Content-Transfer-Encoding"), "8bit");
+	const char *tbody = strstr(text, "\r\n\r\n") + 4;
+	const char *tend = strstr(tbody, arena_printf(a, "--%s\r\n", bd));
+	CHECK(tend != NULL);
+	const char *plain = compose(a, 5, "maria@example.com", mail.subject, body, 100);
+	const char *pbody = strstr(plain, "\r\n\r\n") + 4;
+	CHECK(tend && strlen(pbody) == (size_t)(tend - tbody) &&
+	      strncmp(pbody, tbody, strlen(pbody)) == 0);
+
+	/* Then the calendar: base64 in lines of at most 76, decoding to the file exactly. */
+	const char *cal = tend + strlen(bd) + 4;
+	const char *ch = unfolded_headers(a, cal);
+	CHECK_STR(field(a, ch, "Content-Type"),
+	          "text/calendar; charset=utf-8; method=PUBLISH; name=\"class-45.ics\"");
+	CHECK_STR(field(a, ch, "Content-Transfer-Encoding"), "base64");
+	CHECK_STR(field(a, ch, "Content-Disposition"), "attachment; filename=\"class-45.ics\"");
+	const char *data = strstr(cal, "\r\n\r\n") + 4;
+	const char *dend = strstr(data, close + 2);
+	CHECK(dend != NULL);
+	if (dend == NULL)
+		return;
+	struct buf b64;
+	buf_init(&b64, a);
+	bool short_lines = true;
+	for (const char *p = data; p < dend;) {
+		const char *nl = strstr(p, "\r\n");
+		short_lines &= nl - p <= 76;
+		buf_add(&b64, p, (size_t)(nl - p));
+		p = nl + 2;
+	}
+	CHECK(short_lines);
+	unsigned char *decoded = arena_alloc(a, b64.len + 1);
+	long n = unbase64(b64.data ? b64.data : "", b64.len, decoded);
+	CHECK(n == (long)strlen(ics) && memcmp(decoded, ics, strlen(ics)) == 0);
+
+	/* A text that holds the boundary a message would take gets another one. */
+	const char *clash = arena_printf(a, "Tricky: --%s\n", bd);
+	struct mail tricky = mail;
+	tricky.body = clash;
+	const char *m2 = mail_compose(a, 5, &tricky, 100);
+	const char *t2 = field(a, unfolded_headers(a, m2), "Content-Type");
+	CHECK(t2 && strstr(t2, arena_printf(a, "boundary=\"%s\"", bd)) == NULL);
+	const char *bd2 = t2 ? arena_strndup(a, t2 + 27, strcspn(t2 + 27, "\"")) : "";
+	CHECK(occurrences(m2, arena_printf(a, "--%s", bd2)) == 3);
+
+	/* A file name is kept to safe ASCII inside its quotes. */
+	struct mail odd = mail;
+	odd.calendar_name = "cl\"ass\xC3\xA9 45.ics";
+	const char *m3 = mail_compose(a, 6, &odd, 100);
+	CHECK(strstr(m3, "filename=\"cl-ass-- 45.ics\"") == NULL);
+	CHECK(strstr(m3, "filename=\"cl-ass---45.ics\"") != NULL);
 }
 
 int main(void)
@@ -379,6 +544,7 @@ int main(void)
 	test_encode_header(&a);
 	test_wrap(&a);
 	test_compose(&a);
+	test_compose_calendar(&a);
 	arena_free(&a);
 	return TEST_DONE("mail");
 }
