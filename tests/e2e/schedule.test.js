@@ -241,3 +241,126 @@ test('a class that closed long ago is not announced as closed', async () => {
   assert.match(r.text, /No Partners In Policing class is taking applications right now/);
   assert.doesNotMatch(r.text, /has closed/);
 });
+
+// A class with accepted participants (one of them also waiting elsewhere never matters).
+async function classWithParticipants(sessions) {
+  srv.sql('UPDATE cohorts SET registration_open = 0');
+  const { id, number: n } = await createClass({ start_date: sessions[0], sessions: sessions.map((d, i) => `${d} Topic ${i + 1}`).join('\n') });
+  await setRegistration(id, 'open');
+  const refs = [await apply(id), await apply(id), await apply(id)];
+  for (const ref of refs.slice(0, 2)) {
+    const [{ id: appId }] = srv.sql(`SELECT id FROM applications WHERE ref = '${ref}'`);
+    await staff.get(`/admin/applications/${appId}`);
+    assert.equal((await staff.post(`/admin/applications/${appId}/status`, { status: 'accepted', note: '' })).status, 303);
+  }
+  return { id, number: n, refs };
+}
+
+test('staff change one session: stored, SEQUENCE grows, accepted participants told with the calendar', async () => {
+  const days = [isoFromNow(30), isoFromNow(37), isoFromNow(44)];
+  const { id, number: n } = await classWithParticipants(days);
+  const form = await staff.get(`/admin/pip/classes/${id}/sessions/2`);
+  assert.equal(form.status, 200);
+  assert.match(form.text, new RegExp(`id="date" name="date" type="date" value="${days[1]}"`));
+  assert.match(form.text, /id="start_time" name="start_time" type="time" value="18:00"/);
+  assert.match(form.text, /id="topic" name="topic" type="text" value="Topic 2"/);
+  const outbox = () => srv.sql(`SELECT count(*) AS n FROM outbox`)[0].n;
+  const before = outbox();
+  const moved = isoFromNow(39);
+  const r = await staff.post(`/admin/pip/classes/${id}/sessions/2`, {
+    date: usDate(moved), start_time: '9:00 AM', end_time: '12:00', location: 'Firing Range',
+    topic: 'Range day', notify: 'yes',
+  });
+  assert.equal(r.status, 303, r.text.slice(0, 500));
+  assert.equal(r.headers.get('location'), `/admin/pip/classes/${id}?session=2&told=2#schedule`);
+  const [s] = srv.sql(`SELECT date, start_time, end_time, location, topic, sequence FROM cohort_sessions
+    WHERE cohort_id = ${id} AND number = 2`);
+  assert.deepEqual(s, { date: moved, start_time: '09:00', end_time: '12:00', location: 'Firing Range',
+    topic: 'Range day', sequence: 1 });
+  // One message to each accepted participant (not the one still submitted), with the calendar.
+  const mails = srv.sql(`SELECT recipient, subject, body, calendar, calendar_name FROM outbox
+    ORDER BY id DESC LIMIT ${outbox() - before}`);
+  assert.equal(mails.length, 2);
+  for (const m of mails) {
+    assert.equal(m.subject, `Changed: Partners In Policing Class ${n}, session 2`);
+    assert.match(m.body, new RegExp(`Now: ${longDate(moved)}, 9:00 AM to 12:00 PM\nAt: Firing Range\nTopic: Range day`));
+    assert.match(m.body, new RegExp(`Before: ${longDate(days[1])}, 6:00 to 8:00 PM, at Torrance Police Department`));
+    assert.equal(m.calendar_name, `class-${n}.ics`);
+    assert.match(m.calendar, /SEQUENCE:1\r\n/);
+  }
+  const page = await staff.get(`/admin/pip/classes/${id}?session=2&told=2`);
+  assert.match(page.text, /<h2>Session 2 was changed<\/h2><p>2 participants were emailed the change, with the updated calendar.<\/p>/);
+  // The public calendar carries the change.
+  const ics = await srv.client().get(`/pip/classes/${id}.ics`);
+  assert.match(ics.text, /LOCATION:Firing Range\r\n/);
+
+  // Without notify, or when only the topic changes, nobody is e-mailed; SEQUENCE still grows.
+  const quiet = outbox();
+  await staff.get(`/admin/pip/classes/${id}/sessions/2`);
+  assert.equal((await staff.post(`/admin/pip/classes/${id}/sessions/2`, {
+    date: moved, start_time: '09:00', end_time: '12:00', location: 'Firing Range', topic: 'Range', notify: 'yes',
+  })).status, 303);
+  assert.equal((await staff.post(`/admin/pip/classes/${id}/sessions/2`, {
+    date: moved, start_time: '10:00', end_time: '12:00', location: '', topic: 'Range',
+  })).status, 303);
+  assert.equal(outbox(), quiet);
+  const [t] = srv.sql(`SELECT start_time, location, sequence FROM cohort_sessions WHERE cohort_id = ${id} AND number = 2`);
+  assert.deepEqual(t, { start_time: '10:00', location: null, sequence: 3 });
+});
+
+test('moving the first session moves the class start; sessions keep their order', async () => {
+  const days = [isoFromNow(30), isoFromNow(37), isoFromNow(44)];
+  const { id } = await classWithParticipants(days);
+  await staff.get(`/admin/pip/classes/${id}/sessions/1`);
+  const earlier = isoFromNow(29);
+  assert.equal((await staff.post(`/admin/pip/classes/${id}/sessions/1`, {
+    date: earlier, start_time: '18:00', end_time: '20:00', location: '', topic: 'Welcome',
+  })).status, 303);
+  assert.equal(srv.sql(`SELECT start_date FROM cohorts WHERE id = ${id}`)[0].start_date, earlier);
+  const stored = () => srv.sql(`SELECT number, date, sequence FROM cohort_sessions WHERE cohort_id = ${id} ORDER BY number`);
+  const kept = stored();
+  let r = await staff.post(`/admin/pip/classes/${id}/sessions/2`, {
+    date: days[2], start_time: '18:00', end_time: '20:00', location: '', topic: '',
+  });
+  assert.equal(r.status, 422);
+  assert.match(r.text, new RegExp(`href="#date">Choose a date after session 1, ${longDate(earlier)}, and before session 3, ${longDate(days[2])}`));
+  assert.match(r.text, new RegExp(`value="${days[2]}"`)); // as typed
+  r = await staff.post(`/admin/pip/classes/${id}/sessions/3`, {
+    date: 'next week', start_time: '8 PM', end_time: '18:00', location: '', topic: '',
+  });
+  assert.equal(r.status, 422);
+  assert.match(r.text, /Enter the session&#39;s date, like 1\/14\/2027/);
+  assert.match(r.text, /Enter the start time, like 18:00 or 6:00 PM/);
+  assert.deepEqual(stored(), kept);
+  // No such session, or no such class: 404; a semester's session through a class URL: 404.
+  assert.equal((await staff.get(`/admin/pip/classes/${id}/sessions/4`)).status, 404);
+  assert.equal((await staff.get(`/admin/pip/classes/${id}/sessions/0`)).status, 404);
+  assert.equal((await staff.get(`/admin/pip/classes/999999/sessions/1`)).status, 404);
+  assert.equal((await staff.get(`/admin/tap/semesters/${id}/sessions/1`)).status, 404);
+  // Only staff: the public is sent to sign in, a POST without a session is refused.
+  assert.equal((await srv.client().get(`/admin/pip/classes/${id}/sessions/1`)).status, 303);
+  const anon = srv.client();
+  await anon.get('/');
+  assert.equal((await anon.post(`/admin/pip/classes/${id}/sessions/1`, { date: earlier })).status, 403);
+  assert.deepEqual(stored(), kept);
+});
+
+test('a session with attendance cannot move to a day still to come', async () => {
+  const days = [isoFromNow(-14), isoFromNow(-7), isoFromNow(7)];
+  srv.sql('UPDATE cohorts SET registration_open = 0');
+  const { id } = await classWithParticipants(days);
+  const [{ id: appId }] = srv.sql(`SELECT id FROM applications WHERE cohort_id = ${id} AND status = 'accepted' LIMIT 1`);
+  await staff.get(`/admin/pip/classes/${id}/attendance?session=2`);
+  assert.equal((await staff.post(`/admin/pip/classes/${id}/attendance`, [['session', '2'], ['present', String(appId)]])).status, 303);
+  await staff.get(`/admin/pip/classes/${id}/sessions/2`);
+  const r = await staff.post(`/admin/pip/classes/${id}/sessions/2`, {
+    date: isoFromNow(3), start_time: '18:00', end_time: '20:00', location: '', topic: '',
+  });
+  assert.equal(r.status, 422);
+  assert.match(r.text, /Attendance is recorded for this session, so it cannot move to a day that has not come yet/);
+  assert.equal(srv.sql(`SELECT date FROM cohort_sessions WHERE cohort_id = ${id} AND number = 2`)[0].date, days[1]);
+  // Moving it by a day in the past is fine.
+  assert.equal((await staff.post(`/admin/pip/classes/${id}/sessions/2`, {
+    date: isoFromNow(-6), start_time: '18:00', end_time: '20:00', location: '', topic: '',
+  })).status, 303);
+});
