@@ -343,6 +343,15 @@ json_t *cohort_view_json(struct db *db, struct arena *a, const struct cohort *c,
 	}
 	if (n > 0)
 		json_object_set(j, "first", json_array_get(schedule, 0));
+	/* The next session still to come, for "your next session is ..." once a class began. */
+	struct date today = date_today();
+	for (int i = 0; i < n; i++)
+		if (date_cmp(s[i].date, today) >= 0) {
+			json_t *next = json_deep_copy(json_array_get(schedule, (size_t)i));
+			json_object_set_new(next, "is_first", json_boolean(i == 0));
+			json_object_set_new(j, "upcoming", next);
+			break;
+		}
 	json_object_set_new(j, "schedule", schedule);
 	json_object_set_new(j, "has_schedule", json_boolean(n > 0));
 	json_object_set_new(j, "same_time", json_boolean(same_time));

@@ -97,7 +97,8 @@ json_t *cohort_json(struct db *db, const struct cohort *c);
  * cohort_json with what the public pages show of it, in language l: the
  * schedule (cohort_schedule_json, each session with own_time and own_place when
  * it differs from the usual), same_time, same_place, first (the first
- * session's date, time and place) and reminders.  Allocations for the sessions
+ * session's date, time and place), upcoming (the first session not yet past,
+ * with is_first) and reminders.  Allocations for the sessions
  * come from a; NULL when the database failed.  A new reference.
  */
 json_t *cohort_view_json(struct db *db, struct arena *a, const struct cohort *c, enum lang l);
