@@ -157,7 +157,7 @@ static int list_semesters(struct request *req, const char *school, json_t *data)
 			json_decref(banner);
 			return -1;
 		}
-		if (json_is_true(json_object_get(group, "is_open")))
+		if (json_is_true(json_object_get(group, "open")))
 			json_object_set(data, "open", group);
 		json_array_append_new(groups, group);
 	}

@@ -87,6 +87,7 @@ CONFIGS.forEach((c, i) => {
     flow('a counselor nominates a student', () => flows.nominate(v, st));
     flow('an administrator edits the PIP page: preview, then save', () => flows.editPage(v, st));
     flow('the rest of the staff desk', () => flows.staffDesk(v, st));
+    flow('registration not open, open, full, closed: places left and the schedule', () => flows.registrationStates(v, st));
   });
 });
 
@@ -102,8 +103,9 @@ describe('keyboard only', () => {
       ctx = await newContext(browser, size, { js: true });
       v = new Visitor(await ctx.newPage(), { base: srv.base, where: `${size}, keyboard`, report, js: true });
       srv.sql("UPDATE cohorts SET registration_open = 0 WHERE program = 'pip'");
-      srv.sql(`INSERT INTO cohorts (program, number, start_date, capacity, registration_open, created_at)
-        VALUES ('pip', ${300 + st.n}, '2027-03-04', 25, 1, 0)`);
+      const id = flows.makeClass(srv, 300 + st.n, flows.fromToday(60));
+      srv.sql(`UPDATE cohorts SET registration_open = 1 WHERE id = ${id}`);
+      st.classId = id;
       await keyboard.applyByKeyboard(v, st);
     });
     step(`${size}: staff sign-in`, async () => {

@@ -31,6 +31,14 @@ function story(srv, n) {
   return st;
 }
 
+// The date `days` from today (before it when negative) as YYYY-MM-DD: two days or more
+// away, it is the same day whether read in UTC or in the portal's zone.
+const fromToday = (days) => new Date(Date.now() + days * 86400000).toISOString().slice(0, 10);
+const addDays = (iso, days) => new Date(Date.parse(`${iso}T00:00:00Z`) + days * 86400000).toISOString().slice(0, 10);
+// A date as people in the United States write it out: "Thursday, January 14, 2027".
+const longDate = (iso) => new Date(`${iso}T12:00:00Z`).toLocaleDateString('en-US',
+  { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' });
+
 const main = (v) => v.page.locator('main');
 const link = (v, name, exact = true) => v.page.getByRole('link', { name, exact });
 const button = (v, name, exact = true) => v.page.getByRole('button', { name, exact });
@@ -64,6 +72,72 @@ async function fixErrors(v, name, fix) {
     assert.equal(active, id, `${name}: the link ${href} of the error summary does not focus its field`);
     await fix[id](v.page.locator(`[id="${id}"]`));
   }
+}
+
+// A PIP class put in the database as staff would set it up: registration closed, weekly
+// sessions from start (YYYY-MM-DD), each with a topic, 6:00 to 8:00 PM at the usual place.
+function makeClass(srv, number, start, { capacity = 25, sessions = 10 } = {}) {
+  const [{ id }] = srv.sql(`INSERT INTO cohorts (program, number, start_date, capacity,
+    registration_open, created_at) VALUES ('pip', ${number}, '${start}', ${capacity}, 0, 0) RETURNING id`);
+  const rows = [];
+  for (let i = 1; i <= sessions; i++) rows.push(`(${id}, ${i}, '${addDays(start, 7 * (i - 1))}', 'Session ${i}')`);
+  srv.sql(`INSERT INTO cohort_sessions (cohort_id, number, date, topic) VALUES ${rows.join(', ')}`);
+  return id;
+}
+
+// Someone else applies for the class (a plain HTTP client, not the browser): 303 or a failure.
+async function applyByPost(srv, classId, tag) {
+  const c = srv.client();
+  await c.get('/pip/apply');
+  const r = await c.post('/pip/apply', [['class', String(classId)], ['first_name', 'Alex'],
+    ['last_name', `Other-${tag}`], ['dob', '1975-03-09'], ['email', `other-${tag}@example.com`],
+    ['phone', '310-555-0150'], ['street', '1200 Cabrillo Avenue'], ['city', 'Torrance'], ['zip', '90501'],
+    ['affiliation', 'resident'], ['emergency_name', 'Sam Other'], ['emergency_phone', '310-555-0151'],
+    ['ack_background', 'yes']]);
+  assert.equal(r.status, 303, `applying for class ${classId} by HTTP: ${r.status} ${r.text.slice(0, 300)}`);
+}
+
+// The "When and where" section of the page shown: the summary (how many sessions, the usual
+// time), one item per session, the first one's date written out the American way with its
+// topic, and the calendar link (its href only: the .ics file itself is not fetched).
+async function assertSchedule(v, name, { classId, first, sessions, time = '6:00 to 8:00 PM' }) {
+  const section = main(v).getByRole('region', { name: 'When and where' });
+  assert.equal(await section.count(), 1, `${name} (${v.url()}, ${v.where}): no "When and where" section`);
+  const text = (await section.innerText()).replace(/\s+/g, ' ');
+  assert.match(text, new RegExp(`^When and where ${sessions} sessions, (most of them )?${time}, `),
+    `${name}: the schedule's summary: ${text.slice(0, 200)}`);
+  const items = section.locator('ol.sessions > li');
+  assert.equal(await items.count(), sessions, `${name}: the schedule lists ${await items.count()} sessions`);
+  const one = (await items.first().innerText()).replace(/\s+/g, ' ');
+  assert.ok(one.startsWith(longDate(first)), `${name}: the first session reads "${one}", not ${longDate(first)}`);
+  assert.match(one, /Session 1/, `${name}: the first session has no topic: "${one}"`);
+  const cal = section.getByRole('link', { name: 'Add these sessions to your calendar', exact: true });
+  assert.equal(await cal.count(), 1, `${name}: no calendar link`);
+  assert.equal(await cal.getAttribute('href'), `/pip/classes/${classId}.ics`, `${name}: the calendar link`);
+  return section;
+}
+
+// The line that says how many places are left, or that the class is full and who waits.
+async function assertPlaces(v, name, expected) {
+  const places = main(v).locator('.places');
+  assert.equal(await places.count(), 1, `${name} (${v.url()}, ${v.where}): no places line`);
+  assert.equal((await places.innerText()).replace(/\s+/g, ' ').trim(), expected, `${name}: the places line`);
+}
+
+// The staff class page's table of sessions: one row per session, each with its "Change" link.
+async function assertSessionsTable(v, name, { classId, title, first, sessions }) {
+  const table = main(v).getByRole('table', { name: `Sessions of ${title}`, exact: true });
+  const rows = table.locator('tbody tr');
+  assert.equal(await rows.count(), sessions, `${name} (${v.url()}, ${v.where}): sessions table rows`);
+  assert.ok((await rows.first().innerText()).includes(longDate(first)), `${name}: the first session's date`);
+  const changes = table.getByRole('link', { name: /^Change session \d+$/ });
+  const hrefs = await changes.evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert.deepEqual(hrefs, Array.from({ length: sessions }, (_, i) => `/admin/pip/classes/${classId}/sessions/${i + 1}`),
+    `${name}: the "Change" links`);
+  // On a phone the table scrolls in its box; its links must not be out of sight (UX.md).
+  const out = await changes.evaluateAll((as) => as.filter((a) => a.getBoundingClientRect().right >
+    document.documentElement.clientWidth).map((a) => a.textContent));
+  assert.deepEqual(out, [], `${name} (${v.where}): "Change" links off-screen, to the right of the window`);
 }
 
 // Signs in with the form reached from the header's link; wrong first types a wrong password.
@@ -144,10 +218,11 @@ async function createClass(v, st) {
   await page.getByLabel('Places').fill('many');
   await v.click(button(v, 'Create class'));
   await v.check('create class form with errors', { status: 422 });
+  // Ten weekly sessions; the last, the graduation, at hours of its own.
   const sessions = [];
   for (let i = 0; i < 10; i++) {
-    const d = new Date(Date.UTC(2027, 0, 14 + 7 * i)).toISOString().slice(0, 10);
-    sessions.push(`${d} Session ${i + 1}`);
+    const d = addDays('2027-01-14', 7 * i);
+    sessions.push(i < 9 ? `${d} Session ${i + 1}` : `${d} 17:30-21:00 Graduation`);
   }
   await fixErrors(v, 'create class form with errors', {
     start_date: (f) => f.fill('2027-01-14'),
@@ -158,7 +233,12 @@ async function createClass(v, st) {
   const m = v.url().match(/^\/admin\/pip\/classes\/(\d+)\?created=1$/);
   assert.ok(m, `after creating a class: ${v.url()}`);
   st.classId = Number(m[1]);
+  st.classFirst = '2027-01-14';
   await v.check('class page, just created');
+  await assertSessionsTable(v, 'class page, just created',
+    { classId: st.classId, title: st.classTitle, first: st.classFirst, sessions: 10 });
+  const last = main(v).getByRole('table', { name: `Sessions of ${st.classTitle}` }).locator('tbody tr').last();
+  assert.match(await last.innerText(), /5:30 to 9:00 PM/, 'the graduation keeps its own hours');
   // Registration opens only when no other class takes applications.
   st.srv.sql("UPDATE cohorts SET registration_open = 0 WHERE program = 'pip'");
   await v.click(button(v, 'Open registration'));
@@ -174,9 +254,15 @@ async function apply(v, st) {
   const page = v.page;
   await v.goto('/');
   await v.check('home page, a class open');
+  await assertPlaces(v, 'home page, a class open', '20 of 20 places left');
   await v.click(link(v, `Apply for ${st.classTitle}`));
   assert.equal(v.url(), '/pip/apply');
   await v.check('application form');
+  await assertPlaces(v, 'application form', '20 of 20 places left');
+  const schedule = await assertSchedule(v, 'application form', { classId: st.classId, first: st.classFirst, sessions: 10 });
+  assert.match((await schedule.locator('ol.sessions > li').last().innerText()).replace(/\s+/g, ' '),
+    /, 5:30 to 9:00 PM Graduation$/, 'the application form: the graduation and its hours');
+  assert.match(await page.getByText('For example, 5/17/1980.').innerText(), /You must be 18 by Thursday, January 14, 2027\./);
   await page.getByLabel('First name').fill(a.first);
   await page.getByLabel('Date of birth').fill('1980-05-17');
   await page.getByLabel('Email address').fill(a.email);
@@ -201,6 +287,7 @@ async function apply(v, st) {
   await page.getByRole('heading', { name: 'Application received' }).waitFor();
   await v.check('confirmation page');
   assert.equal(await main(v).locator('.reference').innerText(), st.ref);
+  await assertSchedule(v, 'confirmation page', { classId: st.classId, first: st.classFirst, sessions: 10 });
 }
 
 // The applicant checks the status with the reference and email address.
@@ -215,6 +302,7 @@ async function checkStatus(v, st, name, { errors = false } = {}) {
     await v.click(button(v, 'Check status'));
     await page.getByRole('heading', { name: `${st.applicant.first}, your application for Partners In Policing` }).waitFor();
     await v.check(name);
+    await assertSchedule(v, name, { classId: st.classId, first: st.classFirst, sessions: 10 });
     return;
   }
   await page.getByRole('textbox', { name: 'Reference' }).fill(st.ref.toLowerCase());
@@ -229,6 +317,7 @@ async function checkStatus(v, st, name, { errors = false } = {}) {
   await v.click(button(v, 'Check status'));
   await page.getByRole('heading', { name: `${st.applicant.first}, your application for Partners In Policing` }).waitFor();
   await v.check(name);
+  await assertSchedule(v, name, { classId: st.classId, first: st.classFirst, sessions: 10 });
 }
 
 // The applicant withdraws from the status page.
@@ -282,15 +371,32 @@ async function review(v, st) {
 
 }
 
-// Attendance of the class's first session (GET /admin/pip/classes/ID/attendance).
+// The class has begun, as the weeks would pass: its first four sessions are past, the other
+// six to come (attendance can only be saved for a session whose date has come).
+function classBegun(st) {
+  st.classFirst = fromToday(-24);
+  st.srv.sql(`UPDATE cohort_sessions SET date = date('${st.classFirst}', '+' || (7 * (number - 1)) || ' days')
+      WHERE cohort_id = ${st.classId};
+    UPDATE cohorts SET start_date = '${st.classFirst}' WHERE id = ${st.classId}`);
+}
+
+// Attendance (GET /admin/pip/classes/ID/attendance): the page opens on the next session, which
+// cannot be recorded yet; the first session's is.
 async function attendance(v, st) {
   const page = v.page;
+  classBegun(st);
   await v.click(link(v, 'Attendance'));
   assert.match(v.url(), new RegExp(`^/admin/pip/classes/${st.classId}/attendance`));
   if (v.doc.status() === 404) {
     await signOut(v);
     return 'missing';
   }
+  await v.check('attendance, a session to come');
+  await main(v).getByRole('heading', { name: `Session 5: ${longDate(addDays(st.classFirst, 28))}` }).waitFor();
+  await main(v).getByText('Attendance can be recorded from that day on.').waitFor();
+  assert.equal(await button(v, 'Save attendance for session 5').count(), 0, 'a form for a session to come');
+  await v.click(page.getByRole('navigation', { name: 'Sessions' }).getByRole('link', { name: 'Session 1', exact: true }));
+  assert.equal(v.url(), `/admin/pip/classes/${st.classId}/attendance?session=1`);
   await v.check('attendance');
   const person = page.getByRole('checkbox', { name: `${st.applicant.last}, ${st.applicant.first}` });
   await person.check();
@@ -300,6 +406,138 @@ async function attendance(v, st) {
   assert.ok(await page.getByRole('checkbox', { name: `${st.applicant.last}, ${st.applicant.first}` }).isChecked());
   await signOut(v);
   return null;
+}
+
+// Registration as the public is told of it, through the life of one small class: not open
+// yet, open with places left, full with people waiting (and one more joining the waiting
+// list in the browser), closed by staff, then closed with the next class scheduled.  On the
+// way, the home page, the Partners In Policing page, the application form and the
+// stay-tuned page show when and where the class meets and its calendar link; the staff class
+// page lists its sessions.  At the end the two classes are moved into the past (as time would
+// move them), so that each run through the flows starts with no PIP class to come.
+async function registrationStates(v, st) {
+  const { srv } = st;
+  const page = v.page;
+  const small = { number: 500 + st.n, first: fromToday(30) };
+  small.title = `Class ${small.number}`;
+  const later = { number: 600 + st.n, first: fromToday(120) };
+  later.title = `Class ${later.number}`;
+  srv.sql("UPDATE cohorts SET registration_open = 0 WHERE program = 'pip'");
+  const coming = srv.sql(`SELECT number FROM cohorts WHERE program = 'pip' AND start_date > '${fromToday(0)}'`);
+  assert.deepEqual(coming, [], 'a PIP class from an earlier flow is still to come');
+  small.id = makeClass(srv, small.number, small.first, { capacity: 3 });
+  // Range day: other hours, another place.
+  srv.sql(`UPDATE cohort_sessions SET start_time = '09:00', end_time = '12:00', topic = 'Range day',
+    location = 'Torrance Police Range, 20490 Western Avenue' WHERE cohort_id = ${small.id} AND number = 3`);
+  const cardOf = () => main(v).getByRole('region', { name: 'Partners In Policing', exact: true });
+  const scheduleOf = (c) => ({ classId: c.id, first: c.first, sessions: 10 });
+  try {
+    // Not open yet: the home page, the program page and the stay-tuned page say so.
+    await v.goto('/');
+    await v.check('home page, registration not open yet');
+    assert.match(await cardOf().innerText(), new RegExp(`Registration for ${small.title} has not opened yet\\.`));
+    await v.click(link(v, 'About Partners In Policing'));
+    assert.equal(v.url(), '/pip');
+    await v.check('Partners In Policing page, registration not open yet');
+    await main(v).getByText(`Registration for ${small.title} has not opened yet.`).waitFor();
+    const range = (await assertSchedule(v, 'Partners In Policing page, registration not open yet', scheduleOf(small)))
+      .locator('ol.sessions > li').nth(2);
+    assert.equal((await range.innerText()).replace(/\s+/g, ' '),
+      `${longDate(addDays(small.first, 14))}, 9:00 AM to 12:00 PM Range day At Torrance Police Range, 20490 Western Avenue`);
+    await v.click(main(v).getByRole('link', { name: 'Leave your email address' }));
+    assert.equal(v.url(), '/pip/apply');
+    await v.check('interest form, next class not open yet');
+    await main(v).getByRole('heading', { name: 'Registration is not open yet', level: 1 }).waitFor();
+    await main(v).getByText(`The next class, ${small.title}, starts ${longDate(small.first)}. Registration for it has not opened yet.`).waitFor();
+    await assertSchedule(v, 'interest form, next class not open yet', scheduleOf(small));
+
+    // Staff open registration from the class page, which lists the sessions.
+    await signIn(v, st.staff);
+    await v.goto(`/admin/pip/classes/${small.id}`);
+    await v.check('class page, sessions');
+    await assertSessionsTable(v, 'class page, sessions', { classId: small.id, title: small.title, first: small.first, sessions: 10 });
+    await v.click(button(v, 'Open registration'));
+    await page.getByRole('heading', { name: 'Registration is now open' }).waitFor();
+    await signOut(v);
+
+    // Open, one application in: places left.
+    await applyByPost(srv, small.id, `${st.n}-1`);
+    await v.goto('/');
+    await v.check('home page, places left');
+    await assertPlaces(v, 'home page, places left', '2 of 3 places left');
+    await link(v, `Apply for ${small.title}`).waitFor();
+
+    // Full: two more fill it and four wait.  The home page and the form say so.
+    for (let i = 2; i <= 7; i++) await applyByPost(srv, small.id, `${st.n}-${i}`);
+    await v.goto('/');
+    await v.check('home page, class full');
+    const full = `${small.title} is full. You can join the waiting list: 4 people are waiting.`;
+    await assertPlaces(v, 'home page, class full', full);
+    await v.click(link(v, `Apply for ${small.title}`));
+    assert.equal(v.url(), '/pip/apply');
+    await v.check('application form, class full');
+    await assertPlaces(v, 'application form, class full', full);
+    await main(v).getByText('If a place becomes free, the first person on the waiting list moves up at once').waitFor();
+    await assertSchedule(v, 'application form, class full', scheduleOf(small));
+
+    // One more applies anyway, and is told their place on the waiting list, with the schedule.
+    await page.getByLabel('First name').fill('Rosa');
+    await page.getByLabel('Last name').fill(`Nguyen-${st.n}`);
+    await page.getByLabel('Date of birth').fill('1990-11-02');
+    await page.getByLabel('Email address').fill(`rosa${st.n}@example.com`);
+    await page.getByLabel('Phone number', { exact: true }).fill('310-555-0177');
+    await page.getByLabel('Street address').fill('1800 Torrance Boulevard');
+    await page.getByLabel('City', { exact: true }).fill('Torrance');
+    await page.getByLabel('ZIP code').fill('90501');
+    await page.getByLabel('I live in the City of Torrance').check();
+    await page.getByLabel('Their full name').fill('Minh Nguyen');
+    await page.getByLabel('Their phone number').fill('310-555-0178');
+    await page.getByLabel(/^I understand that the Torrance Police Department will run a background check/).check();
+    await v.click(button(v, 'Submit application'));
+    assert.match(v.url(), REF, `after applying for a full class: ${v.url()}`);
+    await page.getByRole('heading', { name: 'You are on the waiting list' }).waitFor();
+    await v.check('confirmation page, waiting list');
+    await main(v).getByText('You are number 5 on the waiting list').waitFor();
+    await assertSchedule(v, 'confirmation page, waiting list', scheduleOf(small));
+
+    // Staff close registration: the stay-tuned page and the home page say it has closed.
+    await v.goto('/');
+    await signIn(v, st.staff);
+    await v.goto(`/admin/pip/classes/${small.id}`);
+    await v.click(button(v, 'Close registration'));
+    await page.getByRole('heading', { name: 'Registration is now closed' }).waitFor();
+    await v.check('class page, registration closed');
+    await signOut(v);
+    await v.goto('/pip/apply');
+    await v.check('interest form, registration closed');
+    await main(v).getByRole('heading', { name: `Registration for ${small.title} has closed`, level: 1 }).waitFor();
+    await main(v).getByText('The next class has not been scheduled yet.').waitFor();
+    assert.equal(await main(v).getByRole('region', { name: 'When and where' }).count(), 0,
+      'the stay-tuned page shows the schedule of a class that takes no applications');
+    await v.goto('/');
+    await v.check('home page, registration closed');
+    const closed = (await cardOf().innerText()).replace(/\s+/g, ' ');
+    assert.match(closed, new RegExp(`Registration for ${small.title} has closed\\.`));
+    assert.doesNotMatch(closed, /The next class/);
+    await link(v, 'Hear when registration opens').waitFor();
+
+    // The next class is scheduled: both pages name it; the stay-tuned page shows its sessions.
+    later.id = makeClass(srv, later.number, later.first);
+    await v.goto('/');
+    await v.check('home page, registration closed, next class');
+    assert.match((await cardOf().innerText()).replace(/\s+/g, ' '), new RegExp(`Registration for ${small.title} has closed\\. ` +
+      `The next class, ${later.title}, starts ${longDate(later.first)}\\. Registration for it has not opened yet\\.`));
+    await v.click(link(v, 'Hear when registration opens'));
+    assert.equal(v.url(), '/pip/apply');
+    await v.check('interest form, registration closed, next class');
+    await main(v).getByRole('heading', { name: `Registration for ${small.title} has closed`, level: 1 }).waitFor();
+    await main(v).getByText(`The next class, ${later.title}, starts ${longDate(later.first)}. Registration for it has not opened yet.`).waitFor();
+    await assertSchedule(v, 'interest form, registration closed, next class', scheduleOf(later));
+  } finally {
+    const ids = [small.id, later.id].filter(Boolean).join(', ');
+    srv.sql(`UPDATE cohort_sessions SET date = date(date, '-2 years') WHERE cohort_id IN (${ids});
+      UPDATE cohorts SET start_date = date(start_date, '-2 years'), registration_open = 0 WHERE id IN (${ids})`);
+  }
 }
 
 // A counselor nominates a student (first with mistakes) and looks at the nomination.
@@ -433,5 +671,5 @@ module.exports = {
   staffDesk,
   PW, story, signIn, signOut, errorSummary, fixErrors,
   publicPages, interestList, createClass, apply, checkStatus, withdraw, review, attendance,
-  nominate, editPage,
+  nominate, editPage, registrationStates, makeClass, fromToday,
 };

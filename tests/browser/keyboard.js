@@ -110,6 +110,11 @@ async function applyByKeyboard(v, st) {
   await page.keyboard.press('Enter');
   await page.waitForURL((u) => u.hash === '#main');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'main', 'the skip link does not move focus');
+  // Before the form: the calendar link of the class's schedule, reached and shown like the rest.
+  const cal = await tabTo(v, (f) => f.tag === 'a' && f.text === 'Add these sessions to your calendar',
+    'the calendar link');
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('href')), `/pip/classes/${st.classId}.ics`,
+    `the calendar link: ${cal.html}`);
   const fill = async (id, text) => { await tabTo(v, byId(id), `#${id}`); await type(v, id, text); };
   await fill('first_name', 'Keyla');
   // Last name left empty, and the background check not acknowledged: refused.
