@@ -96,8 +96,8 @@ test('a new class takes its usual times and place; a line may give its own times
   ]);
   // The staff page lists them, each with its time and place.
   const page = await staff.get(`/admin/pip/classes/${id}`);
-  assert.match(page.text, new RegExp(`${longDate(range)}</td><td>9:00 AM to 12:00 PM</td>`));
-  assert.match(page.text, new RegExp(`${longDate(first)}</td><td>6:30 to 9:30 PM</td><td>Torrance Police Department, Main Lobby`));
+  assert.match(page.text, new RegExp(`${longDate(range)}<br><a href="/admin/pip/classes/${id}/sessions/3">Change<span class="visually-hidden"> session 3</span></a></td><td>9:00 AM to 12:00 PM</td>`));
+  assert.match(page.text, new RegExp(`${longDate(first)}<br><a [^>]+>Change<span class="visually-hidden"> session 1</span></a></td><td>6:30 to 9:30 PM</td><td>Torrance Police Department, Main Lobby`));
   assert.match(page.text, /No reminders are sent for this class/);
   assert.match(page.text, new RegExp(`href="/admin/pip/classes/${id}/sessions/3"`));
 });
@@ -175,9 +175,9 @@ test('the form shows the schedule, when and where, with the calendar link', asyn
   await setRegistration(id, 'open');
   const r = await srv.client().get('/pip/apply');
   assert.match(r.text, new RegExp(`starts ${longDate(first)}, 6:00 to 8:00 PM. It takes about 10 minutes`));
-  assert.match(r.text, /2 sessions, most of them 6:00 to 8:00 PM, usually at Torrance Police Department, Community Room/);
-  assert.match(r.text, new RegExp(`<strong>${longDate(first)}</strong>, 6:00 to 8:00 PM</span><span class="session__topic">Welcome</span>`));
-  assert.match(r.text, new RegExp(`<strong>${longDate(isoFromNow(69))}</strong>, 9:00 AM to 12:00 PM</span><span class="session__topic">Range day</span><span class="session__place">At Firing Range, 3300 Civic Center Drive</span>`));
+  assert.match(r.text, /2 sessions, most of them <span class="time">6:00 to 8:00 PM<\/span>, usually at Torrance Police Department, Community Room/);
+  assert.match(r.text, new RegExp(`<strong>${longDate(first)}</strong>, <span class="time">6:00 to 8:00 PM</span></span><span class="session__topic">Welcome</span>`));
+  assert.match(r.text, new RegExp(`<strong>${longDate(isoFromNow(69))}</strong>, <span class="time">9:00 AM to 12:00 PM</span></span><span class="session__topic">Range day</span><span class="session__place">At Firing Range, 3300 Civic Center Drive</span>`));
   assert.match(r.text, new RegExp(`<a class="calendar-link" href="/pip/classes/${id}.ics" download>Add these sessions to your calendar</a>`));
   assert.match(r.text, /For example, 5\/17\/1980\./);
   // The program page shows it too.
