@@ -3,7 +3,7 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { start } = require('./lib');
+const { start, today, addDays, farDate } = require('./lib');
 
 const PW = 'a long enough password';
 let srv;
@@ -25,16 +25,17 @@ before(async () => {
 });
 after(async () => { await srv.stop(); });
 
+// The first sessions of the classes and semesters made here: far enough ahead that no
+// reminder or rule of the day touches them, whenever the tests run.
+const START = farDate();
+const YEAR = Number(START.slice(0, 4)) + 1; // of fall semesters, after START
+
 // A class with `capacity` places, open or not; returns its id.
 function makeClass(number, capacity, open = false) {
   if (open) srv.sql('UPDATE cohorts SET registration_open = 0 WHERE program = \'pip\'');
   return srv.sql(`INSERT INTO cohorts (program, number, start_date, capacity, registration_open,
-    created_at) VALUES ('pip', ${number}, '2027-03-04', ${capacity}, ${open ? 1 : 0}, 0) RETURNING id`)[0].id;
+    created_at) VALUES ('pip', ${number}, '${START}', ${capacity}, ${open ? 1 : 0}, 0) RETURNING id`)[0].id;
 }
-
-// The date `days` from today (before it when negative) as YYYY-MM-DD: two days or more
-// away, it is the same day whether read in UTC or in the portal's zone.
-const fromToday = (days) => new Date(Date.now() + days * 86400000).toISOString().slice(0, 10);
 
 let serial = 0;
 async function apply(classId, extra = {}) {
@@ -82,9 +83,10 @@ test('administrator pages: staff are sent to /login, admins get 200', async () =
 
 test('POSTs to staff routes without the role are 403 and change nothing', async () => {
   const id = makeClass(61, 10);
-  const posts = [['/admin/pip/classes', { number: '99', start_date: '2027-05-01', capacity: '5' }],
+  const posts = [['/admin/pip/classes', { number: '99', start_date: START, capacity: '5' }],
     [`/admin/pip/classes/${id}/registration`, { state: 'open' }],
-    ['/admin/tap/semesters', { term: 'fall', year: '2031', start_date: '2031-09-10', capacity: '5' }]];
+    ['/admin/tap/semesters', { term: 'fall', year: String(YEAR + 4), start_date: `${YEAR + 4}-09-10`,
+      capacity: '5' }]];
   for (const [p, f] of posts) {
     for (const who of ['anonymous', 'north']) {
       await clients[who].get('/');
@@ -92,12 +94,12 @@ test('POSTs to staff routes without the role are 403 and change nothing', async 
       assert.equal(r.status, 403, `${who} POST ${p}`);
     }
   }
-  assert.equal(srv.sql('SELECT count(*) AS n FROM cohorts WHERE number = 99 OR year = 2031')[0].n, 0);
+  assert.equal(srv.sql(`SELECT count(*) AS n FROM cohorts WHERE number = 99 OR year = ${YEAR + 4}`)[0].n, 0);
   assert.equal(srv.sql(`SELECT registration_open FROM cohorts WHERE id = ${id}`)[0].registration_open, 0);
 });
 
 test('a staff POST without the CSRF token is 403 and changes nothing', async () => {
-  const r = await clients.staff.post('/admin/pip/classes', { number: '98', start_date: '2027-05-01',
+  const r = await clients.staff.post('/admin/pip/classes', { number: '98', start_date: START,
     capacity: '5' }, { csrf: false });
   assert.equal(r.status, 403);
   assert.equal(srv.sql('SELECT count(*) AS n FROM cohorts WHERE number = 98')[0].n, 0);
@@ -114,8 +116,9 @@ test('staff create a class with sessions; errors come back 422 with values kept'
   assert.match(bad.text, /href="#start_date"/);
   assert.match(bad.text, /href="#capacity"/);
   assert.match(bad.text, /id="number" name="number" type="text" value="x"/);
-  const r = await c.post('/admin/pip/classes', { number: '70', start_date: '2027-04-01', capacity: '12',
-    sessions: '2027-04-01 Welcome\n2027-04-08 Patrol operations\n2027-04-15 Dispatch' });
+  const [d1, d2, d3] = [0, 7, 14].map((n) => addDays(START, n));
+  const r = await c.post('/admin/pip/classes', { number: '70', start_date: d1, capacity: '12',
+    sessions: `${d1} Welcome\n${d2} Patrol operations\n${d3} Dispatch` });
   assert.equal(r.status, 303);
   const [row] = srv.sql('SELECT id, capacity, registration_open FROM cohorts WHERE number = 70');
   assert.equal(r.headers.get('location'), `/admin/pip/classes/${row.id}?created=1`);
@@ -123,11 +126,11 @@ test('staff create a class with sessions; errors come back 422 with values kept'
   assert.equal(row.registration_open, 0);
   const sessions = srv.sql(`SELECT number, date, topic FROM cohort_sessions WHERE cohort_id = ${row.id} ORDER BY number`);
   assert.deepEqual(sessions.map((s) => `${s.number} ${s.date} ${s.topic}`),
-    ['1 2027-04-01 Welcome', '2 2027-04-08 Patrol operations', '3 2027-04-15 Dispatch']);
-  const dup = await c.post('/admin/pip/classes', { number: '70', start_date: '2027-04-01', capacity: '12' });
+    [`1 ${d1} Welcome`, `2 ${d2} Patrol operations`, `3 ${d3} Dispatch`]);
+  const dup = await c.post('/admin/pip/classes', { number: '70', start_date: d1, capacity: '12' });
   assert.equal(dup.status, 422);
   assert.match(dup.text, /exists already/);
-  const badSessions = await c.post('/admin/pip/classes', { number: '71', start_date: '2027-04-01',
+  const badSessions = await c.post('/admin/pip/classes', { number: '71', start_date: d1,
     capacity: '12', sessions: 'next Thursday Patrol' });
   assert.equal(badSessions.status, 422);
   assert.match(badSessions.text, /href="#sessions"/);
@@ -151,17 +154,18 @@ test('only one class takes registrations at a time: opening a second is 409', as
 test('staff create a semester; one open semester at a time', async () => {
   const c = clients.staff;
   await c.get('/admin/tap/semesters');
-  const r = await c.post('/admin/tap/semesters', { term: 'fall', year: '2027', start_date: '2027-09-15',
-    capacity: '20', school_cap: '4' });
+  const r = await c.post('/admin/tap/semesters', { term: 'fall', year: String(YEAR),
+    start_date: `${YEAR}-09-15`, capacity: '20', school_cap: '4' });
   assert.equal(r.status, 303);
-  const [s] = srv.sql("SELECT id, school_cap FROM cohorts WHERE program = 'tap' AND year = 2027 AND term = 'fall'");
+  const [s] = srv.sql(`SELECT id, school_cap FROM cohorts WHERE program = 'tap' AND year = ${YEAR}
+    AND term = 'fall'`);
   assert.equal(s.school_cap, 4);
   assert.equal(srv.sql(`SELECT count(*) AS n FROM cohort_sessions WHERE cohort_id = ${s.id}`)[0].n, 12);
   const page = await c.get(`/admin/tap/semesters/${s.id}`);
   assert.equal(page.status, 200);
   assert.match(page.text, /North High School/);
-  const bad = await c.post('/admin/tap/semesters', { term: 'winter', year: '2027', start_date: '2027-09-15',
-    capacity: '20' });
+  const bad = await c.post('/admin/tap/semesters', { term: 'winter', year: String(YEAR),
+    start_date: `${YEAR}-09-15`, capacity: '20' });
   assert.equal(bad.status, 422);
   assert.match(bad.text, /href="#term"/);
 });
@@ -176,9 +180,9 @@ test('every allowed and refused status move, with its audit row', async () => {
   // Completion needs attendance and the last session's date: three past sessions, all
   // three attended.
   srv.sql(`INSERT INTO cohort_sessions (cohort_id, number, date) VALUES
-    (${classId}, 1, '${fromToday(-21)}'), (${classId}, 2, '${fromToday(-14)}'),
-    (${classId}, 3, '${fromToday(-7)}');
-    UPDATE cohorts SET start_date = '${fromToday(-21)}' WHERE id = ${classId}`);
+    (${classId}, 1, '${today(-21)}'), (${classId}, 2, '${today(-14)}'),
+    (${classId}, 3, '${today(-7)}');
+    UPDATE cohorts SET start_date = '${today(-21)}' WHERE id = ${classId}`);
   srv.sql(`INSERT INTO attendance (application_id, session_number, recorded_at) VALUES
     (${one.id}, 1, 0), (${one.id}, 2, 0), (${one.id}, 3, 0)`);
   const c = clients.staff;
@@ -292,8 +296,8 @@ test('completion needs the required attendance, whoever asks for it', async () =
   // Ten weekly sessions, all past, so that only attendance decides.
   srv.sql(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10)
     INSERT INTO cohort_sessions (cohort_id, number, date)
-    SELECT ${classId}, i, date('${fromToday(-77)}', '+' || (7 * i) || ' days') FROM n;
-    UPDATE cohorts SET start_date = '${fromToday(-70)}' WHERE id = ${classId}`);
+    SELECT ${classId}, i, date('${today(-77)}', '+' || (7 * i) || ' days') FROM n;
+    UPDATE cohorts SET start_date = '${today(-70)}' WHERE id = ${classId}`);
   srv.sql(`UPDATE applications SET status = 'accepted' WHERE id = ${a.id}`);
   srv.sql(`INSERT INTO attendance (application_id, session_number, recorded_at)
     SELECT ${a.id}, number, 0 FROM cohort_sessions WHERE cohort_id = ${classId} AND number <= 7`);
@@ -313,14 +317,14 @@ test('completion needs the required attendance, whoever asks for it', async () =
 test('a class created without a list of sessions gets ten weekly ones', async () => {
   const c = clients.staff;
   await c.get('/admin/pip/classes');
-  const tooMany = await c.post('/admin/pip/classes', { number: '95', start_date: '2027-06-03', capacity: '10',
+  const tooMany = await c.post('/admin/pip/classes', { number: '95', start_date: START, capacity: '10',
     required_sessions: '11' });
   assert.equal(tooMany.status, 422);
   assert.match(tooMany.text, /href="#required_sessions"/);
-  const r = await c.post('/admin/pip/classes', { number: '95', start_date: '2027-06-03', capacity: '10' });
+  const r = await c.post('/admin/pip/classes', { number: '95', start_date: START, capacity: '10' });
   assert.equal(r.status, 303);
   const rows = srv.sql(`SELECT s.number, s.date FROM cohort_sessions s JOIN cohorts c ON c.id = s.cohort_id
     WHERE c.number = 95 ORDER BY s.number`);
   assert.equal(rows.length, 10);
-  assert.deepEqual([rows[0].date, rows[9].date], ['2027-06-03', '2027-08-05']);
+  assert.deepEqual([rows[0].date, rows[9].date], [START, addDays(START, 63)]);
 });

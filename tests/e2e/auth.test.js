@@ -2,7 +2,7 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { start, Client } = require('./lib');
+const { start, Client, nowSeconds } = require('./lib');
 
 const PW = 'correct horse battery staple';
 const FAILED = 'The email address or password is not right';
@@ -322,7 +322,7 @@ check('an admin creates an account; the invited user sets a password once and si
   assert.match(mail[0].body, /West High School/);
   const token = mail[0].body.match(LINK)[1];
   assert.doesNotMatch(srv.logs.portal, new RegExp(token), 'the token is not logged');
-  const [tok] = srv.sql(`SELECT expires_at - strftime('%s', 'now') AS left FROM password_tokens WHERE user_id = ${row.id}`);
+  const [tok] = srv.sql(`SELECT expires_at - ${nowSeconds()} AS left FROM password_tokens WHERE user_id = ${row.id}`);
   assert.ok(tok.left > 71 * 3600 && tok.left <= 72 * 3600, 'valid 72 hours');
 
   const u = srv.client();
@@ -368,8 +368,8 @@ check('an expired or made-up link shows the expired page', async () => {
   await admin.get('/admin/users');
   await admin.post('/admin/users', { email: 'late@example.org', name: 'Lou Late', role: 'staff' });
   const token = outbox('late@example.org')[0].body.match(LINK)[1];
-  srv.sql("UPDATE password_tokens SET expires_at = strftime('%s', 'now') - 1"
-    + " WHERE user_id = (SELECT id FROM users WHERE email = 'late@example.org')");
+  srv.sql(`UPDATE password_tokens SET expires_at = ${nowSeconds() - 1}
+    WHERE user_id = (SELECT id FROM users WHERE email = 'late@example.org')`);
   const r = await srv.client().get(`/account/password?token=${token}`);
   assert.equal(r.status, 404);
   assert.match(r.text, /This link has expired/);

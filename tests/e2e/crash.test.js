@@ -7,24 +7,23 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const net = require('node:net');
-const { start } = require('./lib');
+const { start, farDate, addDays } = require('./lib');
 
 const REF = /^\/confirmation\/(P-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4})$/;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // Under valgrind (PORTAL_WRAP) everything the portal does is many times slower.
 const SLOW = process.env.PORTAL_WRAP ? 6 : 1;
 
-// Opens a PIP class with room for everyone (closing every other one).
+// Opens a PIP class with room for everyone (closing every other one), its ten weekly
+// sessions far enough ahead that no reminder or rule of the day touches them.
 function openBigClass(srv, number) {
+  const first = farDate();
   srv.sql('UPDATE cohorts SET registration_open = 0');
   const [{ id }] = srv.sql(`INSERT INTO cohorts (program, number, start_date, capacity,
-    registration_open, created_at) VALUES ('pip', ${number}, '2027-01-14', 100000, 1, 0)
+    registration_open, created_at) VALUES ('pip', ${number}, '${first}', 100000, 1, 0)
     RETURNING id`);
   const rows = [];
-  for (let n = 1; n <= 10; n++) {
-    const d = new Date(Date.UTC(2027, 0, 14 + (n - 1) * 7)).toISOString().slice(0, 10);
-    rows.push(`(${id}, ${n}, '${d}', 'Session ${n}')`);
-  }
+  for (let n = 1; n <= 10; n++) rows.push(`(${id}, ${n}, '${addDays(first, (n - 1) * 7)}', 'Session ${n}')`);
   srv.sql(`INSERT INTO cohort_sessions (cohort_id, number, date, topic) VALUES ${rows.join(', ')}`);
   return id;
 }

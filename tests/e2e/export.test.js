@@ -3,7 +3,7 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { start } = require('./lib');
+const { start, ZONE, nowSeconds, farDate, addDays } = require('./lib');
 
 const PASSWORD = 'a long enough password';
 let srv;
@@ -106,15 +106,26 @@ function csvOf(r, filename) {
 
 // Times are written as the portal's zone (America/Los_Angeles) shows them, to the minute:
 // the expectations below are spelled out, so that no local clock of the test computes them.
+// Only times that must stay recent (the retention period erases what is older) are
+// computed, by csvTime, in the portal's zone whatever this machine's.
+function csvTime(t) {
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: ZONE, hourCycle: 'h23',
+    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+    .formatToParts(new Date(t * 1000)).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+}
 
-// Opens a fresh PIP class (closing the others) with ten weekly sessions.
+// The first sessions: far enough ahead that no reminder or rule of the day touches them.
+const FIRST = farDate();
+
+// Opens a fresh PIP class (closing the others) with ten daily sessions.
 function openClass(number, capacity) {
   srv.sql("UPDATE cohorts SET registration_open = 0 WHERE program = 'pip'");
   const [{ id }] = srv.sql(`INSERT INTO cohorts (program, number, start_date, capacity,
-    registration_open, created_at) VALUES ('pip', ${number}, '2027-01-14', ${capacity}, 1, 0)
+    registration_open, created_at) VALUES ('pip', ${number}, '${FIRST}', ${capacity}, 1, 0)
     RETURNING id`);
   const rows = [];
-  for (let n = 1; n <= 10; n++) rows.push(`(${id}, ${n}, '2027-01-${String(n + 13).padStart(2, '0')}', 'S')`);
+  for (let n = 1; n <= 10; n++) rows.push(`(${id}, ${n}, '${addDays(FIRST, n - 1)}', 'S')`);
   srv.sql(`INSERT INTO cohort_sessions (cohort_id, number, date, topic) VALUES ${rows.join(', ')}`);
   return id;
 }
@@ -250,8 +261,9 @@ test('a class with no applications exports just the header row', async () => {
 });
 
 test('a semester export names the school and the counselor', async () => {
+  const year = FIRST.slice(0, 4);
   const [{ id }] = srv.sql(`INSERT INTO cohorts (program, term, year, start_date, capacity,
-    registration_open, created_at) VALUES ('tap', 'spring', 2027, '2027-02-02', 1, 1, 0)
+    registration_open, created_at) VALUES ('tap', 'spring', ${year}, '${addDays(FIRST, 19)}', 1, 1, 0)
     RETURNING id`);
   // t0 is 2026-11-30T00:53:20Z: still November 29 in Torrance.
   const t0 = 1796000000;
@@ -265,7 +277,7 @@ test('a semester export names the school and the counselor', async () => {
     ('T-AAAA-0001', ${id}, 'submitted', NULL, ${t0}, ${t0}, 'Ana', 'Ruiz', '2008-01-02',
      'ana@example.com', '3105550122', 'north', 'S-9', 12, '', '', '', 0, '', ${counselorId})`);
   const { rows } = csvOf(await download(staff, `/admin/tap/semesters/${id}/nominations.csv`),
-    'tap-spring-2027-nominations');
+    `tap-spring-${year}-nominations`);
   assert.deepEqual(rows[0], [...SEMESTER_HEADER.split(','), ...SEMESTER_MORE]);
   const header = rows[0];
   const cols = (row) => Object.fromEntries(header.map((h, i) => [h, row[i]]));
@@ -300,17 +312,20 @@ test('a semester export names the school and the counselor', async () => {
 
 test('the interest list exports who is waiting, oldest first', async () => {
   // 1783128600 is 2026-07-04T01:30:00Z: July 3, 6:30 PM in Torrance, in daylight time.
+  // Two were told two days ago, a minute apart: well inside the retention period, which
+  // erases those told 180 days before.
+  const told = Math.floor((nowSeconds() - 2 * 86400) / 60) * 60;
   srv.sql(`INSERT INTO interest (email, name, created_at, notified_at, erased_at) VALUES
     ('late@example.com', NULL, 1795000900, NULL, NULL),
-    ('summer@example.com', 'Sam', 1783128600, 1795000600, NULL),
-    ('early@example.com', 'Lopez, Ann', 1795000100, 1795000500, NULL),
+    ('summer@example.com', 'Sam', 1783128600, ${told + 60}, NULL),
+    ('early@example.com', 'Lopez, Ann', 1795000100, ${told}, NULL),
     (NULL, NULL, 1795000000, 1795000001, 1795000002),
     ('=cmd@example.com', '-', 1795000200, NULL, NULL)`);
   const { rows } = csvOf(await download(staff, '/admin/interest.csv'), 'pip-interest-list');
   assert.deepEqual(rows, [
     ['email', 'name', 'joined_at', 'notified_at'],
-    ['summer@example.com', 'Sam', '2026-07-03 18:30', '2026-11-18 03:16'],
-    ['early@example.com', 'Lopez, Ann', '2026-11-18 03:08', '2026-11-18 03:15'],
+    ['summer@example.com', 'Sam', '2026-07-03 18:30', csvTime(told + 60)],
+    ['early@example.com', 'Lopez, Ann', '2026-11-18 03:08', csvTime(told)],
     ["'=cmd@example.com", "'-", '2026-11-18 03:10', ''],
     ['late@example.com', '', '2026-11-18 03:21', ''],
   ]);

@@ -10,6 +10,53 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = process.env.PORTAL_BIN || path.join(ROOT, 'portal');
 
+// ---------------------------------------------------------------- the tests' clock
+// TEST_TIME_OFFSET (seconds; PORTAL_TIME_OFFSET alone counts the same) runs the tests as
+// if on another day: every portal started here, and every portal command, gets it as
+// PORTAL_TIME_OFFSET (src/config.c), and the helpers below count from the same moved
+// clock, so that the dates a test makes keep their distance from the portal's today.
+// A test that passes its own PORTAL_TIME_OFFSET to start() sets the portal's clock
+// itself, and computes its dates from that.
+const OFFSET_GIVEN = process.env.TEST_TIME_OFFSET || process.env.PORTAL_TIME_OFFSET;
+const TIME_OFFSET = Number(OFFSET_GIVEN || 0);
+if (!Number.isInteger(TIME_OFFSET)) throw new Error('TEST_TIME_OFFSET must be whole seconds');
+if (OFFSET_GIVEN) process.env.PORTAL_TIME_OFFSET = String(TIME_OFFSET);
+
+const ZONE = 'America/Los_Angeles'; // the portal's default time_zone
+const DAY_MS = 86400000;
+
+// Unix time, in seconds, on the portal's clock.
+const nowSeconds = () => Math.floor(Date.now() / 1000) + TIME_OFFSET;
+
+// The ISO date `days` after (before, when negative) the ISO date iso.
+const addDays = (iso, days) => new Date(Date.parse(`${iso}T00:00:00Z`) + days * DAY_MS)
+  .toISOString().slice(0, 10);
+
+// The ISO date `days` from today, today being the portal's: in its zone, on its clock.
+function today(days = 0) {
+  const iso = new Intl.DateTimeFormat('en-CA', { timeZone: ZONE, year: 'numeric', month: '2-digit',
+    day: '2-digit' }).format(Date.now() + TIME_OFFSET * 1000);
+  return addDays(iso, days);
+}
+
+// A first-session date far enough ahead, over a year by default, that no reminder, start
+// or end of a class can come near it while the tests run: `days` from today, or the day
+// after when that is February 29, so that a birthday some years before it exists.
+function farDate(days = 400) {
+  const iso = today(days);
+  return iso.endsWith('-02-29') ? addDays(iso, 1) : iso;
+}
+
+// The ISO date `years` before iso: a date of birth that is exactly that old on iso.
+function yearsBefore(iso, years) {
+  if (iso.endsWith('-02-29')) throw new Error(`no birthday ${years} years before ${iso}`);
+  return `${String(Number(iso.slice(0, 4)) - years).padStart(4, '0')}${iso.slice(4)}`;
+}
+
+// "Thursday, January 14, 2027": a calendar date as the portal writes it in English.
+const longDate = (iso) => new Intl.DateTimeFormat('en-US', { weekday: 'long', month: 'long',
+  day: 'numeric', year: 'numeric', timeZone: 'UTC' }).format(Date.parse(`${iso}T00:00:00Z`));
+
 function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
@@ -202,4 +249,7 @@ function loggedTests(nodeTest, assert) {
   return { test, stopAndReport };
 }
 
-module.exports = { start, loggedTests, Client, ROOT, BIN };
+module.exports = {
+  start, loggedTests, Client, ROOT, BIN,
+  ZONE, nowSeconds, today, addDays, farDate, yearsBefore, longDate,
+};

@@ -7,7 +7,7 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { start, ROOT } = require('./lib');
+const { start, ROOT, nowSeconds, farDate, addDays, yearsBefore } = require('./lib');
 
 const MAX_ATTEMPTS = Number(
   fs.readFileSync(path.join(ROOT, 'src/mail.h'), 'utf8').match(/#define MAIL_MAX_ATTEMPTS (\d+)/)[1]);
@@ -156,19 +156,20 @@ async function signIn(email) {
   return c;
 }
 
+// Sessions far enough ahead that no reminder joins the messages counted here, and no rule
+// of the day (a class begun, an age) changes what is sent, whenever the tests run.
+const START = farDate();
+
 let classNumber = 60;
 // A PIP class with sessions a week apart; open ones close every other class.
 function makeClass({ capacity = 25, open = true } = {}) {
   classNumber += 1;
   if (open) srv.sql("UPDATE cohorts SET registration_open = 0 WHERE program = 'pip'");
   const [{ id }] = srv.sql(`INSERT INTO cohorts (program, number, start_date, capacity,
-    registration_open, created_at) VALUES ('pip', ${classNumber}, '2027-01-14', ${capacity},
+    registration_open, created_at) VALUES ('pip', ${classNumber}, '${START}', ${capacity},
     ${open ? 1 : 0}, 0) RETURNING id`);
   const rows = [];
-  for (let n = 1; n <= 10; n++) {
-    const d = new Date(Date.UTC(2027, 0, 14 + 7 * (n - 1))).toISOString().slice(0, 10);
-    rows.push(`(${id}, ${n}, '${d}', 'Session ${n}')`);
-  }
+  for (let n = 1; n <= 10; n++) rows.push(`(${id}, ${n}, '${addDays(START, 7 * (n - 1))}', 'Session ${n}')`);
   srv.sql(`INSERT INTO cohort_sessions (cohort_id, number, date, topic) VALUES ${rows.join(', ')}`);
   return { id, number: classNumber };
 }
@@ -285,13 +286,10 @@ test('a waitlist promotion tells the promoted applicant', async () => {
 test('a TAP nomination is sent to the guardian and the counselor, once each', async () => {
   srv.sql("UPDATE cohorts SET registration_open = 0 WHERE program = 'tap'");
   const [{ id }] = srv.sql(`INSERT INTO cohorts (program, term, year, start_date, capacity,
-    registration_open, created_at) VALUES ('tap', 'spring', 2031, '2031-01-21', 25, 1, 0)
+    registration_open, created_at) VALUES ('tap', 'spring', ${START.slice(0, 4)}, '${START}', 25, 1, 0)
     RETURNING id`);
   const rows = [];
-  for (let n = 1; n <= 12; n++) {
-    const d = new Date(Date.UTC(2031, 0, 21 + 7 * (n - 1))).toISOString().slice(0, 10);
-    rows.push(`(${id}, ${n}, '${d}', 'Session ${n}')`);
-  }
+  for (let n = 1; n <= 12; n++) rows.push(`(${id}, ${n}, '${addDays(START, 7 * (n - 1))}', 'Session ${n}')`);
   srv.sql(`INSERT INTO cohort_sessions (cohort_id, number, date, topic) VALUES ${rows.join(', ')}`);
   const counselor = await signIn(COUNSELOR);
   const form = await counselor.get('/tap/nominate');
@@ -299,7 +297,7 @@ test('a TAP nomination is sent to the guardian and the counselor, once each', as
   const guardian = 'pat.rivera@example.com';
   const r = await counselor.post('/tap/nominate', {
     semester: String(id), student_first_name: 'Alex', student_last_name: 'Rivera',
-    student_id: '9001234', grade: '11', dob: '2015-03-01', student_email: '', student_phone: '',
+    student_id: '9001234', grade: '11', dob: yearsBefore(START, 15), student_email: '', student_phone: '',
     guardian_name: 'Pat Rivera', guardian_phone: '(310) 555-0100', guardian_email: guardian,
     guardian_consent: 'yes', counselor_note: '',
   });
@@ -362,7 +360,7 @@ test('a failing sendmail is retried with growing delays, then delivered once', a
     assert.equal(row.last_error, 'the sendmail command failed');
     if (row.attempts === 3) {
       // The delays double from mail_retry_seconds = 1: the fourth attempt is 4 s after the third.
-      const now = Math.floor(Date.now() / 1000);
+      const now = nowSeconds();
       assert.ok(row.next_attempt_at - now >= 2 && row.next_attempt_at - now <= 4,
         `next attempt in ${row.next_attempt_at - now} s`);
     }
@@ -389,7 +387,7 @@ test('messages queued before the portal is killed are delivered once after a res
     const list = emails.map(q).join(', ');
     await until(() => sql(`SELECT count(*) AS n FROM outbox WHERE recipient IN (${list})
       AND attempts >= 2 AND claimed_until IS NULL
-      AND next_attempt_at - CAST(strftime('%s', 'now') AS INTEGER) >= 2`)[0].n === 3,
+      AND next_attempt_at - ${nowSeconds()} >= 2`)[0].n === 3,
     'three messages between failed attempts');
     srv.portal.kill('SIGKILL');
     await srv.portalExit;
@@ -414,7 +412,7 @@ test('a message that keeps failing is given up and shown on the staff desk', asy
     await apply(id, { email });
     // Skip the long doubling delays: one attempt short of the limit, due now.
     await until(() => sql(`UPDATE outbox SET attempts = ${MAX_ATTEMPTS - 1},
-      next_attempt_at = CAST(strftime('%s', 'now') AS INTEGER)
+      next_attempt_at = ${nowSeconds()}
       WHERE recipient = ${q(email)} AND claimed_until IS NULL RETURNING id`).length === 1,
     'an unclaimed moment');
     const row = await until(() => {

@@ -11,7 +11,7 @@ const http = require('node:http');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
-const { start, ROOT, BIN } = require('./lib');
+const { start, ROOT, BIN, farDate, addDays } = require('./lib');
 
 // A temporary folder, removed when the test ends.
 function tmpdir(t) {
@@ -197,14 +197,16 @@ test('the example configuration documents every key and parses, defaults include
 
 // ---------------------------------------------------------------- backup and restore
 
-// Opens a PIP class large enough for every application of the test.
+// Opens a PIP class large enough for every application of the test, its ten daily
+// sessions far enough ahead that no reminder or rule of the day touches them.
 function openClass(srv) {
+  const first = farDate();
   srv.sql('UPDATE cohorts SET registration_open = 0');
   const [{ id }] = srv.sql(`INSERT INTO cohorts (program, number, start_date, capacity,
-    registration_open, created_at) VALUES ('pip', 90, '2027-03-04', 100000, 1, 0)
+    registration_open, created_at) VALUES ('pip', 90, '${first}', 100000, 1, 0)
     RETURNING id`);
   const rows = [];
-  for (let n = 1; n <= 10; n++) rows.push(`(${id}, ${n}, '2027-03-${String(n + 3).padStart(2, '0')}', 'Session ${n}')`);
+  for (let n = 1; n <= 10; n++) rows.push(`(${id}, ${n}, '${addDays(first, n - 1)}', 'Session ${n}')`);
   srv.sql(`INSERT INTO cohort_sessions (cohort_id, number, date, topic) VALUES ${rows.join(', ')}`);
   return id;
 }

@@ -3,7 +3,7 @@
 'use strict';
 const { test: nodeTest, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { start, loggedTests } = require('./lib');
+const { start, loggedTests, nowSeconds, today, addDays } = require('./lib');
 
 const PW = 'a long enough password';
 let srv;
@@ -34,16 +34,15 @@ after(() => stopAndReport(srv));
 const sql = (query) => srv.sql(query);
 
 const DAY = 86400;
-const now = () => Math.floor(Date.now() / 1000);
-const isoDay = (base, days) => new Date(new Date(`${base}T00:00:00Z`).getTime() + days * DAY * 1000)
-  .toISOString().slice(0, 10);
 
 // Attendance is kept only for sessions whose day has come, and completion waits for the
 // last one: unless a test says otherwise, classes and semesters are over.  Fifteen weeks
-// ago leaves twelve weekly sessions in the past, in any time zone.
-const todayUtc = new Date().toISOString().slice(0, 10);
-const PAST_START = isoDay(todayUtc, -7 * 15);
-const PAST_YEAR = new Date().getUTCFullYear() - 1;
+// ago leaves twelve weekly sessions in the past.
+const PAST_START = today(-7 * 15);
+const PAST_YEAR = Number(today().slice(0, 4)) - 1;
+// A fall semester still to come, far enough ahead that no reminder or rule of the day
+// touches it: that of the year after next.
+const FUTURE_YEAR = Number(today().slice(0, 4)) + 2;
 
 let number = 59;
 // A PIP class (registration closed) with n sessions a week apart from startDate; its id.
@@ -53,7 +52,7 @@ function makeClass({ sessions = 6, startDate = PAST_START, required = 'NULL' } =
     required_sessions, registration_open, created_at) VALUES ('pip', ${number}, '${startDate}',
     30, ${required}, 0, 0) RETURNING id`);
   const rows = [];
-  for (let n = 1; n <= sessions; n++) rows.push(`(${id}, ${n}, '${isoDay(startDate, 7 * (n - 1))}', 'Topic ${n}')`);
+  for (let n = 1; n <= sessions; n++) rows.push(`(${id}, ${n}, '${addDays(startDate, 7 * (n - 1))}', 'Topic ${n}')`);
   if (rows.length) sql(`INSERT INTO cohort_sessions (cohort_id, number, date, topic) VALUES ${rows.join(', ')}`);
   return id;
 }
@@ -65,7 +64,7 @@ function makeSemester(year) {
     registration_open, created_at) VALUES ('tap', 'fall', ${year}, '${startDate}', 30, 0, 0)
     RETURNING id`);
   const rows = [];
-  for (let n = 1; n <= 12; n++) rows.push(`(${id}, ${n}, '${isoDay(startDate, 7 * (n - 1))}', 'Week ${n}')`);
+  for (let n = 1; n <= 12; n++) rows.push(`(${id}, ${n}, '${addDays(startDate, 7 * (n - 1))}', 'Week ${n}')`);
   sql(`INSERT INTO cohort_sessions (cohort_id, number, date, topic) VALUES ${rows.join(', ')}`);
   return id;
 }
@@ -74,7 +73,7 @@ let serial = 0;
 // An application row on cohort id; fields override the defaults.  Its id.
 function addApp(cohort, fields = {}) {
   serial += 1;
-  const t = now() - 1000;
+  const t = nowSeconds() - 1000;
   const f = {
     ref: `P-TEST-${String(serial).padStart(4, '0')}`, cohort_id: cohort, status: 'accepted',
     submitted_at: t, status_at: t, first_name: `First${serial}`, last_name: `Last${serial}`,
@@ -297,7 +296,7 @@ test('the roster prints the participants and one sign-in sheet per session', asy
   assert.doesNotMatch(r.text, /style=/);
   assert.ok(accepted);
 
-  const sem = makeSemester(2032);
+  const sem = makeSemester(FUTURE_YEAR);
   addApp(sem, { ref: 'T-TEST-0002', first_name: 'Sam', last_name: 'Student', school: 'north',
     grade: 12, guardian_name: 'Gail Guardian', guardian_phone: '3105550133' });
   const t = await staff.get(`/admin/tap/semesters/${sem}/roster`);
@@ -384,7 +383,7 @@ function longDate(t) {
 
 test('retention erases closed applications and notified interest after 180 days, nothing else', async () => {
   const id = makeClass({ sessions: 2, startDate: '2025-01-09' });
-  const t = now();
+  const t = nowSeconds();
   const old = addApp(id, { status: 'withdrawn', submitted_at: t - 200 * DAY, status_at: t - 181 * DAY,
     referral: 'Radio' });
   sql(`INSERT INTO affiliations (application_id, kind, detail) VALUES (${old}, 'resident', ''),

@@ -5,7 +5,7 @@
 'use strict';
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { start } = require('./lib');
+const { start, farDate, addDays } = require('./lib');
 
 const REF = /^\/confirmation\/(P-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4})$/;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -14,12 +14,15 @@ const SLOW = process.env.PORTAL_WRAP ? 6 : 1;
 // What the first test saw of connections reset in the accept queue.
 const backlog = { resets: null };
 
+// A PIP class with room for everyone, its sessions far enough ahead that no reminder or
+// rule of the day touches them.
 function openBigClass(srv) {
+  const first = farDate();
   srv.sql('UPDATE cohorts SET registration_open = 0');
   const [{ id }] = srv.sql(`INSERT INTO cohorts (program, number, start_date, capacity,
-    registration_open, created_at) VALUES ('pip', 91, '2027-01-14', 100000, 1, 0) RETURNING id`);
+    registration_open, created_at) VALUES ('pip', 91, '${first}', 100000, 1, 0) RETURNING id`);
   srv.sql(`INSERT INTO cohort_sessions (cohort_id, number, date, topic)
-    VALUES (${id}, 1, '2027-01-14', 'Session 1'), (${id}, 2, '2027-01-21', 'Session 2')`);
+    VALUES (${id}, 1, '${first}', 'Session 1'), (${id}, 2, '${addDays(first, 7)}', 'Session 2')`);
   return id;
 }
 
