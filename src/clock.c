@@ -88,6 +88,10 @@ struct formatters {
 	UDateFormat *fmt[LANG_MAX][F_MAX];
 	UDateIntervalFormat *range[LANG_MAX];
 	struct memo memo[MEMO_SIZE];
+	/* The last moment made local: busy pages ask for "today" many times a second. */
+	long long last_t;
+	struct local_time last_local;
+	bool has_last;
 };
 
 static pthread_key_t formatters_key;
@@ -225,6 +229,11 @@ static void memo_put(uint64_t key, const char *text)
 
 int clock_local(long long t, struct local_time *out)
 {
+	struct formatters *f = mine();
+	if (f->has_last && f->last_t == t) {
+		*out = f->last_local;
+		return 0;
+	}
 	UCalendar *cal = calendar();
 	if (cal == NULL)
 		return -1;
@@ -238,7 +247,12 @@ int clock_local(long long t, struct local_time *out)
 	out->second = ucal_get(cal, UCAL_SECOND, &status);
 	out->offset = (ucal_get(cal, UCAL_ZONE_OFFSET, &status) +
 		       ucal_get(cal, UCAL_DST_OFFSET, &status)) / 1000;
-	return U_FAILURE(status) ? -1 : 0;
+	if (U_FAILURE(status))
+		return -1;
+	f->last_t = t;
+	f->last_local = *out;
+	f->has_last = true;
+	return 0;
 }
 
 long long clock_utc(struct date d, int minute)

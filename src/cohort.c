@@ -2,7 +2,9 @@
 #include "cohort.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
@@ -361,4 +363,85 @@ json_t *cohort_view_json(struct db *db, struct arena *a, const struct cohort *c,
 	fmt_date_long(l, c->start, start, sizeof(start));
 	json_object_set_new(j, "start", json_string(start));
 	return j;
+}
+
+/* ---- the public view, kept per thread ---- */
+
+/*
+ * Every public page asks for the view of the same class or semester, and it
+ * costs a few hundred allocations to build.  Each thread keeps the views it
+ * built, and one rule says when they are stale: a view is valid for the
+ * database version (db_data_version) and the day it was built on, since every
+ * fact in it comes from the database but "past" and the registration state,
+ * which also follow the calendar.
+ */
+enum { VIEWS_KEPT = 8 };
+struct kept_view {
+	int64_t id;
+	int lang;
+	uint64_t version;
+	long day;
+	json_t *view;
+};
+struct kept_views {
+	struct kept_view v[VIEWS_KEPT];
+	unsigned next; /* the slot to replace next */
+};
+
+static pthread_key_t views_key;
+static pthread_once_t views_once = PTHREAD_ONCE_INIT;
+
+static void views_free(void *p)
+{
+	struct kept_views *k = p;
+	if (k == NULL)
+		return;
+	for (int i = 0; i < VIEWS_KEPT; i++)
+		json_decref(k->v[i].view);
+	free(k);
+}
+
+static void views_make_key(void)
+{
+	if (pthread_key_create(&views_key, views_free) != 0)
+		die_oom();
+}
+
+static struct kept_views *my_views(void)
+{
+	pthread_once(&views_once, views_make_key);
+	struct kept_views *k = pthread_getspecific(views_key);
+	if (k == NULL) {
+		k = calloc(1, sizeof(*k));
+		if (k == NULL || pthread_setspecific(views_key, k) != 0)
+			die_oom();
+	}
+	return k;
+}
+
+void cohort_views_release(void)
+{
+	pthread_once(&views_once, views_make_key);
+	views_free(pthread_getspecific(views_key));
+	pthread_setspecific(views_key, NULL);
+}
+
+json_t *cohort_view(struct db *db, struct arena *a, const struct cohort *c, enum lang l)
+{
+	uint64_t version = db_data_version(db);
+	long day = date_to_days(date_today());
+	struct kept_views *k = my_views();
+	for (int i = 0; i < VIEWS_KEPT; i++) {
+		struct kept_view *v = &k->v[i];
+		if (v->view && version != 0 && v->id == c->id && v->lang == (int)l &&
+		    v->version == version && v->day == day)
+			return json_incref(v->view);
+	}
+	json_t *view = cohort_view_json(db, a, c, l);
+	if (view == NULL || version == 0)
+		return view;
+	struct kept_view *v = &k->v[k->next++ % VIEWS_KEPT];
+	json_decref(v->view);
+	*v = (struct kept_view){c->id, (int)l, version, day, json_incref(view)};
+	return view;
 }

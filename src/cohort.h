@@ -102,5 +102,13 @@ json_t *cohort_json(struct db *db, const struct cohort *c);
  * come from a; NULL when the database failed.  A new reference.
  */
 json_t *cohort_view_json(struct db *db, struct arena *a, const struct cohort *c, enum lang l);
+/*
+ * cohort_view_json as this thread last built it for the same database version
+ * and day, or built anew: shared, so the caller must not change it (add to a
+ * json_copy instead).  A new reference; NULL when the database failed.
+ */
+json_t *cohort_view(struct db *db, struct arena *a, const struct cohort *c, enum lang l);
+/* Frees this thread's kept views (threads that end do it themselves). */
+void cohort_views_release(void);
 
 #endif

@@ -132,6 +132,14 @@ static void release_writer(struct db *db)
 	}
 }
 
+uint64_t db_data_version(struct db *db)
+{
+	unsigned int v = 0;
+	if (sqlite3_file_control(db->conn, "main", SQLITE_FCNTL_DATA_VERSION, &v) != SQLITE_OK)
+		return 0; /* 0 is never cached against: see its users */
+	return (uint64_t)v + 1;
+}
+
 int db_commit(struct db *db)
 {
 	int rc = exec_sql(db, "COMMIT");

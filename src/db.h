@@ -42,6 +42,14 @@ void db_rollback(struct db *db);
 int db_begin_read(struct db *db);
 void db_end_read(struct db *db);
 
+/*
+ * A number that changes whenever the database's content changes, by this
+ * connection or any other (SQLite's data version): what was built from the
+ * database stays valid while it stays the same.  Read after a query, it
+ * speaks for the state that query saw.
+ */
+uint64_t db_data_version(struct db *db);
+
 /* Runs a statement without results (bindings already made); 0 or -1. */
 int db_exec_stmt(struct db *db, sqlite3_stmt *st);
 /* Single integer of a statement's first row (bindings made); dflt when no row. */

@@ -21,7 +21,7 @@ static const char *const interest_fields[] = {"email", "name", NULL};
 /* The class as the public pages show it: title, schedule, places, registration. */
 static json_t *class_json(struct request *req, const struct cohort *c)
 {
-	json_t *j = cohort_view_json(req->db, req->arena, c, LANG_EN);
+	json_t *j = cohort_view(req->db, req->arena, c, LANG_EN);
 	return j ? j : json_object();
 }
 

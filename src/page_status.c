@@ -89,7 +89,7 @@ static json_t *view_json(struct request *req, const struct public_view *v, bool 
 	if (with_name && v->first_name[0])
 		json_object_set_new(d, "first_name", json_string(v->first_name));
 	if (!status_final(v->status)) {
-		json_t *c = cohort_view_json(req->db, req->arena, &v->cohort, LANG_EN);
+		json_t *c = cohort_view(req->db, req->arena, &v->cohort, LANG_EN);
 		if (c)
 			json_object_set_new(d, "class", c);
 	}

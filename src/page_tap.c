@@ -19,7 +19,7 @@ static const char *const nominate_fields[] = {
 /* The semester as the form shows it: title, first session, schedule. */
 static json_t *semester_json(struct request *req, const struct cohort *c)
 {
-	json_t *j = cohort_view_json(req->db, req->arena, c, LANG_EN);
+	json_t *j = cohort_view(req->db, req->arena, c, LANG_EN);
 	return j ? j : json_object();
 }
 
