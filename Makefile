@@ -20,7 +20,7 @@ DEPS_BUILD = gcc make pkg-config libfcgi-dev libsqlite3-dev libcmark-dev libsodi
 DEPS_RUN = nginx-light
 DEPS_CHECK = nodejs sqlite3 curl mandoc openssl python3-icalendar
 
-SRC = src/arena.c src/file.c src/kv.c src/http.c src/mustache.c src/validate.c src/clock.c \
+SRC = src/arena.c src/file.c src/kv.c src/http.c src/mustache.c src/validate.c src/clock.c src/thread_slot.c \
 	src/eligibility.c \
 	src/db.c src/auth.c src/config.c src/view.c src/routes.c src/server.c \
 	src/markdown.c src/users.c src/cohort.c src/status.c src/cli.c src/mail.c src/notify.c src/applications.c src/page_public.c src/page_pip.c src/page_status.c src/page_admin.c src/page_review.c src/jobs.c src/reminders.c src/retention.c src/page_tap.c src/page_counselor.c \
@@ -95,11 +95,11 @@ FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 	-fno-sanitize-recover=undefined
 # The modules each harness links with.
 FUZZ_SRC_urlencoded = src/http.c src/kv.c src/arena.c
-FUZZ_SRC_query = src/http.c src/kv.c src/arena.c src/validate.c src/clock.c src/config.c
+FUZZ_SRC_query = src/http.c src/kv.c src/arena.c src/validate.c src/clock.c src/thread_slot.c src/config.c
 FUZZ_SRC_cookies = src/http.c src/kv.c src/arena.c
 FUZZ_SRC_mustache = src/mustache.c src/arena.c
 FUZZ_SRC_csv = src/csv.c src/arena.c
-FUZZ_SRC_validate = src/eligibility.c src/validate.c src/clock.c src/config.c src/http.c src/kv.c src/arena.c
+FUZZ_SRC_validate = src/eligibility.c src/validate.c src/clock.c src/thread_slot.c src/config.c src/http.c src/kv.c src/arena.c
 # Small render budgets keep one mustache run fast (see mustache.c).
 FUZZ_DEFS_mustache = -DMUS_MAX_STEPS='(1UL << 16)' -DMUS_MAX_OUTPUT='((size_t)1 << 20)'
 

@@ -1,7 +1,6 @@
 /* clock.c: the portal's time zone, local times, and CLDR date and time formats through ICU. */
 #include "clock.h"
 
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <unicode/ustring.h>
 
 #include "app.h"
+#include "thread_slot.h"
 
 const char *const lang_codes[LANG_MAX] = {"en", "es", "ja", "ko", "zh-Hant"};
 /* The ICU locale of each language: the United States' own variants where CLDR
@@ -94,9 +94,6 @@ struct formatters {
 	bool has_last;
 };
 
-static pthread_key_t formatters_key;
-static pthread_once_t key_once = PTHREAD_ONCE_INIT;
-
 static void formatters_free(void *p)
 {
 	struct formatters *f = p;
@@ -114,29 +111,17 @@ static void formatters_free(void *p)
 	free(f);
 }
 
-static void make_key(void)
-{
-	if (pthread_key_create(&formatters_key, formatters_free) != 0)
-		die_oom();
-}
+static struct thread_slot formatters_slot =
+    THREAD_SLOT(sizeof(struct formatters), formatters_free);
 
 static struct formatters *mine(void)
 {
-	pthread_once(&key_once, make_key);
-	struct formatters *f = pthread_getspecific(formatters_key);
-	if (f == NULL) {
-		f = calloc(1, sizeof(*f));
-		if (f == NULL || pthread_setspecific(formatters_key, f) != 0)
-			die_oom();
-	}
-	return f;
+	return thread_slot_get(&formatters_slot);
 }
 
 void clock_release(void)
 {
-	pthread_once(&key_once, make_key);
-	formatters_free(pthread_getspecific(formatters_key));
-	pthread_setspecific(formatters_key, NULL);
+	thread_slot_release(&formatters_slot);
 }
 
 /* This thread's calendar in the portal's zone, or NULL. */

@@ -2,7 +2,6 @@
 #include "cohort.h"
 
 #include <jansson.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "app.h"
 #include "arena.h"
 #include "status.h"
+#include "thread_slot.h"
 
 #define COHORT_COLUMNS                                                                     \
 	"SELECT c.id, c.program, COALESCE(c.number, 0), COALESCE(c.term, ''),"             \
@@ -388,9 +388,6 @@ struct kept_views {
 	unsigned next; /* the slot to replace next */
 };
 
-static pthread_key_t views_key;
-static pthread_once_t views_once = PTHREAD_ONCE_INIT;
-
 static void views_free(void *p)
 {
 	struct kept_views *k = p;
@@ -401,36 +398,18 @@ static void views_free(void *p)
 	free(k);
 }
 
-static void views_make_key(void)
-{
-	if (pthread_key_create(&views_key, views_free) != 0)
-		die_oom();
-}
-
-static struct kept_views *my_views(void)
-{
-	pthread_once(&views_once, views_make_key);
-	struct kept_views *k = pthread_getspecific(views_key);
-	if (k == NULL) {
-		k = calloc(1, sizeof(*k));
-		if (k == NULL || pthread_setspecific(views_key, k) != 0)
-			die_oom();
-	}
-	return k;
-}
+static struct thread_slot views_slot = THREAD_SLOT(sizeof(struct kept_views), views_free);
 
 void cohort_views_release(void)
 {
-	pthread_once(&views_once, views_make_key);
-	views_free(pthread_getspecific(views_key));
-	pthread_setspecific(views_key, NULL);
+	thread_slot_release(&views_slot);
 }
 
 json_t *cohort_view(struct db *db, struct arena *a, const struct cohort *c, enum lang l)
 {
 	uint64_t version = db_data_version(db);
 	long day = date_to_days(date_today());
-	struct kept_views *k = my_views();
+	struct kept_views *k = thread_slot_get(&views_slot);
 	for (int i = 0; i < VIEWS_KEPT; i++) {
 		struct kept_view *v = &k->v[i];
 		if (v->view && version != 0 && v->id == c->id && v->lang == (int)l &&
