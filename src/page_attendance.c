@@ -10,13 +10,6 @@
 #include "status.h"
 #include "view.h"
 
-/* One dated session of the cohort. */
-struct session_row {
-	int number;
-	struct date date;
-	const char *topic;
-};
-
 /* An accepted or completed participant with a mark per session (same order as sessions). */
 struct participant {
 	int64_t id;
@@ -28,7 +21,7 @@ struct participant {
 
 /* Everything the page and the completion need, read in one transaction; lives in the arena. */
 struct grid {
-	struct session_row *sessions;
+	struct cohort_session *sessions; /* in order, as cohort_sessions reads them */
 	int nsessions;
 	struct participant *people;
 	size_t npeople;
@@ -40,35 +33,6 @@ static const char *cohort_url(struct arena *a, const struct cohort *c)
 	bool tap = strcmp(c->program, "tap") == 0;
 	return arena_printf(a, "%s/%lld", tap ? "/admin/tap/semesters" : "/admin/pip/classes",
 	                    (long long)c->id);
-}
-
-/* Reads the cohort's sessions in order into g; 0 or -1. */
-static int load_sessions(struct db *db, struct arena *a, const struct cohort *c, struct grid *g)
-{
-	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM cohort_sessions WHERE cohort_id = ?");
-	db_bind_int(st, 1, c->id);
-	int64_t n = db_int(db, st, -1);
-	if (n < 0)
-		return -1;
-	g->sessions = arena_alloc(a, sizeof(*g->sessions) * (size_t)(n + 1));
-	g->nsessions = 0;
-	st = db_stmt(db, "SELECT number, date, topic FROM cohort_sessions WHERE cohort_id = ?"
-	                 " ORDER BY number");
-	db_bind_int(st, 1, c->id);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && g->nsessions < n) {
-		struct session_row *s = &g->sessions[g->nsessions++];
-		s->number = sqlite3_column_int(st, 0);
-		if (date_parse(db_col_text(st, 1), &s->date) < 0)
-			s->date = c->start;
-		s->topic = arena_strdup(a, db_col_text(st, 2));
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		db_log_error(db, "reading sessions");
-		return -1;
-	}
-	return 0;
 }
 
 /* The index of session number in g, or -1 when the cohort has no such session. */
@@ -111,7 +75,8 @@ static int load_marks(struct db *db, const struct grid *g, struct participant *p
 static int load_grid(struct db *db, struct arena *a, const struct cohort *c, struct grid *g)
 {
 	memset(g, 0, sizeof(*g));
-	if (load_sessions(db, a, c, g) < 0)
+	g->nsessions = cohort_sessions(db, a, c, &g->sessions);
+	if (g->nsessions < 0)
 		return -1;
 	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM applications WHERE cohort_id = ?"
 	                               " AND status IN ('accepted', 'completed')");
@@ -189,7 +154,7 @@ static json_t *sessions_json(struct request *req, const struct grid *g, int curr
 	json_t *list = json_array();
 	struct date today = date_today();
 	for (int i = 0; i < g->nsessions; i++) {
-		const struct session_row *s = &g->sessions[i];
+		const struct cohort_session *s = &g->sessions[i];
 		char date[48], iso[16];
 		date_format_long(s->date, date, sizeof(date));
 		date_format_iso(s->date, iso, sizeof(iso));
