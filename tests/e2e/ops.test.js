@@ -607,8 +607,10 @@ test('the nginx site passes nginx -t and serves the portal over HTTPS', { skip: 
     '-subj', '/CN=programs.example.org', '-keyout', path.join(certs, 'privkey.pem'),
     '-out', path.join(certs, 'fullchain.pem')], { stdio: 'pipe' });
   const site = fs.readFileSync(path.join(ROOT, 'etc/nginx-site.conf'), 'utf8')
-    .replaceAll('/etc/letsencrypt/live/programs.example.org/', `${certs}/`);
+    .replaceAll('/etc/letsencrypt/live/programs.example.org/', `${certs}/`)
+    .replaceAll('/var/log/nginx/', `${dir}/logs/`);
   assert.equal(site.match(new RegExp(certs, 'g')).length, 2);
+  assert.equal(site.match(new RegExp(`${dir}/logs/portal.access.log portal;`, 'g')).length, 2);
   const wrap = (siteFile, extra = '') => `${extra}
 pid ${dir}/nginx.pid;
 error_log ${dir}/logs/error.log;
@@ -710,6 +712,20 @@ http {
   assert.notEqual(forms[0], 429);
   // The big POST above took one of the 11 (1 + burst 10).
   assert.ok(forms.slice(10).every((s) => s === 429), `POST /status: ${forms}`);
+
+  // The access log has paths without query strings, and no reference.
+  const token = 'SECRETtokenSECRETtokenSECRETtokenSECRETtok';
+  assert.equal((await get(`/account/password?token=${token}`)).status, 404);
+  assert.equal((await get('/confirmation/P-7K3Q-9XMD')).status, 404);
+  assert.equal((await get('/confirmation/t-7k3q-9xmd?done=withdrawn')).status, 404);
+  const access = fs.readFileSync(path.join(dir, 'logs/portal.access.log'), 'utf8');
+  for (const bad of [token, 'token=', 'done=', '7K3Q', '7k3q', 'x=1']) {
+    assert.ok(!access.includes(bad), `the access log holds ${bad}`);
+  }
+  assert.match(access, /"GET \/account\/password HTTP\/2\.0|"GET \/account\/password HTTP\/1\.1/);
+  assert.match(access, /"GET \/confirmation\/P-\.\.\. HTTP/);
+  assert.match(access, /"GET \/confirmation\/t-\.\.\. HTTP/);
+  assert.match(access, /"GET \/pip\/apply HTTP\/1\.1" 301 /);
 });
 
 // ---------------------------------------------------------------- systemd

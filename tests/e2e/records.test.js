@@ -441,3 +441,37 @@ test('retention erases closed applications and notified interest after 180 days,
   assert.match(r.text, /Personal details will be erased on/);
   assert.match(r.text, new RegExp(recentBefore.last_name));
 });
+
+test('the logs keep no link token and no reference: nginx logs the path alone, both mask references', async () => {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const id = makeClass({ sessions: 1 });
+  const ref = 'P-7K3Q-9XMD';
+  addApp(id, { ref, status: 'submitted' });
+  const secret = 'SECRETtokenSECRETtokenSECRETtokenSECRETtok';
+  const c = srv.client();
+  assert.equal((await c.get(`/account/password?token=${secret}`)).status, 404);
+  await c.get(`/account/password?token=${secret}&again=1`);
+  assert.equal((await c.get(`/confirmation/${ref}`)).status, 200);
+  assert.equal((await c.get(`/confirmation/${ref.toLowerCase()}`)).status, 200);
+  assert.equal((await c.get(`/confirmation/${ref}?done=withdrawn`)).status, 200);
+  assert.equal((await c.get('/confirmation/T-0000-0000')).status, 404);
+  const accessLog = path.join(srv.dir, 'run', 'access.log');
+  const end = Date.now() + 5000;
+  while (!/confirmation\/T-/.test(fs.existsSync(accessLog) ? fs.readFileSync(accessLog, 'utf8') : '')) {
+    assert.ok(Date.now() < end, 'nginx logged no request');
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  const nginx = fs.readFileSync(accessLog, 'utf8');
+  const portal = srv.logs.portal;
+  for (const [name, log] of [['nginx', nginx], ['portal', portal]]) {
+    for (const bad of [secret, 'token=', '?', ref, ref.toLowerCase(), '7K3Q', '7k3q', '9XMD',
+      'T-0000-0000', 'again=1', 'done=withdrawn']) {
+      assert.ok(!log.includes(bad), `the ${name} log holds ${bad}`);
+    }
+    assert.match(log, /GET \/account\/password /, name);
+    assert.match(log, /GET \/confirmation\/P-\.\.\. /, name);
+    assert.match(log, /GET \/confirmation\/T-\.\.\. /, name);
+  }
+  assert.match(nginx, /"GET \/confirmation\/P-\.\.\. HTTP\/1\.1" 200 /);
+});
