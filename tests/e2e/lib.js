@@ -170,6 +170,21 @@ async function start(opts = {}) {
     return out.trim() ? JSON.parse(out) : [];
   };
   server.client = () => new Client(server.base);
+  // The messages the sendmail stand-in received for address to, oldest first, as
+  // { headers, body }; waits until there are at least n.
+  server.delivered = async (to, n = 1) => {
+    const box = path.join(dir, 'mail');
+    let found = [];
+    await waitFor(() => {
+      const files = fs.existsSync(box) ? fs.readdirSync(box).filter((f) => f.endsWith('.eml')).sort() : [];
+      found = files.map((f) => fs.readFileSync(path.join(box, f), 'utf8')).map((raw) => {
+        const cut = raw.indexOf('\r\n\r\n');
+        return { headers: raw.slice(0, cut), body: raw.slice(cut + 4).replace(/\r\n/g, '\n') };
+      }).filter((m) => m.headers.split('\r\n').includes(`To: ${to}`));
+      return found.length >= n;
+    }, `${n} message(s) delivered to ${to}`);
+    return found;
+  };
   return server;
 }
 
