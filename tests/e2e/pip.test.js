@@ -430,6 +430,10 @@ test('re-applying after withdrawing is allowed; any other status is still a dupl
   assert.equal(row(ref2).status, 'submitted');
   // The same name and date of birth under another address, once that one is withdrawn too.
   assert.equal((await withdraw(ref2, email)).status, 303);
+  // Each message names the application it is about, so that erasure can find it.
+  assert.deepEqual(srv.sql(`SELECT application_id AS id, count(*) AS n FROM outbox
+    WHERE recipient = '${email}' GROUP BY 1 ORDER BY 1`),
+  [{ id: row(ref).id, n: 2 }, { id: row(ref2).id, n: 2 }]);
   const ref3 = refOf(await apply(id, { email: 'again2@example.com', first_name: 'Ana',
     last_name: 'Again', dob: '1979-03-02' }));
   // Waitlisted, accepted, declined and completed applications still count.
