@@ -84,6 +84,9 @@ static int build_request(FCGX_Request *fr, struct request *req)
 	req->method = method ? method : "GET";
 	req->https = https && (strcmp(https, "on") == 0 || strcmp(https, "1") == 0);
 	req->remote_addr = addr ? addr : "";
+	req->host = FCGX_GetParam("HTTP_HOST", fr->envp);
+	req->origin = FCGX_GetParam("HTTP_ORIGIN", fr->envp);
+	req->fetch_site = FCGX_GetParam("HTTP_SEC_FETCH_SITE", fr->envp);
 	req->path = "/";
 	if (uri == NULL)
 		uri = "/";

@@ -602,3 +602,77 @@ test('a message given up forgets its link token too', async () => {
     await own.stop();
   }
 });
+
+check('arriving from another site keeps the forms of the other tabs working', async () => {
+  addUser('staff', 'tabs@example.org', 'Tab Keeper');
+  const browser = srv.client();
+  // Tab 1: the reset form, read before anything else.
+  await browser.get('/forgot');
+  const tab1 = browser.csrf;
+  const cookie1 = browser.cookies.get('csrf');
+  // Tab 2: a link from a search engine to the portal, then a link to the sign-in page.
+  const arrival = await browser.get('/', { crossSite: true });
+  assert.equal(arrival.status, 200);
+  assert.ok(!arrival.headers.getSetCookie().some((c) => c.startsWith('csrf=')), 'the cookie was replaced');
+  await browser.get('/pip');
+  assert.equal(browser.cookies.get('csrf'), cookie1);
+  // Tab 1's form still works.
+  const sent = await browser.post('/forgot', { email: 'tabs@example.org', csrf: tab1 });
+  assert.equal(sent.status, 303);
+  // A browser that has no cookie yet gets one with its first page, and a working form.
+  const fresh = srv.client();
+  await fresh.get('/forgot', { crossSite: true });
+  assert.equal((await fresh.post('/forgot', { email: 'tabs@example.org' })).status, 303);
+});
+
+check('a signed-in user who opens an e-mailed link gets forms that work', async () => {
+  const c = await signedIn('staff@example.org');
+  await c.get('/admin');
+  // From a webmail: the Strict session cookie stays behind, the page is a signed-out one.
+  const page = await c.get('/forgot', { crossSite: true });
+  assert.equal(page.status, 200);
+  assert.doesNotMatch(page.text, /Sign out/);
+  // Continuing from that page, the browser sends every cookie: the form works.
+  assert.equal((await c.post('/forgot', { email: 'staff@example.org' })).status, 303);
+  const login = await c.get('/login?next=%2Fadmin', { crossSite: true });
+  assert.equal(login.status, 200);
+  assert.equal((await c.post('/logout', {})).status, 303);
+  // And the tokens of the pages opened while signed in worked all along.
+  const again = await signedIn('staff@example.org');
+  await again.get('/admin/users');
+  const cross = await again.get('/status', { crossSite: true });
+  assert.equal(cross.status, 200);
+  const lookup = await again.post('/status', { ref: 'P-0000-0000', email: 'x@example.org' });
+  assert.equal(lookup.status, 404);
+});
+
+check('a POST from another site is 403 even with the right token; one without a token is 403', async () => {
+  const c = await signedIn('admin@example.org');
+  await c.get('/admin/users');
+  const fields = (email) => ({ email, name: 'Cross Site', role: 'staff' });
+  const users = () => srv.sql('SELECT count(*) AS n FROM users')[0].n;
+  const n = users();
+  for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' },
+    { origin: 'http://evil.example' }, { origin: 'null' },
+    { origin: srv.base.replace('http://', 'https://') },
+    { origin: `${srv.base}.evil.example` },
+    { 'sec-fetch-site': 'cross-site', origin: srv.base }]) {
+    const r = await c.post('/admin/users', fields('cross.site@example.org'), { headers });
+    assert.equal(r.status, 403, JSON.stringify(headers));
+    assert.match(r.text, /Your form has expired/);
+  }
+  assert.equal((await c.post('/admin/users', fields('cross.site@example.org'), { csrf: false })).status, 403);
+  assert.equal((await c.post('/admin/users', fields('cross.site@example.org'),
+    { csrf: false, headers: { 'sec-fetch-site': 'same-origin', origin: srv.base } })).status, 403);
+  // A token without the cookie it was made for is 403 too.
+  const thief = srv.client();
+  await thief.get('/forgot');
+  thief.cookies.delete('csrf');
+  assert.equal((await thief.post('/forgot', { email: 'admin@example.org', csrf: c.csrf })).status, 403);
+  assert.equal(users(), n);
+  // The same form from this site's own page works, whatever the browser says of it.
+  const ok = await c.post('/admin/users', fields('cross.site@example.org'),
+    { headers: { 'sec-fetch-site': 'same-origin', origin: srv.base } });
+  assert.equal(ok.status, 303);
+  assert.equal(users(), n + 1);
+});
