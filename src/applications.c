@@ -109,6 +109,11 @@ static int new_reference(struct db *db, char prefix, char ref[12])
 	return -1;
 }
 
+/* The applications that stop the same person applying again to a class: all
+ * but a withdrawn one, since withdrawing must not shut anyone out (SPEC.md). */
+#define COUNTS_AS_DUPLICATE                                                                    \
+	"status IN ('submitted', 'waitlisted', 'accepted', 'declined', 'completed')"
+
 /* 1 when the applicant applied already, 0 when not, -1 when the database failed. */
 static int pip_duplicate(struct db *db, int64_t cohort_id, const struct pip_application *a)
 {
@@ -117,9 +122,10 @@ static int pip_duplicate(struct db *db, int64_t cohort_id, const struct pip_appl
 	/* Two lookups, each along its own index, rather than one OR that scans the class. */
 	sqlite3_stmt *st = db_stmt(
 	    db, "SELECT EXISTS (SELECT 1 FROM applications WHERE cohort_id = ?1 AND"
-		" email = ?2 COLLATE NOCASE AND erased_at IS NULL) OR EXISTS (SELECT 1 FROM"
-		" applications WHERE cohort_id = ?1 AND last_name = ?4 COLLATE NOCASE AND"
-		" first_name = ?3 COLLATE NOCASE AND dob = ?5 AND erased_at IS NULL)");
+		" email = ?2 COLLATE NOCASE AND erased_at IS NULL AND " COUNTS_AS_DUPLICATE ")"
+		" OR EXISTS (SELECT 1 FROM applications WHERE cohort_id = ?1 AND"
+		" last_name = ?4 COLLATE NOCASE AND first_name = ?3 COLLATE NOCASE AND"
+		" dob = ?5 AND erased_at IS NULL AND " COUNTS_AS_DUPLICATE ")");
 	db_bind_int(st, 1, cohort_id);
 	db_bind_text(st, 2, a->email);
 	db_bind_text(st, 3, a->first_name);
@@ -258,7 +264,8 @@ enum place_result application_place_tap(struct db *db, int64_t cohort_id, const 
 	if (!cohort_open_locked(db, cohort_id, "tap", &c))
 		return finish(db, PLACE_CLOSED);
 	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM applications WHERE cohort_id = ?"
-				       " AND student_id = ? AND erased_at IS NULL");
+				       " AND student_id = ? AND erased_at IS NULL AND "
+				       COUNTS_AS_DUPLICATE);
 	db_bind_int(st, 1, cohort_id);
 	db_bind_text(st, 2, nom->student_id);
 	int64_t dup = db_int(db, st, -1);

@@ -6,6 +6,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app.h"
 #include "db.h"
@@ -136,11 +137,12 @@ static bool secure_cookies(const struct request *req)
 	return app_config.secure_cookies == 1 || (app_config.secure_cookies < 0 && req->https);
 }
 
+/* Sets a cookie for the whole site; same_site is "Strict" or "Lax". */
 static void set_cookie(struct request *req, struct response *res, const char *name,
-		       const char *value, long max_age)
+		       const char *value, const char *same_site, long max_age)
 {
-	char *c = arena_printf(req->arena, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s%s", name,
-			       value, secure_cookies(req) ? "; Secure" : "",
+	char *c = arena_printf(req->arena, "%s=%s; Path=/; HttpOnly; SameSite=%s%s%s", name,
+			       value, same_site, secure_cookies(req) ? "; Secure" : "",
 			       max_age >= 0 ? (max_age == 0 ? "; Max-Age=0" : "") : "");
 	response_header(res, "Set-Cookie", c);
 }
@@ -209,35 +211,66 @@ static const struct session *find_session(struct request *req, const char *token
 	return s;
 }
 
+/*
+ * Forms are signed with the browser's CSRF cookie, signed in or not: see
+ * README.md, "Forms and cross-site requests".  The cookie is SameSite=Lax, so
+ * that a person arriving from another site (a search engine, an e-mailed
+ * link) brings it and is never given a new one that would break the forms
+ * open in their other tabs; it is set only when the browser has none.
+ */
 void auth_prepare(struct request *req, struct response *res)
 {
 	const char *token = kv_get(&req->cookies, SESSION_COOKIE);
 	req->session = NULL;
 	if (token && token_shaped(token))
 		req->session = find_session(req, token);
-	if (req->session) {
-		req->csrf = csrf_for(req->arena, 's', token);
-		return;
-	}
 	const char *basis = kv_get(&req->cookies, CSRF_COOKIE);
 	if (basis == NULL || !token_shaped(basis)) {
 		basis = auth_new_token(req->arena, NULL);
-		set_cookie(req, res, CSRF_COOKIE, basis, -1);
+		set_cookie(req, res, CSRF_COOKIE, basis, "Lax", -1);
 	}
 	req->csrf = csrf_for(req->arena, 'a', basis);
+}
+
+/*
+ * Whether the browser says the request comes from a page of another site:
+ * Sec-Fetch-Site other than same-origin or none (typed, a bookmark), or an
+ * Origin that is not this site's own.  Browsers that send neither header
+ * are judged on the token alone, which suffices by itself.
+ */
+static bool from_elsewhere(const struct request *req)
+{
+	const char *site = req->fetch_site;
+	if (site && site[0] && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
+		return true;
+	const char *origin = req->origin;
+	if (origin == NULL || origin[0] == '\0')
+		return false;
+	const char *scheme = req->https ? "https://" : "http://";
+	size_t n = strlen(scheme);
+	if (req->host && strncmp(origin, scheme, n) == 0 && strcasecmp(origin + n, req->host) == 0)
+		return false;
+	/* Behind a proxy that rewrites Host, the configured address is this site too. */
+	const char *base = app_config.base_url;
+	size_t blen = strlen(base);
+	while (blen > 0 && base[blen - 1] == '/')
+		blen--;
+	return !(blen > 0 && strlen(origin) == blen && strncasecmp(origin, base, blen) == 0);
 }
 
 bool auth_csrf_ok(const struct request *req)
 {
 	const char *sent = kv_get(&req->form, "csrf");
-	if (sent == NULL || req->csrf == NULL)
+	if (sent == NULL || req->csrf == NULL || from_elsewhere(req))
 		return false;
 	/* A token minted for a cookie the browser did not send back proves nothing. */
-	const char *basis = req->session ? kv_get(&req->cookies, SESSION_COOKIE)
-					 : kv_get(&req->cookies, CSRF_COOKIE);
-	if (basis == NULL)
-		return false;
-	return auth_equal(sent, req->csrf);
+	const char *basis = kv_get(&req->cookies, CSRF_COOKIE);
+	if (basis && token_shaped(basis) && auth_equal(sent, req->csrf))
+		return true;
+	/* A form signed with the session, as forms were before they were signed with
+	 * the cookie, still works while that session lasts. */
+	const char *session = kv_get(&req->cookies, SESSION_COOKIE);
+	return req->session && session && auth_equal(sent, csrf_for(req->arena, 's', session));
 }
 
 json_t *auth_user_json(const struct request *req)
@@ -288,7 +321,7 @@ int auth_session_start(struct request *req, struct response *res, int64_t user_i
 		db_rollback(req->db);
 		return -1;
 	}
-	set_cookie(req, res, SESSION_COOKIE, token, -1);
+	set_cookie(req, res, SESSION_COOKIE, token, "Strict", -1);
 	req->session = NULL;
 	return 0;
 }
@@ -301,7 +334,7 @@ void auth_session_end(struct request *req, struct response *res)
 		if (db_exec_stmt(req->db, st) < 0 || db_commit(req->db) < 0)
 			db_rollback(req->db);
 	}
-	set_cookie(req, res, SESSION_COOKIE, "", 0);
+	set_cookie(req, res, SESSION_COOKIE, "", "Strict", 0);
 	req->session = NULL;
 }
 

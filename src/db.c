@@ -49,7 +49,10 @@ struct db *db_open(const char *path)
 	static const char pragmas[] = "PRAGMA journal_mode=WAL;"
 				      "PRAGMA synchronous=FULL;"
 				      "PRAGMA foreign_keys=ON;"
-				      "PRAGMA trusted_schema=OFF;";
+				      "PRAGMA trusted_schema=OFF;"
+				      /* Erased data and sent links' tokens are overwritten, not
+				       * left in free space for a copy of the file to carry. */
+				      "PRAGMA secure_delete=ON;";
 	char *err = NULL;
 	if (sqlite3_exec(db->conn, pragmas, NULL, NULL, &err) != SQLITE_OK) {
 		fprintf(stderr, "portal: database %s: %s\n", path, err ? err : "pragma failed");

@@ -30,6 +30,9 @@ struct request {
 	const char *path;        /* percent-decoded, valid UTF-8, starts with '/' */
 	const char *remote_addr; /* as nginx saw it */
 	bool https;
+	/* Headers the form check reads (NULL when absent): the Host the browser
+	 * asked for, the Origin it says a POST comes from, and Sec-Fetch-Site. */
+	const char *host, *origin, *fetch_site;
 	struct kvmap query, form, cookies;
 	const char *params[HTTP_MAX_PARAMS]; /* captures of the route pattern's '*' parts */
 	size_t nparams;

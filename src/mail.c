@@ -25,8 +25,9 @@ int mail_queue_mail(struct db *db, const struct mail *m)
 {
 	/* The unique index on dedup_key makes a repeated key a no-op, not an error. */
 	sqlite3_stmt *st = db_stmt(db, "INSERT INTO outbox (created_at, recipient, subject, body,"
-				       " next_attempt_at, dedup_key, calendar, calendar_name)"
-				       " VALUES (?1, ?2, ?3, ?4, ?1, ?5, ?6, ?7)"
+				       " next_attempt_at, dedup_key, calendar, calendar_name,"
+				       " secret, application_id)"
+				       " VALUES (?1, ?2, ?3, ?4, ?1, ?5, ?6, ?7, ?8, ?9)"
 				       " ON CONFLICT DO NOTHING");
 	long long now = app_now();
 	db_bind_int(st, 1, now);
@@ -39,6 +40,10 @@ int mail_queue_mail(struct db *db, const struct mail *m)
 		db_bind_text(st, 6, m->calendar);
 		db_bind_text(st, 7, m->calendar_name ? m->calendar_name : "calendar.ics");
 	}
+	if (m->secret)
+		db_bind_text(st, 8, m->secret);
+	if (m->application_id > 0)
+		db_bind_int(st, 9, m->application_id);
 	if (db_exec_stmt(db, st) < 0)
 		return -1;
 	if (sqlite3_changes(db_conn(db)) == 0)
@@ -392,13 +397,16 @@ static int record(struct db *db, int64_t id, int attempts, const char *why)
 	sqlite3_stmt *st;
 	if (why == NULL) {
 		st = db_stmt(db, "UPDATE outbox SET sent_at = ?, attempts = attempts + 1,"
-				 " claimed_until = NULL, last_error = NULL WHERE id = ?");
+				 " claimed_until = NULL, last_error = NULL, secret = NULL"
+				 " WHERE id = ?");
 		db_bind_int(st, 1, now);
 		db_bind_int(st, 2, id);
 	} else {
 		bool give_up = attempts + 1 >= MAIL_MAX_ATTEMPTS;
+		/* A message given up forgets its secret as a sent one does. */
 		st = db_stmt(db, "UPDATE outbox SET attempts = attempts + 1, claimed_until = NULL,"
-				 " next_attempt_at = ?, failed_at = ?, last_error = ? WHERE id = ?");
+				 " next_attempt_at = ?1, failed_at = ?2, last_error = ?3,"
+				 " secret = CASE WHEN ?2 IS NULL THEN secret END WHERE id = ?4");
 		db_bind_int(st, 1, now + retry_delay(attempts + 1));
 		if (give_up)
 			db_bind_int(st, 2, now);
@@ -412,11 +420,26 @@ static int record(struct db *db, int64_t id, int attempts, const char *why)
 	return db_commit(db);
 }
 
+/* body with every MAIL_SECRET marker replaced by secret, in the arena. */
+static const char *fill_secret(struct arena *a, const char *body, const char *secret)
+{
+	struct buf b;
+	buf_init(&b, a);
+	const char *p = body, *hit;
+	while ((hit = strstr(p, MAIL_SECRET)) != NULL) {
+		buf_add(&b, p, (size_t)(hit - p));
+		buf_puts(&b, secret);
+		p = hit + strlen(MAIL_SECRET);
+	}
+	buf_puts(&b, p);
+	return buf_str(&b);
+}
+
 /* Sends one claimed message; 0 or -1 on a database failure. */
 static int deliver_one(struct db *db, int64_t id)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT recipient, subject, body, attempts, created_at,"
-	                               " calendar, calendar_name FROM outbox"
+	                               " calendar, calendar_name, secret FROM outbox"
 	                               " WHERE id = ? AND sent_at IS NULL");
 	db_bind_int(st, 1, id);
 	if (sqlite3_step(st) != SQLITE_ROW) {
@@ -436,6 +459,8 @@ static int deliver_one(struct db *db, int64_t id)
 		m.calendar = arena_strdup(&a, db_col_text(st, 5));
 		m.calendar_name = arena_strdup(&a, db_col_text(st, 6));
 	}
+	if (sqlite3_column_type(st, 7) != SQLITE_NULL)
+		m.body = fill_secret(&a, m.body, db_col_text(st, 7));
 	sqlite3_reset(st);
 	const char *why = NULL;
 	pipe_to_sendmail(mail_compose(&a, id, &m, created), &why);

@@ -4,6 +4,7 @@
 #define PORTAL_MAIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "arena.h"
 #include "db.h"
@@ -21,9 +22,18 @@
  */
 int mail_queue(struct db *db, const char *to, const char *subject, const char *body);
 
+/*
+ * Where a body holds a link's secret token: the token itself is queued apart
+ * (struct mail's secret), put in at this marker only when the message is
+ * composed for sendmail, and forgotten once the message is sent or given up.
+ */
+#define MAIL_SECRET "{link-token}"
+
 /* A message with what a plain one lacks; NULL members are absent. */
 struct mail {
 	const char *to, *subject, *body;
+	const char *secret;        /* a token the body holds as MAIL_SECRET, kept until sent */
+	int64_t application_id;    /* the application it is about, or 0: erased with it */
 	const char *key;           /* sent once only: a second message with this key is dropped */
 	const char *calendar;      /* an iCalendar file attached after the text */
 	const char *calendar_name; /* its file name, "class-45.ics" */

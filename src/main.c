@@ -1,8 +1,8 @@
 /* main.c: the command line: serve, migrate, user add, backup, restore, bootstrap. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,18 +23,190 @@
 #endif
 #define DEFAULT_CONFIG "/etc/portal/portal.conf"
 
+/*
+ * Every option of every command, in one table: a command accepts the global
+ * ones (--db, --config, --datadir) and those its row in `commands` lists,
+ * before or after its name, as `--name VALUE` or `--name=VALUE`.  key is the
+ * setting an option sets (config.c), the same as in the configuration file,
+ * so the command line goes through the same checks and wins over the file.
+ */
+enum opt {
+	OPT_DB,
+	OPT_CONFIG,
+	OPT_DATADIR,
+	OPT_SOCKET,
+	OPT_SOCKET_MODE,
+	OPT_THREADS,
+	OPT_SENDMAIL,
+	OPT_ROLE,
+	OPT_EMAIL,
+	OPT_NAME,
+	OPT_SCHOOL,
+	OPT_DEMO,
+	OPT_MAX
+};
+static const struct {
+	const char *name;
+	bool value;      /* takes a value; else a flag */
+	const char *key; /* the setting it sets, or NULL when the command reads it */
+} options[OPT_MAX] = {
+    [OPT_DB] = {"db", true, NULL},
+    [OPT_CONFIG] = {"config", true, NULL},
+    [OPT_DATADIR] = {"datadir", true, NULL},
+    [OPT_SOCKET] = {"socket", true, "socket"},
+    [OPT_SOCKET_MODE] = {"socket-mode", true, "socket_mode"},
+    [OPT_THREADS] = {"threads", true, "threads"},
+    [OPT_SENDMAIL] = {"sendmail", true, "sendmail"},
+    [OPT_ROLE] = {"role", true, NULL},
+    [OPT_EMAIL] = {"email", true, NULL},
+    [OPT_NAME] = {"name", true, NULL},
+    [OPT_SCHOOL] = {"school", true, NULL},
+    [OPT_DEMO] = {"demo", false, NULL},
+};
+#define OPT(o) (1u << (o))
+#define GLOBAL_OPTS (OPT(OPT_DB) | OPT(OPT_CONFIG) | OPT(OPT_DATADIR))
+
+/* A command line once parsed: option values by enum opt ("" for a flag given,
+ * NULL for one absent), then the words after the command's name. */
+struct invocation {
+	const char *opt[OPT_MAX];
+	const char *args[2];
+	int nargs;
+};
+
+static int cmd_serve(const struct invocation *inv);
+static int cmd_migrate(const struct invocation *inv);
+static int cmd_backup(const struct invocation *inv);
+static int cmd_restore(const struct invocation *inv);
+static int cmd_user_add(const struct invocation *inv);
+static int cmd_bootstrap(const struct invocation *inv);
+
+/* The commands: name (and second word), the options they take beyond the
+ * global ones, how many other arguments they need, and the usage line. */
+static const struct command {
+	const char *name, *sub;
+	unsigned opts;
+	int nargs;
+	int (*run)(const struct invocation *inv);
+	const char *usage;
+} commands[] = {
+    {"serve", NULL, OPT(OPT_SOCKET) | OPT(OPT_SOCKET_MODE) | OPT(OPT_THREADS) | OPT(OPT_SENDMAIL),
+     0, cmd_serve, "serve [--socket PATH] [--socket-mode MODE] [--threads N] [--sendmail CMD]"},
+    {"migrate", NULL, 0, 0, cmd_migrate, "migrate"},
+    {"user", "add", OPT(OPT_ROLE) | OPT(OPT_EMAIL) | OPT(OPT_NAME) | OPT(OPT_SCHOOL), 0,
+     cmd_user_add,
+     "user add --role ROLE --email EMAIL --name NAME [--school SLUG]  (password on stdin)"},
+    {"backup", NULL, 0, 1, cmd_backup, "backup FILE"},
+    {"restore", NULL, 0, 1, cmd_restore,
+     "restore FILE         replace the database with a backup (server stopped)"},
+    {"bootstrap", NULL, OPT(OPT_DEMO), 0, cmd_bootstrap,
+     "bootstrap [--demo]   first-run set-up: an admin account and demo classes"},
+};
+
 static void usage(FILE *f)
 {
 	fputs("usage: portal [--db PATH] [--config FILE] [--datadir DIR] COMMAND ...\n"
-	      "commands:\n"
-	      "  serve [--socket PATH] [--socket-mode MODE] [--threads N] [--sendmail CMD]\n"
-	      "  migrate\n"
-	      "  user add --role ROLE --email EMAIL --name NAME [--school SLUG]  (password on stdin)\n"
-	      "  backup FILE\n"
-	      "  restore FILE         replace the database with a backup (server stopped)\n"
-	      "  bootstrap [--demo]   first-run set-up: an admin account and demo classes\n"
-	      "see portal(8)\n",
+	      "       (options may come before or after the command's name)\n"
+	      "commands:\n",
 	      f);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %s\n", commands[i].usage);
+	fputs("see portal(8)\n", f);
+}
+
+/* Says what is wrong with the command line, then gives the usage. */
+static void bad_usage(const char *what, const char *arg)
+{
+	fprintf(stderr, "portal: %s: %s\n", what, arg);
+	usage(stderr);
+}
+
+/* The option named by a (after its "--", up to an '='), or OPT_MAX. */
+static int find_option(const char *a, size_t len)
+{
+	int o = 0;
+	while (o < OPT_MAX && (strlen(options[o].name) != len || strncmp(options[o].name, a, len)))
+		o++;
+	return o;
+}
+
+/*
+ * Parses argv into inv and finds its command: options anywhere, the other
+ * words the command's name then its arguments.  Returns the command, or NULL
+ * with *status set: 0 after --help, 2 after a message and the usage.
+ */
+static const struct command *parse(int argc, char **argv, struct invocation *inv, int *status)
+{
+	const char *words[4];
+	int nwords = 0;
+	*status = 2;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			*status = 0;
+			return NULL;
+		}
+		if (a[0] != '-' || a[1] == '\0') {
+			if (nwords == (int)(sizeof(words) / sizeof(words[0]))) {
+				bad_usage("unexpected argument", a);
+				return NULL;
+			}
+			words[nwords++] = a;
+			continue;
+		}
+		const char *eq = a[1] == '-' ? strchr(a + 2, '=') : NULL;
+		int o = a[1] == '-' ? find_option(a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2))
+				    : OPT_MAX;
+		if (o == OPT_MAX) {
+			bad_usage("unknown option", a);
+			return NULL;
+		}
+		if (inv->opt[o] != NULL) {
+			bad_usage("option given twice", a);
+			return NULL;
+		}
+		if (!options[o].value && eq) {
+			bad_usage("option takes no value", a);
+			return NULL;
+		}
+		if (options[o].value && eq == NULL && i + 1 >= argc) {
+			bad_usage("option needs a value", a);
+			return NULL;
+		}
+		inv->opt[o] = !options[o].value ? "" : eq ? eq + 1 : argv[++i];
+	}
+	if (nwords == 0) {
+		usage(stderr);
+		return NULL;
+	}
+	const struct command *cmd = NULL;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]) && cmd == NULL; i++)
+		if (strcmp(commands[i].name, words[0]) == 0 &&
+		    (commands[i].sub == NULL || (nwords > 1 && strcmp(commands[i].sub, words[1]) == 0)))
+			cmd = &commands[i];
+	if (cmd == NULL) {
+		bad_usage("unknown command", words[0]);
+		return NULL;
+	}
+	int first = cmd->sub ? 2 : 1;
+	if (nwords - first > cmd->nargs) {
+		bad_usage("unexpected argument", words[first + cmd->nargs]);
+		return NULL;
+	}
+	if (nwords - first < cmd->nargs) {
+		bad_usage("missing an argument", cmd->usage);
+		return NULL;
+	}
+	for (int i = 0; i < cmd->nargs; i++)
+		inv->args[inv->nargs++] = words[first + i];
+	for (int o = 0; o < OPT_MAX; o++)
+		if (inv->opt[o] && !((GLOBAL_OPTS | cmd->opts) & OPT(o))) {
+			fprintf(stderr, "portal: %s does not take --%s\n", cmd->name, options[o].name);
+			usage(stderr);
+			return NULL;
+		}
+	return cmd;
 }
 
 /* The folder holding sql/ and templates/: as configured, the working folder
@@ -116,35 +288,24 @@ static int lock_database(void)
 	return fd;
 }
 
-/* Applies a command-line option through the same path as the file's keys. */
-static int option(const char *key, const char *value)
+/* Applies the command line's settings through the same path as the file's keys. */
+static int apply_options(const struct invocation *inv)
 {
-	const char *err;
-	if (config_set(&app_config, key, value, &err) < 0) {
-		fprintf(stderr, "portal: option for %s: %s\n", key, err);
-		return -1;
+	for (int o = 0; o < OPT_MAX; o++) {
+		const char *err;
+		if (options[o].key == NULL || inv->opt[o] == NULL)
+			continue;
+		if (config_set(&app_config, options[o].key, inv->opt[o], &err) < 0) {
+			fprintf(stderr, "portal: --%s: %s\n", options[o].name, err);
+			return -1;
+		}
 	}
 	return 0;
 }
 
-static int cmd_serve(int argc, char **argv)
+static int cmd_serve(const struct invocation *inv)
 {
-	static const struct option opts[] = {{"socket", required_argument, NULL, 's'},
-					     {"socket-mode", required_argument, NULL, 'm'},
-					     {"threads", required_argument, NULL, 't'},
-					     {"sendmail", required_argument, NULL, 'S'},
-					     {NULL, 0, NULL, 0}};
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		int rc = c == 's'   ? option("socket", optarg)
-			 : c == 'm' ? option("socket_mode", optarg)
-			 : c == 't' ? option("threads", optarg)
-			 : c == 'S' ? option("sendmail", optarg)
-				    : -1;
-		if (rc < 0)
-			return 2;
-	}
+	(void)inv;
 	/* Before anything else: a second server would unlink the first one's socket. */
 	int lock = lock_database();
 	if (lock == LOCK_HELD)
@@ -171,8 +332,9 @@ out:
 	return rc;
 }
 
-static int cmd_migrate(void)
+static int cmd_migrate(const struct invocation *inv)
 {
+	(void)inv;
 	struct db *db = open_migrated();
 	if (db == NULL)
 		return 1;
@@ -183,34 +345,26 @@ static int cmd_migrate(void)
 	return 0;
 }
 
-static int cmd_backup(int argc, char **argv)
+static int cmd_backup(const struct invocation *inv)
 {
-	if (argc != 2) {
-		usage(stderr);
-		return 2;
-	}
 	struct db *db = open_migrated();
 	if (db == NULL)
 		return 1;
-	int rc = db_backup(db, argv[1]);
+	int rc = db_backup(db, inv->args[0]);
 	db_close(db);
 	if (rc == 0)
-		printf("backed up %s to %s\n", app_config.db_path, argv[1]);
+		printf("backed up %s to %s\n", app_config.db_path, inv->args[0]);
 	return rc == 0 ? 0 : 1;
 }
 
 /*
- * Replaces the database with the backup argv[1], checked first, then
+ * Replaces the database with the backup inv->args[0], checked first, then
  * migrates it.  Refuses while a server holds the database's lock: the
  * server's open connections would go on with their cached view of the old one.
  */
-static int cmd_restore(int argc, char **argv)
+static int cmd_restore(const struct invocation *inv)
 {
-	if (argc != 2) {
-		usage(stderr);
-		return 2;
-	}
-	const char *from = argv[1], *path = app_config.db_path;
+	const char *from = inv->args[0], *path = app_config.db_path;
 	struct stat a, b;
 	if (stat(from, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
 	    a.st_ino == b.st_ino) {
@@ -240,29 +394,12 @@ static int cmd_restore(int argc, char **argv)
 	return rc;
 }
 
-static int cmd_user(int argc, char **argv)
+static int cmd_user_add(const struct invocation *inv)
 {
-	if (argc < 2 || strcmp(argv[1], "add") != 0) {
-		usage(stderr);
-		return 2;
-	}
-	static const struct option opts[] = {{"role", required_argument, NULL, 'r'},
-					     {"email", required_argument, NULL, 'e'},
-					     {"name", required_argument, NULL, 'n'},
-					     {"school", required_argument, NULL, 's'},
-					     {NULL, 0, NULL, 0}};
-	struct cli_user u = {0};
-	int c;
-	optind = 2;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r': u.role = optarg; break;
-		case 'e': u.email = optarg; break;
-		case 'n': u.name = optarg; break;
-		case 's': u.school = optarg; break;
-		default: usage(stderr); return 2;
-		}
-	}
+	struct cli_user u = {.role = inv->opt[OPT_ROLE],
+			     .email = inv->opt[OPT_EMAIL],
+			     .name = inv->opt[OPT_NAME],
+			     .school = inv->opt[OPT_SCHOOL]};
 	char line[1024];
 	if (fgets(line, sizeof(line), stdin) == NULL) {
 		fputs("portal: give the password on standard input (one line)\n", stderr);
@@ -279,9 +416,9 @@ static int cmd_user(int argc, char **argv)
 	return rc;
 }
 
-static int cmd_bootstrap(int argc, char **argv)
+static int cmd_bootstrap(const struct invocation *inv)
 {
-	int demo = argc > 1 && strcmp(argv[1], "--demo") == 0;
+	int demo = inv->opt[OPT_DEMO] != NULL;
 	struct db *db = open_migrated();
 	if (db == NULL)
 		return 1;
@@ -302,54 +439,21 @@ static int cmd_bootstrap(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	config_defaults(&app_config);
-	const char *config_path = NULL, *db_path = NULL, *datadir = NULL;
-	int i = 1;
-	/* Global options come before the command. */
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		const char *a = argv[i];
-		const char **slot = strcmp(a, "--db") == 0	? &db_path
-				    : strcmp(a, "--config") == 0 ? &config_path
-				    : strcmp(a, "--datadir") == 0 ? &datadir
-								  : NULL;
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			usage(stdout);
-			return 0;
-		}
-		if (slot == NULL || i + 1 >= argc) {
-			usage(stderr);
-			return 2;
-		}
-		*slot = argv[++i];
-	}
-	if (i >= argc) {
-		usage(stderr);
-		return 2;
-	}
+	struct invocation inv = {0};
+	int status;
+	const struct command *cmd = parse(argc, argv, &inv, &status);
+	if (cmd == NULL)
+		return status;
+	const char *config_path = inv.opt[OPT_CONFIG];
 	if (config_load(&app_config, config_path ? config_path : DEFAULT_CONFIG,
 			config_path != NULL) < 0)
 		return 2;
-	if (db_path)
-		app_config.db_path = db_path;
-	if (datadir)
-		app_config.datadir = datadir;
+	if (inv.opt[OPT_DB])
+		app_config.db_path = inv.opt[OPT_DB];
+	if (inv.opt[OPT_DATADIR])
+		app_config.datadir = inv.opt[OPT_DATADIR];
 	app_config.datadir = find_datadir();
-
-	const char *cmd = argv[i];
-	int sub_argc = argc - i;
-	char **sub_argv = argv + i;
-	if (strcmp(cmd, "serve") == 0)
-		return cmd_serve(sub_argc, sub_argv);
-	if (strcmp(cmd, "migrate") == 0)
-		return cmd_migrate();
-	if (strcmp(cmd, "backup") == 0)
-		return cmd_backup(sub_argc, sub_argv);
-	if (strcmp(cmd, "restore") == 0)
-		return cmd_restore(sub_argc, sub_argv);
-	if (strcmp(cmd, "user") == 0)
-		return cmd_user(sub_argc, sub_argv);
-	if (strcmp(cmd, "bootstrap") == 0)
-		return cmd_bootstrap(sub_argc, sub_argv);
-	fprintf(stderr, "portal: unknown command %s\n", cmd);
-	usage(stderr);
-	return 2;
+	if (apply_options(&inv) < 0)
+		return 2;
+	return cmd->run(&inv);
 }

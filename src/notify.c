@@ -18,6 +18,7 @@
 
 /* What a message about application id needs, and who should get it. */
 struct about {
+	int64_t id; /* the application: its messages carry it, so erasure finds them */
 	json_t *data;
 	char to[3][256]; /* up to three recipients: applicant or guardian, student, counselor */
 	int nto;
@@ -97,6 +98,7 @@ static int load(struct db *db, struct arena *arena, int64_t id, struct about *a)
 	int64_t cohort_id = sqlite3_column_int64(st, 1);
 	int position = sqlite3_column_int(st, 3);
 	memset(a, 0, sizeof(*a));
+	a->id = id;
 	a->data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ref", db_col_text(st, 0),
 			    "status", db_col_text(st, 2), "first_name", db_col_text(st, 4),
 			    "last_name", db_col_text(st, 10), "school",
@@ -169,6 +171,7 @@ static int send_all(struct db *db, struct about *a, const char *name, const char
 	int rc = body ? 0 : -1;
 	for (int i = 0; rc == 0 && i < a->nto; i++) {
 		struct mail m = {.to = a->to[i],
+		                 .application_id = a->id,
 		                 .subject = subject,
 		                 .body = body,
 		                 .calendar = calendar,

@@ -393,9 +393,14 @@ static int send_reset(struct request *req, const char *email)
 		return 0;
 	}
 	char *token = auth_password_token_new(db, req->arena, u.id, AUTH_RESET_SECONDS);
-	char *link = token ? arena_printf(req->arena, "/account/password?token=%s", token) : NULL;
-	char *body = link ? reset_body(req->arena, &u, user_site_url(req->arena, link)) : NULL;
-	int rc = body ? mail_queue(db, u.email, "Reset your password", body) : -1;
+	/* The body holds a marker for the token, which the outbox keeps only until sent. */
+	char *body = token ? reset_body(req->arena, &u,
+					user_site_url(req->arena,
+						      "/account/password?token=" MAIL_SECRET))
+			   : NULL;
+	struct mail m = {.to = u.email, .subject = "Reset your password", .body = body,
+			 .secret = token};
+	int rc = body ? mail_queue_mail(db, &m) : -1;
 	free(body);
 	if (rc < 0) {
 		db_rollback(db);

@@ -245,7 +245,7 @@ static int tell_participants(struct request *req, const struct cohort *c,
 	m.calendar = calendar_for_cohort(db, req->arena, &now);
 	m.calendar_name = calendar_file_name(req->arena, &now);
 	sqlite3_stmt *st = db_stmt(db, "SELECT first_name, COALESCE(email, ''),"
-				       " COALESCE(guardian_email, '') FROM applications"
+				       " COALESCE(guardian_email, ''), id FROM applications"
 				       " WHERE cohort_id = ? AND status = 'accepted'"
 				       " AND erased_at IS NULL ORDER BY id");
 	db_bind_int(st, 1, c->id);
@@ -259,6 +259,7 @@ static int tell_participants(struct request *req, const struct cohort *c,
 				continue;
 			m.to = to[k];
 			m.body = body;
+			m.application_id = sqlite3_column_int64(st, 3);
 			queued = mail_queue_mail(db, &m) < 0 ? -1 : queued + 1;
 		}
 		if (body == NULL)

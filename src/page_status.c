@@ -109,8 +109,11 @@ void public_confirmation(struct request *req, struct response *res)
 	}
 	json_t *data = json_object();
 	json_object_set_new(data, "app", view_json(req, &v, false));
-	json_object_set_new(data, "withdrawn_now",
-			    json_boolean(strcmp(kv_str(&req->query, "done"), "withdrawn") == 0));
+	/* ?done=withdrawn is only a hint from the withdrawal's redirect: anyone can
+	 * type it, so the page says "withdrawn" only when the application is. */
+	bool withdrawn_now = v.status == ST_WITHDRAWN &&
+			     strcmp(kv_str(&req->query, "done"), "withdrawn") == 0;
+	json_object_set_new(data, "withdrawn_now", json_boolean(withdrawn_now));
 	view_render(req, res, "confirmation", data);
 }
 

@@ -173,7 +173,8 @@ static int remind_one(struct db *db, const struct cohort *c, const struct partic
 		return -1;
 	char subject[200];
 	message_subject(c, d, subject, sizeof(subject));
-	struct mail m = {.to = to->email, .subject = subject, .body = body, .key = key};
+	struct mail m = {.to = to->email, .subject = subject, .body = body, .key = key,
+			 .application_id = p->id};
 	int rc = mail_queue_mail(db, &m);
 	free(body);
 	return rc;

@@ -21,6 +21,21 @@ int retention_run(struct db *db, long long now)
 	db_bind_int(st, 1, cutoff);
 	if (db_exec_stmt(db, st) < 0)
 		goto fail;
+	/* Every copy goes with the application: staff notes in its audit rows (who,
+	 * when and which status stay, as the record of what was decided) and the
+	 * messages about it, sent or not, which hold its names and addresses. */
+	st = db_stmt(db, "UPDATE audit SET note = '' WHERE note <> '' AND application_id IN"
+			 " (SELECT id FROM applications WHERE erased_at IS NULL AND"
+			 " status IN ('declined', 'withdrawn') AND status_at <= ?)");
+	db_bind_int(st, 1, cutoff);
+	if (db_exec_stmt(db, st) < 0)
+		goto fail;
+	st = db_stmt(db, "DELETE FROM outbox WHERE application_id IN"
+			 " (SELECT id FROM applications WHERE erased_at IS NULL AND"
+			 " status IN ('declined', 'withdrawn') AND status_at <= ?)");
+	db_bind_int(st, 1, cutoff);
+	if (db_exec_stmt(db, st) < 0)
+		goto fail;
 	st = db_stmt(db, "UPDATE applications SET first_name = NULL, last_name = NULL, dob = NULL,"
 			 " email = NULL, phone = NULL, street = NULL, city = NULL, zip = NULL,"
 			 " emergency_name = NULL, emergency_phone = NULL, accommodations = NULL,"

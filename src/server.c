@@ -84,6 +84,9 @@ static int build_request(FCGX_Request *fr, struct request *req)
 	req->method = method ? method : "GET";
 	req->https = https && (strcmp(https, "on") == 0 || strcmp(https, "1") == 0);
 	req->remote_addr = addr ? addr : "";
+	req->host = FCGX_GetParam("HTTP_HOST", fr->envp);
+	req->origin = FCGX_GetParam("HTTP_ORIGIN", fr->envp);
+	req->fetch_site = FCGX_GetParam("HTTP_SEC_FETCH_SITE", fr->envp);
 	req->path = "/";
 	if (uri == NULL)
 		uri = "/";
@@ -163,17 +166,53 @@ static void write_response(FCGX_Request *fr, const struct request *req,
 		FCGX_PutStr(res->body.data, (int)res->body.len, fr->out);
 }
 
-/* The path with control characters and spaces written as %XX, so that a request
- * cannot forge a line of the log. */
+/* Whether a path segment of n bytes is an application's reference, however
+ * typed (P-7K3Q-9XMD, p7k3q9xmd, T 7K3Q 9XMD as %20 decoded): a letter P or
+ * T, then eight letters or digits, dashes and spaces between. */
+static bool reference_shaped(const char *seg, size_t n)
+{
+	if (n == 0 || strchr("PpTt", seg[0]) == NULL)
+		return false;
+	size_t alnum = 0;
+	for (size_t i = 1; i < n; i++) {
+		unsigned char c = (unsigned char)seg[i];
+		if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))
+			alnum++;
+		else if (c != '-' && c != ' ')
+			return false;
+	}
+	return alnum == 8;
+}
+
+/*
+ * The path as the log may show it: a reference (any segment after
+ * /confirmation/, or shaped like one anywhere) written as "P-...", since with
+ * an e-mail address it opens the application; control characters and spaces
+ * written as %XX, so that a request cannot forge a line of the log.
+ */
 static const char *loggable(struct arena *a, const char *path)
 {
+	static const char confirmation[] = "/confirmation";
 	struct buf b;
 	buf_init(&b, a);
-	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-		if (*p <= 0x20 || *p == 0x7F)
-			buf_printf(&b, "%%%02X", *p);
-		else
-			buf_putc(&b, (char)*p);
+	const char *p = path;
+	while (*p) {
+		size_t n = strcspn(p + 1, "/") + 1; /* this segment with its leading '/' */
+		bool after_confirmation = b.len == sizeof(confirmation) - 1 &&
+					  memcmp(b.data, confirmation, b.len) == 0;
+		if (p[0] == '/' && n > 1 && (after_confirmation || reference_shaped(p + 1, n - 1))) {
+			buf_printf(&b, "/%c-...", (p[1] == 't' || p[1] == 'T') ? 'T' : 'P');
+			p += n;
+			continue;
+		}
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)p[i];
+			if (c <= 0x20 || c == 0x7F)
+				buf_printf(&b, "%%%02X", c);
+			else
+				buf_putc(&b, (char)c);
+		}
+		p += n;
 	}
 	return buf_str(&b);
 }

@@ -2,11 +2,16 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { start, Client, nowSeconds } = require('./lib');
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const { start, Client, nowSeconds, ROOT } = require('./lib');
 
 const PW = 'correct horse battery staple';
 const FAILED = 'The email address or password is not right';
 const LINK = /\/account\/password\?token=([A-Za-z0-9_-]{43})/;
+const MAIL_MAX_ATTEMPTS = Number(
+  fs.readFileSync(path.join(ROOT, 'src/mail.h'), 'utf8').match(/#define MAIL_MAX_ATTEMPTS (\d+)/)[1]);
 
 let srv;
 
@@ -45,6 +50,16 @@ function replay(c) {
 
 function outbox(to) {
   return srv.sql(`SELECT subject, body FROM outbox WHERE recipient = '${to}' ORDER BY id`);
+}
+
+// The token of the password link in the latest message delivered to address to: the
+// outbox itself never holds it (its body has a marker in its place).
+async function linkToken(to) {
+  const mail = await srv.delivered(to);
+  const m = mail[mail.length - 1].body.match(LINK);
+  assert.ok(m, `no password link in the message to ${to}`);
+  assert.doesNotMatch(outbox(to).map((x) => x.body).join('\n'), LINK);
+  return m[1];
 }
 
 function sanitizerReport(log) {
@@ -196,7 +211,7 @@ check('a new password from a reset link ends the pause of a locked email', async
   const c = srv.client();
   await c.get('/forgot');
   await c.post('/forgot', { email: 'unlock@example.org' });
-  const token = outbox('unlock@example.org')[0].body.match(LINK)[1];
+  const token = await linkToken('unlock@example.org');
   await c.get(`/account/password?token=${token}`);
   const set = await c.post('/account/password', { token, password: 'unlocked password', password_confirm: 'unlocked password' });
   assert.equal(set.status, 303);
@@ -320,7 +335,7 @@ check('an admin creates an account; the invited user sets a password once and si
   assert.match(mail[0].body, /Hello Nia New/);
   assert.match(mail[0].body, /72 hours/);
   assert.match(mail[0].body, /West High School/);
-  const token = mail[0].body.match(LINK)[1];
+  const token = await linkToken('new.counselor@example.org');
   assert.doesNotMatch(srv.logs.portal, new RegExp(token), 'the token is not logged');
   const [tok] = srv.sql(`SELECT expires_at - ${nowSeconds()} AS left FROM password_tokens WHERE user_id = ${row.id}`);
   assert.ok(tok.left > 71 * 3600 && tok.left <= 72 * 3600, 'valid 72 hours');
@@ -367,7 +382,7 @@ check('an expired or made-up link shows the expired page', async () => {
   const admin = await signedIn('admin@example.org');
   await admin.get('/admin/users');
   await admin.post('/admin/users', { email: 'late@example.org', name: 'Lou Late', role: 'staff' });
-  const token = outbox('late@example.org')[0].body.match(LINK)[1];
+  const token = await linkToken('late@example.org');
   srv.sql(`UPDATE password_tokens SET expires_at = ${nowSeconds() - 1}
     WHERE user_id = (SELECT id FROM users WHERE email = 'late@example.org')`);
   const r = await srv.client().get(`/account/password?token=${token}`);
@@ -405,7 +420,7 @@ check('forgot answers the same for any address and mails only an existing accoun
   assert.match(body, /Hello Fran Forgetful/);
   assert.match(body, /1 hour/);
   assert.match(body, /Community Affairs Unit/);
-  const token = body.match(LINK)[1];
+  const token = await linkToken('forgetful@example.org');
   const u = srv.client();
   const page = await u.get(`/account/password?token=${token}`);
   assert.match(page.text, /<h1>Set a new password<\/h1>/);
@@ -495,4 +510,169 @@ test('fifty failures from one address lock that address for every email', async 
       throw new Error('the portal logged a sanitizer report');
     }
   }
+});
+
+// Every 43-character base64url word in text: what a link token looks like.
+const tokenShaped = (text) => [...new Set(text.match(/(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g) || [])];
+
+// A dump of every row of every table of the database file db (sqlite3's .dump).
+function dump(db) {
+  return execFileSync('sqlite3', ['-cmd', '.timeout 10000', db, '.dump'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+}
+
+// No token that works is in text: each token-shaped word is tried as a link.
+async function noWorkingToken(server, text, what) {
+  const words = tokenShaped(text);
+  for (const w of words) {
+    const r = await server.client().get(`/account/password?token=${w}`);
+    assert.equal(r.status, 404, `${what} holds a working link token`);
+  }
+  return words.length;
+}
+
+check('no working link token is readable from the database or a backup once sent', async () => {
+  const admin = await signedIn('admin@example.org');
+  await admin.get('/admin/users');
+  assert.equal((await admin.post('/admin/users', { email: 'kept.secret@example.org', name: 'Kim Kept',
+    role: 'staff' })).status, 303);
+  addUser('staff', 'resetting@example.org', 'Rae Resetting');
+  const c = srv.client();
+  await c.get('/forgot');
+  assert.equal((await c.post('/forgot', { email: 'resetting@example.org' })).status, 303);
+  assert.equal((await c.post('/forgot', { email: 'resetting@example.org' })).status, 303);
+  const invite = await linkToken('kept.secret@example.org');
+  const resets = (await srv.delivered('resetting@example.org', 2)).map((m) => m.body.match(LINK)[1]);
+  // Each works: not used yet, and delivered.
+  for (const t of [invite, ...resets]) {
+    assert.equal((await srv.client().get(`/account/password?token=${t}`)).status, 200);
+  }
+  // Marked sent (the stand-in stored it first, so wait for the outbox to say so).
+  const end = Date.now() + 10000;
+  while (srv.sql("SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL AND recipient IN"
+    + " ('kept.secret@example.org', 'resetting@example.org')")[0].n > 0) {
+    assert.ok(Date.now() < end, 'the outbox did not mark the messages sent');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const mails = srv.sql("SELECT body, secret FROM outbox WHERE recipient IN"
+    + " ('kept.secret@example.org', 'resetting@example.org') ORDER BY id");
+  assert.equal(mails.length, 3);
+  for (const m of mails) {
+    assert.equal(m.secret, null);
+    assert.match(m.body, /\/account\/password\?token=\{link-token\}/);
+  }
+  const backup = path.join(srv.dir, 'secrets-backup.db');
+  srv.cli(['backup', backup]);
+  for (const [what, file] of [['the database', srv.db], ['the backup', backup]]) {
+    const text = dump(file);
+    for (const t of [invite, ...resets]) assert.ok(!text.includes(t), `${what} holds a delivered token`);
+    await noWorkingToken(srv, text, what);
+  }
+  // Nor as bytes anywhere in the backup's file, free space included.
+  const raw = fs.readFileSync(backup, 'latin1');
+  for (const t of [invite, ...resets]) assert.ok(!raw.includes(t), 'the backup file holds a delivered token');
+  // The links still work: only the copies are gone.
+  assert.equal((await srv.client().get(`/account/password?token=${invite}`)).status, 200);
+});
+
+test('a message given up forgets its link token too', async () => {
+  const own = await start({ sendmail: 'false', config: 'mail_retry_seconds = 1\n' });
+  try {
+    own.cli(['user', 'add', '--role', 'staff', '--email', 'lost@example.org', '--name', 'Lou Lost'], `${PW}\n`);
+    const c = own.client();
+    await c.get('/forgot');
+    assert.equal((await c.post('/forgot', { email: 'lost@example.org' })).status, 303);
+    const [{ secret }] = own.sql("SELECT secret FROM outbox WHERE recipient = 'lost@example.org'");
+    assert.match(secret, /^[A-Za-z0-9_-]{43}$/, 'kept while it may still be sent');
+    // One attempt short of giving up.
+    own.sql(`UPDATE outbox SET attempts = ${MAIL_MAX_ATTEMPTS - 1}, next_attempt_at = 0
+      WHERE recipient = 'lost@example.org' AND sent_at IS NULL`);
+    const end = Date.now() + 15000;
+    while (own.sql("SELECT failed_at FROM outbox WHERE recipient = 'lost@example.org'")[0].failed_at === null) {
+      assert.ok(Date.now() < end, 'the message was not given up');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const [row] = own.sql("SELECT secret, body FROM outbox WHERE recipient = 'lost@example.org'");
+    assert.equal(row.secret, null);
+    assert.ok(!dump(own.db).includes(secret));
+    await noWorkingToken(own, dump(own.db), 'the database');
+  } catch (e) {
+    console.error(`--- portal log ---\n${own.logs.portal}`);
+    throw e;
+  } finally {
+    await own.stop();
+  }
+});
+
+check('arriving from another site keeps the forms of the other tabs working', async () => {
+  addUser('staff', 'tabs@example.org', 'Tab Keeper');
+  const browser = srv.client();
+  // Tab 1: the reset form, read before anything else.
+  await browser.get('/forgot');
+  const tab1 = browser.csrf;
+  const cookie1 = browser.cookies.get('csrf');
+  // Tab 2: a link from a search engine to the portal, then a link to the sign-in page.
+  const arrival = await browser.get('/', { crossSite: true });
+  assert.equal(arrival.status, 200);
+  assert.ok(!arrival.headers.getSetCookie().some((c) => c.startsWith('csrf=')), 'the cookie was replaced');
+  await browser.get('/pip');
+  assert.equal(browser.cookies.get('csrf'), cookie1);
+  // Tab 1's form still works.
+  const sent = await browser.post('/forgot', { email: 'tabs@example.org', csrf: tab1 });
+  assert.equal(sent.status, 303);
+  // A browser that has no cookie yet gets one with its first page, and a working form.
+  const fresh = srv.client();
+  await fresh.get('/forgot', { crossSite: true });
+  assert.equal((await fresh.post('/forgot', { email: 'tabs@example.org' })).status, 303);
+});
+
+check('a signed-in user who opens an e-mailed link gets forms that work', async () => {
+  const c = await signedIn('staff@example.org');
+  await c.get('/admin');
+  // From a webmail: the Strict session cookie stays behind, the page is a signed-out one.
+  const page = await c.get('/forgot', { crossSite: true });
+  assert.equal(page.status, 200);
+  assert.doesNotMatch(page.text, /Sign out/);
+  // Continuing from that page, the browser sends every cookie: the form works.
+  assert.equal((await c.post('/forgot', { email: 'staff@example.org' })).status, 303);
+  const login = await c.get('/login?next=%2Fadmin', { crossSite: true });
+  assert.equal(login.status, 200);
+  assert.equal((await c.post('/logout', {})).status, 303);
+  // And the tokens of the pages opened while signed in worked all along.
+  const again = await signedIn('staff@example.org');
+  await again.get('/admin/users');
+  const cross = await again.get('/status', { crossSite: true });
+  assert.equal(cross.status, 200);
+  const lookup = await again.post('/status', { ref: 'P-0000-0000', email: 'x@example.org' });
+  assert.equal(lookup.status, 404);
+});
+
+check('a POST from another site is 403 even with the right token; one without a token is 403', async () => {
+  const c = await signedIn('admin@example.org');
+  await c.get('/admin/users');
+  const fields = (email) => ({ email, name: 'Cross Site', role: 'staff' });
+  const users = () => srv.sql('SELECT count(*) AS n FROM users')[0].n;
+  const n = users();
+  for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' },
+    { origin: 'http://evil.example' }, { origin: 'null' },
+    { origin: srv.base.replace('http://', 'https://') },
+    { origin: `${srv.base}.evil.example` },
+    { 'sec-fetch-site': 'cross-site', origin: srv.base }]) {
+    const r = await c.post('/admin/users', fields('cross.site@example.org'), { headers });
+    assert.equal(r.status, 403, JSON.stringify(headers));
+    assert.match(r.text, /Your form has expired/);
+  }
+  assert.equal((await c.post('/admin/users', fields('cross.site@example.org'), { csrf: false })).status, 403);
+  assert.equal((await c.post('/admin/users', fields('cross.site@example.org'),
+    { csrf: false, headers: { 'sec-fetch-site': 'same-origin', origin: srv.base } })).status, 403);
+  // A token without the cookie it was made for is 403 too.
+  const thief = srv.client();
+  await thief.get('/forgot');
+  thief.cookies.delete('csrf');
+  assert.equal((await thief.post('/forgot', { email: 'admin@example.org', csrf: c.csrf })).status, 403);
+  assert.equal(users(), n);
+  // The same form from this site's own page works, whatever the browser says of it.
+  const ok = await c.post('/admin/users', fields('cross.site@example.org'),
+    { headers: { 'sec-fetch-site': 'same-origin', origin: srv.base } });
+  assert.equal(ok.status, 303);
+  assert.equal(users(), n + 1);
 });

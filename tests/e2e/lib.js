@@ -170,6 +170,21 @@ async function start(opts = {}) {
     return out.trim() ? JSON.parse(out) : [];
   };
   server.client = () => new Client(server.base);
+  // The messages the sendmail stand-in received for address to, oldest first, as
+  // { headers, body }; waits until there are at least n.
+  server.delivered = async (to, n = 1) => {
+    const box = path.join(dir, 'mail');
+    let found = [];
+    await waitFor(() => {
+      const files = fs.existsSync(box) ? fs.readdirSync(box).filter((f) => f.endsWith('.eml')).sort() : [];
+      found = files.map((f) => fs.readFileSync(path.join(box, f), 'utf8')).map((raw) => {
+        const cut = raw.indexOf('\r\n\r\n');
+        return { headers: raw.slice(0, cut), body: raw.slice(cut + 4).replace(/\r\n/g, '\n') };
+      }).filter((m) => m.headers.split('\r\n').includes(`To: ${to}`));
+      return found.length >= n;
+    }, `${n} message(s) delivered to ${to}`);
+    return found;
+  };
   return server;
 }
 
@@ -178,11 +193,15 @@ class Client {
   constructor(base) {
     this.base = base;
     this.cookies = new Map();
+    this.strict = new Set(); // the names of SameSite=Strict cookies
     this.csrf = null;
   }
 
-  cookieHeader() {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  // The Cookie header; on a navigation from another site (crossSite), as a browser
+  // sends it: without the SameSite=Strict cookies.
+  cookieHeader(crossSite = false) {
+    return [...this.cookies].filter(([k]) => !crossSite || !this.strict.has(k))
+      .map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
   keep(res) {
@@ -193,12 +212,18 @@ class Client {
       const value = pair.slice(i + 1).trim();
       if (attrs.some((a) => /max-age=0/i.test(a)) || value === '') this.cookies.delete(name);
       else this.cookies.set(name, value);
+      if (attrs.some((a) => /^\s*samesite=strict\s*$/i.test(a))) this.strict.add(name);
+      else this.strict.delete(name);
     }
   }
 
-  async request(method, p, { body, headers = {} } = {}) {
+  // crossSite: a top-level navigation from another site's page (a link in a search
+  // engine or a webmail), with the cookies and the Sec-Fetch-Site a browser sends.
+  async request(method, p, { body, headers = {}, crossSite = false } = {}) {
     const h = { ...headers };
-    if (this.cookies.size) h.cookie = this.cookieHeader();
+    if (crossSite) h['sec-fetch-site'] = 'cross-site';
+    const cookie = this.cookieHeader(crossSite);
+    if (cookie) h.cookie = cookie;
     const res = await fetch(this.base + p, { method, headers: h, body, redirect: 'manual' });
     this.keep(res);
     const text = await res.text();
@@ -207,17 +232,18 @@ class Client {
     return { status: res.status, headers: res.headers, text, res };
   }
 
-  get(p) {
-    return this.request('GET', p);
+  get(p, opts = {}) {
+    return this.request('GET', p, opts);
   }
 
-  // Posts fields (an object or a list of pairs) as a form, adding the csrf token.
-  post(p, fields = {}, { csrf = true } = {}) {
+  // Posts fields (an object or a list of pairs) as a form, adding the csrf token;
+  // headers adds to the request's.
+  post(p, fields = {}, { csrf = true, headers = {} } = {}) {
     const form = new URLSearchParams(Array.isArray(fields) ? fields : Object.entries(fields));
     if (csrf && !form.has('csrf') && this.csrf) form.set('csrf', this.csrf);
     return this.request('POST', p, {
       body: form.toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
     });
   }
 

@@ -170,6 +170,73 @@ test('configuration errors name the file and the line, and stop with status 2', 
   assert.ok(fs.existsSync(db));
 });
 
+test('every command takes its options before or after its name; anything else is status 2', (t) => {
+  const dir = tmpdir(t);
+  const db = path.join(dir, 'x.db');
+  // Run from an empty folder, so that a command that ignored --db would make var/portal.db here.
+  const run = (args, input = '') => spawnSync(BIN, args, { cwd: dir, input, encoding: 'utf8',
+    timeout: 20000 });
+  const m = run(['migrate', '--db', db, '--datadir', ROOT]);
+  assert.equal(m.status, 0, m.stderr);
+  assert.match(m.stdout, new RegExp(`^database ${db} is at schema version ${latestMigration()}$`, 'm'));
+  assert.ok(fs.existsSync(db));
+  assert.ok(!fs.existsSync(path.join(dir, 'var')), 'migrate --db worked on var/portal.db');
+  sqlite(db, "INSERT INTO settings (key, value) VALUES ('marker', 'here')");
+  const b1 = path.join(dir, 'after.db');
+  const b2 = path.join(dir, 'before.db');
+  const b3 = path.join(dir, 'equals.db');
+  for (const [args, file] of [[['backup', '--db', db, '--datadir', ROOT, b1], b1],
+    [['--db', db, '--datadir', ROOT, 'backup', b2], b2],
+    [['--datadir', ROOT, 'backup', b3, `--db=${db}`], b3]]) {
+    const r = run(args);
+    assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+    assert.deepEqual(sqlite(file, "SELECT value FROM settings WHERE key = 'marker'"), [{ value: 'here' }]);
+  }
+  assert.ok(!fs.existsSync(path.join(dir, 'var')));
+  const user = ['--role', 'admin', '--email', 'cli@example.org', '--name', 'Cli Admin'];
+  const refused = [
+    ['migrate', '--bogus'],
+    ['--bogus', 'migrate'],
+    ['migrate', 'extra'],
+    ['serve', 'stray'],
+    ['serve', '--demo'],
+    ['backup'],
+    ['backup', b1, 'stray'],
+    ['restore'],
+    ['user', 'add', 'stray', ...user],
+    ['user', 'add', ...user, 'stray'],
+    ['user', 'remove', ...user],
+    ['user'],
+    ['bootstrap', 'now'],
+    ['bootstrap', '--demo=yes'],
+    ['migrate', '--db'],
+    ['migrate', '--db', db, '--db', db],
+    ['-x', 'migrate'],
+    ['launch'],
+    [],
+  ];
+  const before = fs.readFileSync(db);
+  for (const args of refused) {
+    const r = run([...args.includes('--db') ? [] : ['--db', db], '--datadir', ROOT, ...args],
+      'a-long-password-1\n');
+    assert.equal(r.status, 2, `${args.join(' ')}: status ${r.status}`);
+    assert.match(r.stderr, /^usage: portal /m, args.join(' '));
+    assert.equal(r.stdout, '', args.join(' '));
+  }
+  assert.ok(fs.readFileSync(db).equals(before), 'a refused command changed the database');
+  assert.deepEqual(sqlite(db, 'SELECT count(*) AS n FROM users'), [{ n: 0 }]);
+  // The same user add, with its options on both sides of its name, works.
+  const ok = run(['--role', 'admin', 'user', '--db', db, 'add', '--datadir', ROOT,
+    '--email', 'cli@example.org', '--name=Cli Admin'], 'a-long-password-1\n');
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.deepEqual(sqlite(db, 'SELECT email, name, role FROM users'),
+    [{ email: 'cli@example.org', name: 'Cli Admin', role: 'admin' }]);
+  assert.ok(!fs.existsSync(path.join(dir, 'var')));
+  const help = run(['migrate', '--help']);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /^usage: portal /);
+});
+
 const KEYS = ['database', 'socket', 'socket_mode', 'datadir', 'threads', 'sendmail', 'mail_from',
   'site_name', 'department_contact', 'base_url', 'mail_retry_seconds', 'retention_days',
   'secure_cookies', 'time_zone', 'default_location'];
@@ -540,8 +607,10 @@ test('the nginx site passes nginx -t and serves the portal over HTTPS', { skip: 
     '-subj', '/CN=programs.example.org', '-keyout', path.join(certs, 'privkey.pem'),
     '-out', path.join(certs, 'fullchain.pem')], { stdio: 'pipe' });
   const site = fs.readFileSync(path.join(ROOT, 'etc/nginx-site.conf'), 'utf8')
-    .replaceAll('/etc/letsencrypt/live/programs.example.org/', `${certs}/`);
+    .replaceAll('/etc/letsencrypt/live/programs.example.org/', `${certs}/`)
+    .replaceAll('/var/log/nginx/', `${dir}/logs/`);
   assert.equal(site.match(new RegExp(certs, 'g')).length, 2);
+  assert.equal(site.match(new RegExp(`${dir}/logs/portal.access.log portal;`, 'g')).length, 2);
   const wrap = (siteFile, extra = '') => `${extra}
 pid ${dir}/nginx.pid;
 error_log ${dir}/logs/error.log;
@@ -643,6 +712,20 @@ http {
   assert.notEqual(forms[0], 429);
   // The big POST above took one of the 11 (1 + burst 10).
   assert.ok(forms.slice(10).every((s) => s === 429), `POST /status: ${forms}`);
+
+  // The access log has paths without query strings, and no reference.
+  const token = 'SECRETtokenSECRETtokenSECRETtokenSECRETtok';
+  assert.equal((await get(`/account/password?token=${token}`)).status, 404);
+  assert.equal((await get('/confirmation/P-7K3Q-9XMD')).status, 404);
+  assert.equal((await get('/confirmation/t-7k3q-9xmd?done=withdrawn')).status, 404);
+  const access = fs.readFileSync(path.join(dir, 'logs/portal.access.log'), 'utf8');
+  for (const bad of [token, 'token=', 'done=', '7K3Q', '7k3q', 'x=1']) {
+    assert.ok(!access.includes(bad), `the access log holds ${bad}`);
+  }
+  assert.match(access, /"GET \/account\/password HTTP\/2\.0|"GET \/account\/password HTTP\/1\.1/);
+  assert.match(access, /"GET \/confirmation\/P-\.\.\. HTTP/);
+  assert.match(access, /"GET \/confirmation\/t-\.\.\. HTTP/);
+  assert.match(access, /"GET \/pip\/apply HTTP\/1\.1" 301 /);
 });
 
 // ---------------------------------------------------------------- systemd

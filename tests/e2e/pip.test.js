@@ -415,6 +415,58 @@ test('withdrawing an application already withdrawn is 409', async () => {
   assert.deepEqual(counts(), n);
 });
 
+test('re-applying after withdrawing is allowed; any other status is still a duplicate', async () => {
+  const id = openClass(57);
+  const email = 'again@example.com';
+  const first = application(id, { email, first_name: 'Ana', last_name: 'Again', dob: '1979-03-02' });
+  const c = srv.client();
+  await c.get('/pip/apply');
+  const ref = refOf(await c.post('/pip/apply', first.pairs));
+  assert.equal((await c.post('/pip/apply', first.pairs)).status, 409);
+  assert.equal((await withdraw(ref, email)).status, 303);
+  // The same e-mail, name and date of birth: a new application, a new reference.
+  const ref2 = refOf(await c.post('/pip/apply', first.pairs));
+  assert.notEqual(ref2, ref);
+  assert.equal(row(ref2).status, 'submitted');
+  // The same name and date of birth under another address, once that one is withdrawn too.
+  assert.equal((await withdraw(ref2, email)).status, 303);
+  // Each message names the application it is about, so that erasure can find it.
+  assert.deepEqual(srv.sql(`SELECT application_id AS id, count(*) AS n FROM outbox
+    WHERE recipient = '${email}' GROUP BY 1 ORDER BY 1`),
+  [{ id: row(ref).id, n: 2 }, { id: row(ref2).id, n: 2 }]);
+  const ref3 = refOf(await apply(id, { email: 'again2@example.com', first_name: 'Ana',
+    last_name: 'Again', dob: '1979-03-02' }));
+  // Waitlisted, accepted, declined and completed applications still count.
+  for (const status of ['waitlisted', 'accepted', 'declined', 'completed']) {
+    srv.sql(`UPDATE applications SET status = '${status}', waitlist_position =
+      ${status === 'waitlisted' ? 99 : 'NULL'} WHERE ref = '${ref3}'`);
+    const n = counts();
+    const dup = await apply(id, { email: 'again2@example.com' });
+    assert.equal(dup.status, 409, status);
+    const dupName = await apply(id, { first_name: 'Ana', last_name: 'Again', dob: '1979-03-02' });
+    assert.equal(dupName.status, 409, status);
+    assert.deepEqual(counts(), n);
+  }
+});
+
+test('the confirmation page says "withdrawn" only when the application is', async () => {
+  const id = openClass(58);
+  const email = 'truth@example.com';
+  const ref = refOf(await apply(id, { email }));
+  const c = srv.client();
+  const lie = await c.get(`/confirmation/${ref}?done=withdrawn`);
+  assert.equal(lie.status, 200);
+  assert.doesNotMatch(lie.text, /withdrawn/i);
+  assert.match(lie.text, /<h1 class="panel__title">Application received<\/h1>/);
+  assert.match(lie.text, /<title>Partners In Policing Class 58: /);
+  const r = await withdraw(ref, email);
+  assert.equal(r.headers.get('location'), `/confirmation/${ref}?done=withdrawn`);
+  const truth = await c.get(r.headers.get('location'));
+  assert.equal(truth.status, 200);
+  assert.match(truth.text, /<h1 class="panel__title">Your application is withdrawn<\/h1>/);
+  assert.match(truth.text, /<title>Application withdrawn/);
+});
+
 test('with no class open, /pip/apply offers the interest list', async () => {
   srv.sql('UPDATE cohorts SET registration_open = 0');
   const c = srv.client();

@@ -384,12 +384,30 @@ function longDate(t) {
 test('retention erases closed applications and notified interest after 180 days, nothing else', async () => {
   const id = makeClass({ sessions: 2, startDate: '2025-01-09' });
   const t = nowSeconds();
+  const person = { first_name: 'Zebulon', last_name: 'Quartermaine', email: 'zq.erased@example.com',
+    street: '99 Vanishing Lane', phone: '3105557788', emergency_name: 'Ottoline Quartermaine' };
   const old = addApp(id, { status: 'withdrawn', submitted_at: t - 200 * DAY, status_at: t - 181 * DAY,
-    referral: 'Radio' });
+    referral: 'Radio', ...person });
+  // What the portal writes about an application: audit rows with staff notes, and
+  // messages about it (sent, given up, still waiting) tagged with its id.
+  sql(`INSERT INTO audit (application_id, at, actor, from_status, to_status, note) VALUES
+    (${old}, ${t - 200 * DAY}, 'applicant', NULL, 'submitted', 'Application received'),
+    (${old}, ${t - 190 * DAY}, 'Desk Officer', 'submitted', 'accepted', 'Called Zebulon Quartermaine at 3105557788'),
+    (${old}, ${t - 181 * DAY}, 'applicant', 'accepted', 'withdrawn', 'Moving away from 99 Vanishing Lane')`);
+  sql(`INSERT INTO outbox (created_at, recipient, subject, body, next_attempt_at, sent_at, failed_at,
+    application_id) VALUES
+    (${t - 200 * DAY}, 'zq.erased@example.com', 'Received', 'Hello Zebulon Quartermaine', 0, ${t - 200 * DAY}, NULL, ${old}),
+    (${t - 100 * DAY}, 'zq.erased@example.com', 'Withdrawn', 'Zebulon, 99 Vanishing Lane', 0, ${t - 100 * DAY}, NULL, ${old}),
+    (${t - 50 * DAY}, 'zq.erased@example.com', 'Lost', 'Zebulon Quartermaine', 0, NULL, ${t - 50 * DAY}, ${old}),
+    (${t}, 'zq.erased@example.com', 'Waiting', 'Ottoline Quartermaine', ${t + 3600}, NULL, NULL, ${old})`);
   sql(`INSERT INTO affiliations (application_id, kind, detail) VALUES (${old}, 'resident', ''),
     (${old}, 'work', 'Acme')`);
   const oldDeclined = addApp(id, { status: 'declined', status_at: t - 365 * DAY });
   const recent = addApp(id, { status: 'withdrawn', status_at: t - 179 * DAY });
+  sql(`INSERT INTO audit (application_id, at, actor, from_status, to_status, note) VALUES
+    (${recent}, ${t - 179 * DAY}, 'Desk Officer', 'submitted', 'withdrawn', 'Kept note')`);
+  sql(`INSERT INTO outbox (created_at, recipient, subject, body, next_attempt_at, sent_at, application_id)
+    VALUES (${t - 179 * DAY}, 'kept@example.com', 'Kept', 'Kept message', 0, ${t - 179 * DAY}, ${recent})`);
   const active = addApp(id, { status: 'submitted', submitted_at: t - 400 * DAY, status_at: t - 400 * DAY });
   sql(`INSERT INTO interest (email, name, created_at, notified_at) VALUES
     ('told@example.com', 'Told Long Ago', ${t - 200 * DAY}, ${t - 181 * DAY}),
@@ -423,6 +441,23 @@ test('retention erases closed applications and notified interest after 180 days,
   }
   assert.ok(erased.erased_at >= t);
   assert.equal(sql(`SELECT count(*) AS n FROM affiliations WHERE application_id = ${old}`)[0].n, 0);
+  // The audit keeps who, when and which status; the notes go.  The messages go.
+  assert.deepEqual(sql(`SELECT at, actor, from_status, to_status, note FROM audit
+    WHERE application_id = ${old} ORDER BY id`), [
+    { at: t - 200 * DAY, actor: 'applicant', from_status: null, to_status: 'submitted', note: '' },
+    { at: t - 190 * DAY, actor: 'Desk Officer', from_status: 'submitted', to_status: 'accepted', note: '' },
+    { at: t - 181 * DAY, actor: 'applicant', from_status: 'accepted', to_status: 'withdrawn', note: '' }]);
+  assert.equal(sql(`SELECT count(*) AS n FROM outbox WHERE application_id = ${old}`)[0].n, 0);
+  assert.deepEqual(sql(`SELECT note FROM audit WHERE application_id = ${recent}`), [{ note: 'Kept note' }]);
+  assert.deepEqual(sql(`SELECT body FROM outbox WHERE application_id = ${recent}`), [{ body: 'Kept message' }]);
+  // Nothing of the person is left anywhere: every row of every table.
+  const everything = require('node:child_process').execFileSync('sqlite3',
+    ['-cmd', '.timeout 10000', srv.db, '.dump'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  for (const v of Object.values(person)) {
+    assert.ok(!everything.includes(v), `the database still holds ${v}`);
+  }
+  assert.ok(!everything.includes('Zebulon'));
+  assert.ok(!everything.includes('Vanishing'));
   assert.notEqual(snapshot(oldDeclined).erased_at, null);
   assert.deepEqual(snapshot(recent), recentBefore);
   assert.deepEqual(snapshot(active), activeBefore);
@@ -440,4 +475,38 @@ test('retention erases closed applications and notified interest after 180 days,
   r = await staff.get(`/admin/applications/${recent}`);
   assert.match(r.text, /Personal details will be erased on/);
   assert.match(r.text, new RegExp(recentBefore.last_name));
+});
+
+test('the logs keep no link token and no reference: nginx logs the path alone, both mask references', async () => {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const id = makeClass({ sessions: 1 });
+  const ref = 'P-7K3Q-9XMD';
+  addApp(id, { ref, status: 'submitted' });
+  const secret = 'SECRETtokenSECRETtokenSECRETtokenSECRETtok';
+  const c = srv.client();
+  assert.equal((await c.get(`/account/password?token=${secret}`)).status, 404);
+  await c.get(`/account/password?token=${secret}&again=1`);
+  assert.equal((await c.get(`/confirmation/${ref}`)).status, 200);
+  assert.equal((await c.get(`/confirmation/${ref.toLowerCase()}`)).status, 200);
+  assert.equal((await c.get(`/confirmation/${ref}?done=withdrawn`)).status, 200);
+  assert.equal((await c.get('/confirmation/T-0000-0000')).status, 404);
+  const accessLog = path.join(srv.dir, 'run', 'access.log');
+  const end = Date.now() + 5000;
+  while (!/confirmation\/T-/.test(fs.existsSync(accessLog) ? fs.readFileSync(accessLog, 'utf8') : '')) {
+    assert.ok(Date.now() < end, 'nginx logged no request');
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  const nginx = fs.readFileSync(accessLog, 'utf8');
+  const portal = srv.logs.portal;
+  for (const [name, log] of [['nginx', nginx], ['portal', portal]]) {
+    for (const bad of [secret, 'token=', '?', ref, ref.toLowerCase(), '7K3Q', '7k3q', '9XMD',
+      'T-0000-0000', 'again=1', 'done=withdrawn']) {
+      assert.ok(!log.includes(bad), `the ${name} log holds ${bad}`);
+    }
+    assert.match(log, /GET \/account\/password /, name);
+    assert.match(log, /GET \/confirmation\/P-\.\.\. /, name);
+    assert.match(log, /GET \/confirmation\/T-\.\.\. /, name);
+  }
+  assert.match(nginx, /"GET \/confirmation\/P-\.\.\. HTTP\/1\.1" 200 /);
 });
