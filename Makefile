@@ -26,7 +26,8 @@ SRC = src/arena.c src/file.c src/kv.c src/http.c src/mustache.c src/validate.c s
 	src/markdown.c src/users.c src/cohort.c src/status.c src/cli.c src/mail.c src/notify.c src/applications.c src/page_public.c src/page_pip.c src/page_status.c src/page_admin.c src/page_review.c src/jobs.c src/reminders.c src/retention.c src/page_tap.c src/page_counselor.c \
 	src/page_auth.c src/page_users.c \
 	src/csv.c src/page_export.c src/page_pages.c src/calendar.c src/page_calendar.c \
-	src/page_attendance.c src/page_roster.c src/page_report.c src/page_sessions.c
+	src/page_attendance.c src/page_roster.c src/page_report.c src/page_sessions.c \
+	src/seal.c src/sealed.c
 UNIT_TESTS = http mustache validate status csv mail clock calendar
 
 all: portal

@@ -1,4 +1,4 @@
-/* main.c: the command line: serve, migrate, user add, backup, restore, bootstrap. */
+/* main.c: the command line: serve, migrate, user add, backup, restore, bootstrap, keygen, rekey. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -15,6 +15,8 @@
 #include "config.h"
 #include "db.h"
 #include "markdown.h"
+#include "seal.h"
+#include "sealed.h"
 #include "server.h"
 #include "view.h"
 
@@ -25,14 +27,17 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: portal [--db PATH] [--config FILE] [--datadir DIR] COMMAND ...\n"
+	fputs("usage: portal [--db PATH] [--config FILE] [--datadir DIR] [--key-file FILE]"
+	      " COMMAND ...\n"
 	      "commands:\n"
 	      "  serve [--socket PATH] [--socket-mode MODE] [--threads N] [--sendmail CMD]\n"
 	      "  migrate\n"
 	      "  user add --role ROLE --email EMAIL --name NAME [--school SLUG]  (password on stdin)\n"
-	      "  backup FILE\n"
+	      "  backup [--encrypt] FILE\n"
 	      "  restore FILE         replace the database with a backup (server stopped)\n"
 	      "  bootstrap [--demo]   first-run set-up: an admin account and demo classes\n"
+	      "  keygen FILE          write a new key file (mode 0400; never overwrites)\n"
+	      "  rekey --new-key FILE re-seal the personal data under FILE's key (server stopped)\n"
 	      "see portal(8)\n",
 	      f);
 }
@@ -79,7 +84,30 @@ static struct db *open_migrated(void)
 		db_close(db);
 		return NULL;
 	}
+	/* SQL cannot encrypt: the values of a database from before 005_sealed.sql
+	 * (or restored from such a backup) are sealed here, once. */
+	if (seal_ready()) {
+		int n = sealed_check_key(db) < 0 ? -1 : sealed_migrate(db);
+		if (n < 0) {
+			db_close(db);
+			return NULL;
+		}
+		if (n > 0)
+			fprintf(stderr, "portal: sealed the personal data of %d applications\n", n);
+	}
 	return db;
+}
+
+/* The commands that write or read personal data need the key. */
+static int need_key(const char *what)
+{
+	if (seal_ready())
+		return 0;
+	fprintf(stderr,
+		"portal: %s needs the key file that seals personal data: set key_file in the"
+		" configuration or give --key-file FILE (create one with `portal keygen FILE`)\n",
+		what);
+	return -1;
 }
 
 /*
@@ -145,6 +173,8 @@ static int cmd_serve(int argc, char **argv)
 		if (rc < 0)
 			return 2;
 	}
+	if (need_key("serve") < 0)
+		return 1;
 	/* Before anything else: a second server would unlink the first one's socket. */
 	int lock = lock_database();
 	if (lock == LOCK_HELD)
@@ -183,20 +213,81 @@ static int cmd_migrate(void)
 	return 0;
 }
 
+/*
+ * A copy of the live database into to, encrypted with the key's backup
+ * subkey: SQLite's backup goes first to a temporary file beside to (mode
+ * 0600), removed once encrypted.  0 or -1 after a message.
+ */
+static int backup_encrypted(struct db *db, const char *to)
+{
+	size_t n = strlen(to) + sizeof(".plain-XXXXXX");
+	char *tmp = malloc(n);
+	if (tmp == NULL)
+		die_oom();
+	snprintf(tmp, n, "%s.plain-XXXXXX", to);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		fprintf(stderr, "portal: cannot create a temporary file beside %s: %s\n", to,
+			strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	close(fd);
+	int rc = db_backup(db, tmp) == 0 && seal_file_encrypt(tmp, to) == 0 ? 0 : -1;
+	unlink(tmp);
+	if (rc < 0)
+		unlink(to);
+	free(tmp);
+	return rc;
+}
+
 static int cmd_backup(int argc, char **argv)
 {
-	if (argc != 2) {
+	bool encrypt = argc == 3 && strcmp(argv[1], "--encrypt") == 0;
+	if (argc != 2 + encrypt || argv[argc - 1][0] == '-') {
 		usage(stderr);
 		return 2;
 	}
+	const char *to = argv[argc - 1];
+	if (encrypt && need_key("backup --encrypt") < 0)
+		return 1;
 	struct db *db = open_migrated();
 	if (db == NULL)
 		return 1;
-	int rc = db_backup(db, argv[1]);
+	int rc = encrypt ? backup_encrypted(db, to) : db_backup(db, to);
 	db_close(db);
 	if (rc == 0)
-		printf("backed up %s to %s\n", app_config.db_path, argv[1]);
+		printf("backed up %s to %s%s\n", app_config.db_path, to,
+		       encrypt ? " (encrypted)" : "");
 	return rc == 0 ? 0 : 1;
+}
+
+/*
+ * An encrypted backup from, decrypted into a new temporary file (mode 0600)
+ * beside the database; the file's name, malloc'd, or NULL after a message
+ * (and then nothing is left behind).
+ */
+static char *decrypt_backup(const char *from)
+{
+	size_t n = strlen(app_config.db_path) + sizeof(".restore-XXXXXX");
+	char *tmp = malloc(n);
+	if (tmp == NULL)
+		die_oom();
+	snprintf(tmp, n, "%s.restore-XXXXXX", app_config.db_path);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		fprintf(stderr, "portal: cannot create a temporary file beside %s: %s\n",
+			app_config.db_path, strerror(errno));
+		free(tmp);
+		return NULL;
+	}
+	close(fd);
+	if (seal_file_decrypt(from, tmp) < 0) {
+		unlink(tmp);
+		free(tmp);
+		return NULL;
+	}
+	return tmp;
 }
 
 /*
@@ -217,15 +308,30 @@ static int cmd_restore(int argc, char **argv)
 		fprintf(stderr, "portal: %s is the database itself; give a backup file\n", from);
 		return 2;
 	}
+	int sealed = seal_file_is_sealed(from);
+	if (sealed < 0)
+		return 1;
+	if (sealed && need_key("restoring an encrypted backup") < 0)
+		return 1;
 	int lock = lock_database();
 	if (lock == LOCK_HELD)
 		fprintf(stderr, "portal: the portal is running on %s; stop it first\n", path);
 	if (lock < 0)
 		return 1;
+	char *plain = NULL;
+	if (sealed && (plain = decrypt_backup(from)) == NULL) {
+		close(lock);
+		return 1;
+	}
 	char sqldir[4096];
 	snprintf(sqldir, sizeof(sqldir), "%s/sql", app_config.datadir);
 	int latest = db_latest_migration(sqldir), version, rc = 1;
-	if (latest > 0 && db_restore(path, from, latest, &version) == 0) {
+	int restored = latest > 0 ? db_restore(path, plain ? plain : from, latest, &version) : -1;
+	if (plain) {
+		unlink(plain);
+		free(plain);
+	}
+	if (restored == 0) {
 		printf("restored %s (schema version %d) into %s\n", from, version, path);
 		struct db *db = open_migrated();
 		if (db != NULL) {
@@ -282,6 +388,8 @@ static int cmd_user(int argc, char **argv)
 static int cmd_bootstrap(int argc, char **argv)
 {
 	int demo = argc > 1 && strcmp(argv[1], "--demo") == 0;
+	if (demo && need_key("bootstrap --demo") < 0)
+		return 1;
 	struct db *db = open_migrated();
 	if (db == NULL)
 		return 1;
@@ -299,10 +407,71 @@ static int cmd_bootstrap(int argc, char **argv)
 	return rc;
 }
 
+static int cmd_keygen(int argc, char **argv)
+{
+	if (argc != 2 || argv[1][0] == '-') {
+		usage(stderr);
+		return 2;
+	}
+	if (seal_keygen(argv[1]) < 0)
+		return 1;
+	printf("wrote a new key to %s (mode 0400); keep a copy apart from the backups\n",
+	       argv[1]);
+	return 0;
+}
+
+/*
+ * Re-seals every sealed value and recomputes every lookup hash under the key
+ * of --new-key, in one transaction, while no server runs: afterwards only the
+ * new key opens the database (portal(8) says how to swap the files).
+ */
+static int cmd_rekey(int argc, char **argv)
+{
+	static const struct option opts[] = {{"new-key", required_argument, NULL, 'k'},
+					     {NULL, 0, NULL, 0}};
+	const char *new_key = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'k') {
+			usage(stderr);
+			return 2;
+		}
+		new_key = optarg;
+	}
+	if (new_key == NULL || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (need_key("rekey") < 0)
+		return 1;
+	int lock = lock_database();
+	if (lock == LOCK_HELD)
+		fprintf(stderr, "portal: the portal is running on %s; stop it first\n",
+			app_config.db_path);
+	if (lock < 0)
+		return 1;
+	int rc = 1;
+	struct db *db = open_migrated();
+	if (db != NULL && seal_rekey_begin(new_key) == 0) {
+		int n = sealed_rekey(db);
+		if (n >= 0) {
+			printf("re-sealed %d applications of %s under %s; use that key file from"
+			       " now on\n",
+			       n, app_config.db_path, new_key);
+			rc = 0;
+		}
+	}
+	if (db)
+		db_close(db);
+	close(lock);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	config_defaults(&app_config);
-	const char *config_path = NULL, *db_path = NULL, *datadir = NULL;
+	const char *config_path = NULL, *db_path = NULL, *datadir = NULL, *key_file = NULL;
 	int i = 1;
 	/* Global options come before the command. */
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -310,6 +479,7 @@ int main(int argc, char **argv)
 		const char **slot = strcmp(a, "--db") == 0	? &db_path
 				    : strcmp(a, "--config") == 0 ? &config_path
 				    : strcmp(a, "--datadir") == 0 ? &datadir
+				    : strcmp(a, "--key-file") == 0 ? &key_file
 								  : NULL;
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			usage(stdout);
@@ -332,11 +502,18 @@ int main(int argc, char **argv)
 		app_config.db_path = db_path;
 	if (datadir)
 		app_config.datadir = datadir;
+	if (key_file)
+		app_config.key_file = key_file;
 	app_config.datadir = find_datadir();
 
 	const char *cmd = argv[i];
 	int sub_argc = argc - i;
 	char **sub_argv = argv + i;
+	if (strcmp(cmd, "keygen") == 0)
+		return cmd_keygen(sub_argc, sub_argv);
+	/* A key given must be one that works, for every command. */
+	if (app_config.key_file && seal_init(app_config.key_file) < 0)
+		return 1;
 	if (strcmp(cmd, "serve") == 0)
 		return cmd_serve(sub_argc, sub_argv);
 	if (strcmp(cmd, "migrate") == 0)
@@ -349,6 +526,8 @@ int main(int argc, char **argv)
 		return cmd_user(sub_argc, sub_argv);
 	if (strcmp(cmd, "bootstrap") == 0)
 		return cmd_bootstrap(sub_argc, sub_argv);
+	if (strcmp(cmd, "rekey") == 0)
+		return cmd_rekey(sub_argc, sub_argv);
 	fprintf(stderr, "portal: unknown command %s\n", cmd);
 	usage(stderr);
 	return 2;
