@@ -22,8 +22,8 @@ enum { KEY_BYTES = 32 };
 
 /* The subkeys derived from one key file (crypto_kdf, context "portalsl"). */
 struct keys {
-	uint8_t field[crypto_aead_xchacha20poly1305_ietf_KEYBYTES]; /* id 1: sealed fields */
-	uint8_t hash[crypto_generichash_KEYBYTES];                   /* id 2: lookup hashes */
+	uint8_t field[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];     /* id 1: sealed fields */
+	uint8_t hash[crypto_generichash_KEYBYTES];                      /* id 2: lookup hashes */
 	uint8_t backup[crypto_secretstream_xchacha20poly1305_KEYBYTES]; /* id 3: backups */
 };
 
@@ -50,9 +50,9 @@ static int read_key(const char *path, uint8_t key[KEY_BYTES])
 	/* Like ssh with its private keys: a key others may read is no longer a secret. */
 	if (st.st_mode & 0007) {
 		fprintf(stderr,
-			"portal: the key file %s is open to other users (mode %04o);"
-			" chmod 0400 it\n",
-			path, (unsigned)(st.st_mode & 07777));
+		        "portal: the key file %s is open to other users (mode %04o);"
+		        " chmod 0400 it\n",
+		        path, (unsigned)(st.st_mode & 07777));
 		close(fd);
 		return -1;
 	}
@@ -61,9 +61,9 @@ static int read_key(const char *path, uint8_t key[KEY_BYTES])
 	close(fd);
 	if (n != KEY_BYTES) {
 		fprintf(stderr,
-			"portal: the key file %s must hold exactly %d bytes"
-			" (make one with `portal keygen FILE`)\n",
-			path, KEY_BYTES);
+		        "portal: the key file %s must hold exactly %d bytes"
+		        " (make one with `portal keygen FILE`)\n",
+		        path, KEY_BYTES);
 		sodium_memzero(buf, sizeof(buf));
 		return -1;
 	}
@@ -137,19 +137,20 @@ int seal_keygen(const char *path)
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
 	if (fd < 0) {
 		fprintf(stderr, "portal: cannot create the key file %s: %s%s\n", path,
-			strerror(errno), errno == EEXIST ? " (a key is never overwritten)" : "");
+		        strerror(errno), errno == EEXIST ? " (a key is never overwritten)" : "");
 		return -1;
 	}
 	uint8_t key[KEY_BYTES];
 	randombytes_buf(key, sizeof(key));
 	/* fchmod: the mode given to open is cut by the umask, and 0400 is wanted whatever it is. */
 	int rc = fchmod(fd, 0400) == 0 && write(fd, key, sizeof(key)) == (ssize_t)sizeof(key) &&
-			 fsync(fd) == 0
-		     ? 0
-		     : -1;
+	                 fsync(fd) == 0
+	             ? 0
+	             : -1;
 	sodium_memzero(key, sizeof(key));
 	if (rc < 0)
-		fprintf(stderr, "portal: cannot write the key file %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "portal: cannot write the key file %s: %s\n", path,
+		        strerror(errno));
 	if (close(fd) < 0)
 		rc = -1;
 	if (rc < 0)
@@ -182,7 +183,7 @@ const char *seal_text(struct arena *a, const char *plain)
 	uint8_t *bin = arena_alloc(a, blen);
 	randombytes_buf(bin, NONCE);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(bin + NONCE, NULL, (const uint8_t *)plain, len,
-						   NULL, 0, NULL, bin, current.field);
+	                                           NULL, 0, NULL, bin, current.field);
 	size_t b64 = sodium_base64_ENCODED_LEN(blen, sodium_base64_VARIANT_ORIGINAL);
 	char *out = arena_alloc(a, PREFIX_LEN + b64);
 	memcpy(out, SEAL_PREFIX, PREFIX_LEN);
@@ -195,8 +196,7 @@ static bool open_with(const uint8_t *key, const uint8_t *bin, size_t blen, char 
 {
 	unsigned long long n;
 	return crypto_aead_xchacha20poly1305_ietf_decrypt((uint8_t *)out, &n, NULL, bin + NONCE,
-							  blen - NONCE, NULL, 0, bin,
-							  key) == 0;
+	                                                  blen - NONCE, NULL, 0, bin, key) == 0;
 }
 
 const char *seal_open(struct arena *a, const char *stored)
@@ -211,7 +211,7 @@ const char *seal_open(struct arena *a, const char *stored)
 	uint8_t *bin = arena_alloc(a, cap);
 	size_t blen;
 	if (sodium_base642bin(bin, cap, b64, b64len, NULL, &blen, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    blen < NONCE + TAG)
 		return NULL;
 	char *out = arena_alloc(a, blen - NONCE - TAG + 1);
@@ -239,7 +239,7 @@ void seal_hash(const char *value, char out[65])
 {
 	uint8_t h[32];
 	crypto_generichash(h, sizeof(h), (const uint8_t *)value, strlen(value), current.hash,
-			   sizeof(current.hash));
+	                   sizeof(current.hash));
 	sodium_bin2hex(out, 65, h, sizeof(h));
 }
 
@@ -265,7 +265,7 @@ static void key_id(const uint8_t *backup_key, uint8_t out[KEY_ID])
 {
 	static const char what[] = "portal backup key id";
 	crypto_generichash(out, KEY_ID, (const uint8_t *)what, sizeof(what) - 1, backup_key,
-			   crypto_secretstream_xchacha20poly1305_KEYBYTES);
+	                   crypto_secretstream_xchacha20poly1305_KEYBYTES);
 }
 
 int seal_file_is_sealed(const char *path)
@@ -322,7 +322,8 @@ int seal_file_encrypt(const char *from, const char *to)
 	key_id(current.backup, head + sizeof(magic));
 	crypto_secretstream_xchacha20poly1305_state state;
 	crypto_secretstream_xchacha20poly1305_init_push(&state, ss, current.backup);
-	int rc = write_all(fd, head, sizeof(head)) == 0 && write_all(fd, ss, sizeof(ss)) == 0 ? 0 : -1;
+	int rc =
+	    write_all(fd, head, sizeof(head)) == 0 && write_all(fd, ss, sizeof(ss)) == 0 ? 0 : -1;
 	uint8_t *plain = malloc(CHUNK), *cipher = malloc(CHUNK + SS_ABYTES + 4);
 	if (plain == NULL || cipher == NULL)
 		die_oom();
@@ -392,7 +393,7 @@ static int decrypt_stream(FILE *in, int fd, const uint8_t *head, const char **wh
 			break;
 		}
 		uint32_t clen = (uint32_t)len[0] << 24 | (uint32_t)len[1] << 16 |
-				(uint32_t)len[2] << 8 | len[3];
+		                (uint32_t)len[2] << 8 | len[3];
 		if (clen < SS_ABYTES || clen > CHUNK + SS_ABYTES)
 			break;
 		if (fread(cipher, 1, clen, in) != clen) {
@@ -402,7 +403,7 @@ static int decrypt_stream(FILE *in, int fd, const uint8_t *head, const char **wh
 		unsigned long long plen;
 		uint8_t tag;
 		if (crypto_secretstream_xchacha20poly1305_pull(&state, plain, &plen, &tag, cipher,
-							       clen, head, HEAD) != 0)
+		                                               clen, head, HEAD) != 0)
 			break;
 		if (write_all(fd, plain, (size_t)plen) < 0) {
 			*why = strerror(errno);
@@ -424,9 +425,10 @@ static int decrypt_stream(FILE *in, int fd, const uint8_t *head, const char **wh
 int seal_file_decrypt(const char *from, const char *to)
 {
 	if (!loaded) {
-		fprintf(stderr, "portal: %s is an encrypted backup: give the key file it was made"
-				" with (key_file or --key-file)\n",
-			from);
+		fprintf(stderr,
+		        "portal: %s is an encrypted backup: give the key file it was made"
+		        " with (key_file or --key-file)\n",
+		        from);
 		return -1;
 	}
 	FILE *in = fopen(from, "rb");

@@ -1,4 +1,5 @@
-/* sealed.c: sealing the personal columns of stored applications: at start-up, and under a new key. */
+/* sealed.c: sealing the personal columns of stored applications: at start-up, and under a new key.
+ */
 #include "sealed.h"
 
 #include <stdbool.h>
@@ -22,13 +23,23 @@ enum { BATCH = 256 };
 /* A plain value's SQL test of "not sealed yet": neither NULL, '' nor sealed. */
 #define PLAIN(c) "(" c " <> '' AND substr(" c ", 1, 3) <> 's1:')"
 
-static const char select_rows[] =
-    "SELECT id, ref, dob, student_id, guardian_name, guardian_phone, guardian_email,"
-    " emergency_name, emergency_phone, accommodations, email, phone FROM applications"
-    " WHERE id > ?1 AND (?2 OR " PLAIN("dob") " OR " PLAIN("student_id") " OR " PLAIN(
-	"guardian_name") " OR " PLAIN("guardian_phone") " OR " PLAIN("guardian_email") " OR " PLAIN("emergency_name") " OR " PLAIN("emergency_phone") " OR " PLAIN("accommodations") " OR (substr(ref, 1, 1) = 'T' AND (" PLAIN("email") " OR " PLAIN("phone") "))"
-    " OR (dob <> '' AND dob_hash IS NULL) OR (student_id <> '' AND student_id_hash IS NULL))"
-    " ORDER BY id LIMIT ?3";
+static const char
+    select_rows[] =
+        "SELECT id, ref, dob, student_id, guardian_name, guardian_phone, guardian_email,"
+        " emergency_name, emergency_phone, accommodations, email, phone FROM applications"
+        " WHERE id > ?1 AND (?2 OR " PLAIN("dob") " OR " PLAIN("student_id") " OR " PLAIN("guardian"
+                                                                                          "_name") " OR " PLAIN("guardian_phone") " OR " PLAIN("guardian_email") " OR " PLAIN(
+            "emergency_name") " OR " PLAIN("emergency_phone") " OR " PLAIN("accommodations") " OR "
+                                                                                             "(subs"
+                                                                                             "tr("
+                                                                                             "ref, "
+                                                                                             "1, "
+                                                                                             "1) = "
+                                                                                             "'T' "
+                                                                                             "AND "
+                                                                                             "(" PLAIN("email") " OR " PLAIN("phone") "))"
+                                                                                                                                      " OR (dob <> '' AND dob_hash IS NULL) OR (student_id <> '' AND student_id_hash IS NULL))"
+                                                                                                                                      " ORDER BY id LIMIT ?3";
 
 /* One row as read, then as it is to be written; strings live in the arena. */
 struct row {
@@ -77,9 +88,9 @@ static int reseal(struct db *db, struct arena *a, const struct row *r)
 		plain[i] = seal_open(a, r->v[i]);
 		if (plain[i] == NULL) {
 			fprintf(stderr,
-				"portal: a sealed value of application %s does not open with this"
-				" key; nothing was changed\n",
-				r->ref);
+			        "portal: a sealed value of application %s does not open with this"
+			        " key; nothing was changed\n",
+			        r->ref);
 			return -1;
 		}
 		out[i] = i >= N_ALWAYS && !r->tap ? plain[i] : seal_text(a, plain[i]);
@@ -93,9 +104,9 @@ static int reseal(struct db *db, struct arena *a, const struct row *r)
 		seal_hash(plain[COL_STUDENT_ID], sid_hash);
 	sqlite3_stmt *st = db_stmt(
 	    db, "UPDATE applications SET dob = ?, student_id = ?, guardian_name = ?,"
-		" guardian_phone = ?, guardian_email = ?, emergency_name = ?, emergency_phone = ?,"
-		" accommodations = ?, email = ?, phone = ?, dob_hash = ?, student_id_hash = ?"
-		" WHERE id = ?");
+	        " guardian_phone = ?, guardian_email = ?, emergency_name = ?, emergency_phone = ?,"
+	        " accommodations = ?, email = ?, phone = ?, dob_hash = ?, student_id_hash = ?"
+	        " WHERE id = ?");
 	for (int i = 0; i < N_COLS; i++)
 		db_bind_text(st, 1 + i, out[i]);
 	db_bind_text(st, N_COLS + 1, has_dob ? dob_hash : NULL);
@@ -153,14 +164,14 @@ int sealed_any(struct db *db)
 {
 	/* dob: every application has one until it is erased. */
 	sqlite3_stmt *st = db_stmt(db, "SELECT EXISTS (SELECT 1 FROM applications"
-				       " WHERE substr(dob, 1, 3) = 's1:')");
+	                               " WHERE substr(dob, 1, 3) = 's1:')");
 	return (int)db_int(db, st, -1);
 }
 
 int sealed_check_key(struct db *db)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT ref, dob FROM applications"
-				       " WHERE substr(dob, 1, 3) = 's1:' LIMIT 1");
+	                               " WHERE substr(dob, 1, 3) = 's1:' LIMIT 1");
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
 		sqlite3_reset(st);
@@ -176,9 +187,9 @@ int sealed_check_key(struct db *db)
 	bool ok = seal_open(&a, db_col_text(st, 1)) != NULL;
 	if (!ok)
 		fprintf(stderr,
-			"portal: the key file does not open the sealed values of this database"
-			" (application %s): give the key it was sealed with\n",
-			db_col_text(st, 0));
+		        "portal: the key file does not open the sealed values of this database"
+		        " (application %s): give the key it was sealed with\n",
+		        db_col_text(st, 0));
 	sqlite3_reset(st);
 	arena_free(&a);
 	return ok ? 0 : -1;

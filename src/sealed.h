@@ -1,4 +1,5 @@
-/* sealed.h: sealing the personal columns of stored applications: at start-up, and under a new key. */
+/* sealed.h: sealing the personal columns of stored applications: at start-up, and under a new key.
+ */
 #ifndef PORTAL_SEALED_H
 #define PORTAL_SEALED_H
 
