@@ -10,6 +10,8 @@ PREFIX ?= /usr/local
 DATADIR = $(PREFIX)/share/portal
 PORT ?= 8080
 DB ?= var/portal.db
+# The key file sealing personal data, next to the database (made by `make run`).
+KEY ?= $(patsubst %.db,%,$(DB)).key
 DEMO ?= 1
 SENDMAIL ?=
 THREADS ?= 4
@@ -26,8 +28,9 @@ SRC = src/arena.c src/file.c src/kv.c src/http.c src/mustache.c src/validate.c s
 	src/markdown.c src/users.c src/cohort.c src/status.c src/cli.c src/mail.c src/notify.c src/applications.c src/page_public.c src/page_pip.c src/page_status.c src/page_admin.c src/page_review.c src/jobs.c src/reminders.c src/retention.c src/page_tap.c src/page_counselor.c \
 	src/page_auth.c src/page_users.c \
 	src/csv.c src/page_export.c src/page_pages.c src/calendar.c src/page_calendar.c \
-	src/page_attendance.c src/page_roster.c src/page_report.c src/page_sessions.c
-UNIT_TESTS = http mustache validate status csv mail clock calendar
+	src/page_attendance.c src/page_roster.c src/page_report.c src/page_sessions.c \
+	src/seal.c src/sealed.c
+UNIT_TESTS = http mustache validate status csv mail clock calendar seal
 
 all: portal
 
@@ -68,10 +71,11 @@ check: deps-check
 
 run: deps
 	@$(MAKE) --no-print-directory portal
-	@mkdir -p "$$(dirname $(DB))" var/run
-	@./portal --db $(DB) migrate
-	@./portal --db $(DB) bootstrap $$([ "$(DEMO)" = 0 ] || echo --demo)
-	@PORT=$(PORT) DB=$(DB) THREADS=$(THREADS) SENDMAIL='$(SENDMAIL)' sh etc/run.sh
+	@mkdir -p "$$(dirname $(DB))" "$$(dirname $(KEY))" var/run
+	@[ -f $(KEY) ] || ./portal keygen $(KEY)
+	@./portal --db $(DB) --key-file $(KEY) migrate
+	@./portal --db $(DB) --key-file $(KEY) bootstrap $$([ "$(DEMO)" = 0 ] || echo --demo)
+	@PORT=$(PORT) DB=$(DB) KEY=$(KEY) THREADS=$(THREADS) SENDMAIL='$(SENDMAIL)' sh etc/run.sh
 
 format:
 	clang-format -i src/*.c src/*.h tests/unit/*.c tests/unit/*.h

@@ -27,7 +27,7 @@ trap stop INT TERM
 (
 	trap 'kill -TERM $child 2>/dev/null; wait $child; exit 0' INT TERM
 	while :; do
-		./portal --db "$DB" serve --socket "$socket" --threads "$THREADS" \
+		./portal --db "$DB" --key-file "$KEY" serve --socket "$socket" --threads "$THREADS" \
 			--sendmail "$sendmail" &
 		child=$!
 		wait $child

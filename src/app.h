@@ -20,6 +20,7 @@ struct config {
 	int retention_days;
 	int secure_cookies; /* 1 always, 0 never, -1 when the request came over HTTPS */
 	const char *default_location; /* where sessions are held unless a class says otherwise */
+	const char *key_file; /* 32 random bytes sealing personal data (seal.c); NULL = none given */
 	/* The time zone (time_zone) is clock.c's: clock_zone(). */
 };
 

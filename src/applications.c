@@ -7,6 +7,7 @@
 #include "app.h"
 #include "auth.h"
 #include "notify.h"
+#include "seal.h"
 
 /* Active (submitted or accepted) applications of a cohort. */
 static int64_t count_active(struct db *db, int64_t cohort_id)
@@ -117,34 +118,41 @@ static int new_reference(struct db *db, char prefix, char ref[12])
 /* 1 when the applicant applied already, 0 when not, -1 when the database failed. */
 static int pip_duplicate(struct db *db, int64_t cohort_id, const struct pip_application *a)
 {
-	char dob[16];
+	char dob[16], dob_hash[65];
 	date_format_iso(a->dob, dob, sizeof(dob));
+	/* The date of birth is sealed: rows are found by its keyed hash. */
+	seal_hash(dob, dob_hash);
 	/* Two lookups, each along its own index, rather than one OR that scans the class. */
 	sqlite3_stmt *st = db_stmt(
 	    db, "SELECT EXISTS (SELECT 1 FROM applications WHERE cohort_id = ?1 AND"
 		" email = ?2 COLLATE NOCASE AND erased_at IS NULL AND " COUNTS_AS_DUPLICATE ")"
 		" OR EXISTS (SELECT 1 FROM applications WHERE cohort_id = ?1 AND"
 		" last_name = ?4 COLLATE NOCASE AND first_name = ?3 COLLATE NOCASE AND"
-		" dob = ?5 AND erased_at IS NULL AND " COUNTS_AS_DUPLICATE ")");
+		" dob_hash = ?5 AND erased_at IS NULL AND " COUNTS_AS_DUPLICATE ")");
 	db_bind_int(st, 1, cohort_id);
 	db_bind_text(st, 2, a->email);
 	db_bind_text(st, 3, a->first_name);
 	db_bind_text(st, 4, a->last_name);
-	db_bind_text(st, 5, dob);
+	db_bind_text(st, 5, dob_hash);
 	return (int)db_int(db, st, -1);
 }
 
-/* The person a new row is about, bound to parameters 1 to 11 of either insert below. */
+/* The person a new row is about, bound to parameters 1 to 11 of either insert
+ * below (email and phone already sealed when they are a TAP student's). */
 struct person {
 	const char *first_name, *last_name, *email, *phone;
 	struct date dob;
 };
 
-static void bind_common(sqlite3_stmt *st, int64_t cohort_id, const struct placed *out,
-			const struct person *p)
+/* Binds the common columns, the date of birth sealed (in arena) and its
+ * hash as parameter `hash_param`. */
+static void bind_common(sqlite3_stmt *st, struct arena *arena, int64_t cohort_id,
+			const struct placed *out, const struct person *p, int hash_param)
 {
-	char dob[16];
+	char dob[16], dob_hash[65];
 	date_format_iso(p->dob, dob, sizeof(dob));
+	seal_hash(dob, dob_hash);
+	db_bind_text(st, hash_param, dob_hash);
 	long long now = app_now();
 	db_bind_text(st, 1, out->ref);
 	db_bind_int(st, 2, cohort_id);
@@ -155,28 +163,29 @@ static void bind_common(sqlite3_stmt *st, int64_t cohort_id, const struct placed
 	db_bind_int(st, 6, now);
 	db_bind_text(st, 7, p->first_name);
 	db_bind_text(st, 8, p->last_name);
-	db_bind_text(st, 9, dob);
+	db_bind_text(st, 9, seal_text(arena, dob));
 	db_bind_text(st, 10, p->email);
 	db_bind_text(st, 11, p->phone);
 }
 
-static int insert_pip(struct db *db, int64_t cohort_id, const struct pip_application *a,
-		      struct placed *out)
+/* Inserts the application with its sealed columns (sealed in arena). */
+static int insert_pip(struct db *db, struct arena *arena, int64_t cohort_id,
+		      const struct pip_application *a, struct placed *out)
 {
 	sqlite3_stmt *st = db_stmt(
 	    db, "INSERT INTO applications (ref, cohort_id, status, waitlist_position,"
 		" submitted_at, status_at, first_name, last_name, dob, email, phone, street, city,"
-		" zip, verify_residence, emergency_name, emergency_phone, accommodations, referral)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+		" zip, verify_residence, emergency_name, emergency_phone, accommodations, referral,"
+		" dob_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	struct person p = {a->first_name, a->last_name, a->email, a->phone, a->dob};
-	bind_common(st, cohort_id, out, &p);
+	bind_common(st, arena, cohort_id, out, &p, 20);
 	db_bind_text(st, 12, a->street);
 	db_bind_text(st, 13, a->city);
 	db_bind_text(st, 14, a->zip);
 	db_bind_int(st, 15, a->verify_residence);
-	db_bind_text(st, 16, a->emergency_name);
-	db_bind_text(st, 17, a->emergency_phone);
-	db_bind_text(st, 18, a->accommodations);
+	db_bind_text(st, 16, seal_text(arena, a->emergency_name));
+	db_bind_text(st, 17, seal_text(arena, a->emergency_phone));
+	db_bind_text(st, 18, seal_text(arena, a->accommodations));
 	db_bind_text(st, 19, a->referral);
 	if (db_exec_stmt(db, st) < 0)
 		return -1;
@@ -218,35 +227,44 @@ enum place_result application_place_pip(struct db *db, int64_t cohort_id,
 	if (dup != 0)
 		return finish(db, dup > 0 ? PLACE_DUPLICATE : PLACE_ERROR);
 	static const struct actor applicant = {0, "applicant"};
-	if (decide(db, &c, NULL, out) < 0 || new_reference(db, 'P', out->ref) < 0 ||
-	    insert_pip(db, cohort_id, app, out) < 0 ||
-	    audit(db, out->id, -1, out->status, &applicant, "Application received") < 0 ||
-	    notify_received(db, out->id) < 0)
-		return finish(db, PLACE_ERROR);
-	return finish(db, PLACE_OK);
+	struct arena arena;
+	arena_init(&arena);
+	bool ok = decide(db, &c, NULL, out) == 0 && new_reference(db, 'P', out->ref) == 0 &&
+		  insert_pip(db, &arena, cohort_id, app, out) == 0 &&
+		  audit(db, out->id, -1, out->status, &applicant, "Application received") == 0 &&
+		  notify_received(db, out->id) == 0;
+	arena_free(&arena);
+	return finish(db, ok ? PLACE_OK : PLACE_ERROR);
 }
 
-static int insert_tap(struct db *db, int64_t cohort_id, const char *school, int64_t counselor_id,
-		      const struct tap_nomination *n, struct placed *out)
+/* Inserts the nomination with its sealed columns (sealed in arena). */
+static int insert_tap(struct db *db, struct arena *arena, int64_t cohort_id, const char *school,
+		      int64_t counselor_id, const struct tap_nomination *n, struct placed *out)
 {
 	sqlite3_stmt *st = db_stmt(
 	    db, "INSERT INTO applications (ref, cohort_id, status, waitlist_position,"
 		" submitted_at, status_at, first_name, last_name, dob, email, phone, school,"
 		" student_id, grade, guardian_name, guardian_phone, guardian_email,"
-		" guardian_consent, counselor_note, counselor_id)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-	struct person p = {n->student_first_name, n->student_last_name, n->student_email,
-			   n->student_phone, n->dob};
-	bind_common(st, cohort_id, out, &p);
+		" guardian_consent, counselor_note, counselor_id, dob_hash, student_id_hash)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	/* A student's own address and phone are sealed too (a PIP applicant's are not:
+	 * they find the application and its duplicates). */
+	struct person p = {n->student_first_name, n->student_last_name,
+			   seal_text(arena, n->student_email), seal_text(arena, n->student_phone),
+			   n->dob};
+	bind_common(st, arena, cohort_id, out, &p, 21);
+	char sid_hash[65];
+	seal_hash(n->student_id, sid_hash);
 	db_bind_text(st, 12, school);
-	db_bind_text(st, 13, n->student_id);
+	db_bind_text(st, 13, seal_text(arena, n->student_id));
 	db_bind_int(st, 14, n->grade);
-	db_bind_text(st, 15, n->guardian_name);
-	db_bind_text(st, 16, n->guardian_phone);
-	db_bind_text(st, 17, n->guardian_email);
+	db_bind_text(st, 15, seal_text(arena, n->guardian_name));
+	db_bind_text(st, 16, seal_text(arena, n->guardian_phone));
+	db_bind_text(st, 17, seal_text(arena, n->guardian_email));
 	db_bind_int(st, 18, n->guardian_consent);
 	db_bind_text(st, 19, n->counselor_note);
 	db_bind_int(st, 20, counselor_id);
+	db_bind_text(st, 22, sid_hash);
 	if (db_exec_stmt(db, st) < 0)
 		return -1;
 	out->id = sqlite3_last_insert_rowid(db_conn(db));
@@ -263,21 +281,26 @@ enum place_result application_place_tap(struct db *db, int64_t cohort_id, const 
 	struct cohort c;
 	if (!cohort_open_locked(db, cohort_id, "tap", &c))
 		return finish(db, PLACE_CLOSED);
+	/* The student ID is sealed: rows are found by its keyed hash. */
+	char sid_hash[65];
+	seal_hash(nom->student_id, sid_hash);
 	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM applications WHERE cohort_id = ?"
-				       " AND student_id = ? AND erased_at IS NULL AND "
+				       " AND student_id_hash = ? AND erased_at IS NULL AND "
 				       COUNTS_AS_DUPLICATE);
 	db_bind_int(st, 1, cohort_id);
-	db_bind_text(st, 2, nom->student_id);
+	db_bind_text(st, 2, sid_hash);
 	int64_t dup = db_int(db, st, -1);
 	if (dup != 0)
 		return finish(db, dup > 0 ? PLACE_DUPLICATE : PLACE_ERROR);
 	struct actor counselor = {counselor_id, counselor_name};
-	if (decide(db, &c, school, out) < 0 || new_reference(db, 'T', out->ref) < 0 ||
-	    insert_tap(db, cohort_id, school, counselor_id, nom, out) < 0 ||
-	    audit(db, out->id, -1, out->status, &counselor, "Nomination received") < 0 ||
-	    notify_received(db, out->id) < 0)
-		return finish(db, PLACE_ERROR);
-	return finish(db, PLACE_OK);
+	struct arena arena;
+	arena_init(&arena);
+	bool ok = decide(db, &c, school, out) == 0 && new_reference(db, 'T', out->ref) == 0 &&
+		  insert_tap(db, &arena, cohort_id, school, counselor_id, nom, out) == 0 &&
+		  audit(db, out->id, -1, out->status, &counselor, "Nomination received") == 0 &&
+		  notify_received(db, out->id) == 0;
+	arena_free(&arena);
+	return finish(db, ok ? PLACE_OK : PLACE_ERROR);
 }
 
 /* Moves everyone behind position up one place, after `position` left the list. */

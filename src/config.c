@@ -29,6 +29,7 @@ void config_defaults(struct config *c)
 	c->socket_path = "var/portal.sock";
 	c->socket_mode = 0660;
 	c->datadir = NULL;
+	c->key_file = NULL;
 	c->threads = 4;
 	c->sendmail = "/usr/sbin/sendmail -t -i";
 	c->mail_from = "Torrance Police Community Programs <programs@torranceca.gov>";
@@ -105,6 +106,8 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 		c->socket_mode = (int)m;
 	} else if (strcmp(key, "datadir") == 0) {
 		c->datadir = keep(value);
+	} else if (strcmp(key, "key_file") == 0) {
+		c->key_file = keep(value);
 	} else if (strcmp(key, "threads") == 0) {
 		return set_int(value, 1, 256, &c->threads, err);
 	} else if (strcmp(key, "sendmail") == 0) {

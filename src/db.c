@@ -3,10 +3,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "file.h"
 
@@ -308,6 +311,16 @@ int db_migrate(struct db *db, const char *sqldir)
 
 int db_backup(struct db *db, const char *path)
 {
+	/* Made 0600 before SQLite opens it, whatever the umask: a backup holds
+	 * everyone's details.  SQLite gives its journal the same mode. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || fchmod(fd, 0600) < 0) {
+		fprintf(stderr, "portal: cannot create %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
 	sqlite3 *dest;
 	if (sqlite3_open(path, &dest) != SQLITE_OK) {
 		fprintf(stderr, "portal: cannot create %s: %s\n", path, sqlite3_errmsg(dest));

@@ -63,7 +63,8 @@ void db_bind_int(sqlite3_stmt *st, int idx, int64_t v);
 /* Column text as a string owned by the statement ("" for NULL). */
 const char *db_col_text(sqlite3_stmt *st, int col);
 
-/* SQLite's online backup of the live database into path; 0 or -1. */
+/* SQLite's online backup of the live database into path, a file of mode
+ * 0600 whatever the umask; 0 or -1. */
 int db_backup(struct db *db, const char *path);
 
 /* The highest number among the migrations NNN_*.sql of sqldir (the schema

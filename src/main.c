@@ -1,4 +1,4 @@
-/* main.c: the command line: serve, migrate, user add, backup, restore, bootstrap. */
+/* main.c: the command line: serve, migrate, user add, backup, restore, bootstrap, keygen, rekey. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -15,6 +15,8 @@
 #include "config.h"
 #include "db.h"
 #include "markdown.h"
+#include "seal.h"
+#include "sealed.h"
 #include "server.h"
 #include "view.h"
 
@@ -43,6 +45,9 @@ enum opt {
 	OPT_NAME,
 	OPT_SCHOOL,
 	OPT_DEMO,
+	OPT_KEY_FILE,
+	OPT_ENCRYPT,
+	OPT_NEW_KEY,
 	OPT_MAX
 };
 static const struct {
@@ -62,9 +67,12 @@ static const struct {
     [OPT_NAME] = {"name", true, NULL},
     [OPT_SCHOOL] = {"school", true, NULL},
     [OPT_DEMO] = {"demo", false, NULL},
+    [OPT_KEY_FILE] = {"key-file", true, "key_file"},
+    [OPT_ENCRYPT] = {"encrypt", false, NULL},
+    [OPT_NEW_KEY] = {"new-key", true, NULL},
 };
 #define OPT(o) (1u << (o))
-#define GLOBAL_OPTS (OPT(OPT_DB) | OPT(OPT_CONFIG) | OPT(OPT_DATADIR))
+#define GLOBAL_OPTS (OPT(OPT_DB) | OPT(OPT_CONFIG) | OPT(OPT_DATADIR) | OPT(OPT_KEY_FILE))
 
 /* A command line once parsed: option values by enum opt ("" for a flag given,
  * NULL for one absent), then the words after the command's name. */
@@ -80,6 +88,8 @@ static int cmd_backup(const struct invocation *inv);
 static int cmd_restore(const struct invocation *inv);
 static int cmd_user_add(const struct invocation *inv);
 static int cmd_bootstrap(const struct invocation *inv);
+static int cmd_keygen(const struct invocation *inv);
+static int cmd_rekey(const struct invocation *inv);
 
 /* The commands: name (and second word), the options they take beyond the
  * global ones, how many other arguments they need, and the usage line. */
@@ -96,16 +106,21 @@ static const struct command {
     {"user", "add", OPT(OPT_ROLE) | OPT(OPT_EMAIL) | OPT(OPT_NAME) | OPT(OPT_SCHOOL), 0,
      cmd_user_add,
      "user add --role ROLE --email EMAIL --name NAME [--school SLUG]  (password on stdin)"},
-    {"backup", NULL, 0, 1, cmd_backup, "backup FILE"},
+    {"backup", NULL, OPT(OPT_ENCRYPT), 1, cmd_backup, "backup [--encrypt] FILE"},
     {"restore", NULL, 0, 1, cmd_restore,
      "restore FILE         replace the database with a backup (server stopped)"},
     {"bootstrap", NULL, OPT(OPT_DEMO), 0, cmd_bootstrap,
      "bootstrap [--demo]   first-run set-up: an admin account and demo classes"},
+    {"keygen", NULL, 0, 1, cmd_keygen,
+     "keygen FILE          write a new key file (mode 0400; never overwrites)"},
+    {"rekey", NULL, OPT(OPT_NEW_KEY), 0, cmd_rekey,
+     "rekey --new-key FILE re-seal the personal data under FILE's key (server stopped)"},
 };
 
 static void usage(FILE *f)
 {
-	fputs("usage: portal [--db PATH] [--config FILE] [--datadir DIR] COMMAND ...\n"
+	fputs("usage: portal [--db PATH] [--config FILE] [--datadir DIR] [--key-file FILE]"
+	      " COMMAND ...\n"
 	      "       (options may come before or after the command's name)\n"
 	      "commands:\n",
 	      f);
@@ -251,7 +266,30 @@ static struct db *open_migrated(void)
 		db_close(db);
 		return NULL;
 	}
+	/* SQL cannot encrypt: the values of a database from before 006_sealed.sql
+	 * (or restored from such a backup) are sealed here, once. */
+	if (seal_ready()) {
+		int n = sealed_check_key(db) < 0 ? -1 : sealed_migrate(db);
+		if (n < 0) {
+			db_close(db);
+			return NULL;
+		}
+		if (n > 0)
+			fprintf(stderr, "portal: sealed the personal data of %d applications\n", n);
+	}
 	return db;
+}
+
+/* The commands that write or read personal data need the key. */
+static int need_key(const char *what)
+{
+	if (seal_ready())
+		return 0;
+	fprintf(stderr,
+		"portal: %s needs the key file that seals personal data: set key_file in the"
+		" configuration or give --key-file FILE (create one with `portal keygen FILE`)\n",
+		what);
+	return -1;
 }
 
 /*
@@ -306,6 +344,8 @@ static int apply_options(const struct invocation *inv)
 static int cmd_serve(const struct invocation *inv)
 {
 	(void)inv;
+	if (need_key("serve") < 0)
+		return 1;
 	/* Before anything else: a second server would unlink the first one's socket. */
 	int lock = lock_database();
 	if (lock == LOCK_HELD)
@@ -345,16 +385,77 @@ static int cmd_migrate(const struct invocation *inv)
 	return 0;
 }
 
+/*
+ * A copy of the live database into to, encrypted with the key's backup
+ * subkey: SQLite's backup goes first to a temporary file beside to (mode
+ * 0600), removed once encrypted.  0 or -1 after a message.
+ */
+static int backup_encrypted(struct db *db, const char *to)
+{
+	size_t n = strlen(to) + sizeof(".plain-XXXXXX");
+	char *tmp = malloc(n);
+	if (tmp == NULL)
+		die_oom();
+	snprintf(tmp, n, "%s.plain-XXXXXX", to);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		fprintf(stderr, "portal: cannot create a temporary file beside %s: %s\n", to,
+			strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	close(fd);
+	int rc = db_backup(db, tmp) == 0 && seal_file_encrypt(tmp, to) == 0 ? 0 : -1;
+	unlink(tmp);
+	if (rc < 0)
+		unlink(to);
+	free(tmp);
+	return rc;
+}
+
 static int cmd_backup(const struct invocation *inv)
 {
+	bool encrypt = inv->opt[OPT_ENCRYPT] != NULL;
+	const char *to = inv->args[0];
+	if (encrypt && need_key("backup --encrypt") < 0)
+		return 1;
 	struct db *db = open_migrated();
 	if (db == NULL)
 		return 1;
-	int rc = db_backup(db, inv->args[0]);
+	int rc = encrypt ? backup_encrypted(db, to) : db_backup(db, to);
 	db_close(db);
 	if (rc == 0)
-		printf("backed up %s to %s\n", app_config.db_path, inv->args[0]);
+		printf("backed up %s to %s%s\n", app_config.db_path, to,
+		       encrypt ? " (encrypted)" : "");
 	return rc == 0 ? 0 : 1;
+}
+
+/*
+ * An encrypted backup from, decrypted into a new temporary file (mode 0600)
+ * beside the database; the file's name, malloc'd, or NULL after a message
+ * (and then nothing is left behind).
+ */
+static char *decrypt_backup(const char *from)
+{
+	size_t n = strlen(app_config.db_path) + sizeof(".restore-XXXXXX");
+	char *tmp = malloc(n);
+	if (tmp == NULL)
+		die_oom();
+	snprintf(tmp, n, "%s.restore-XXXXXX", app_config.db_path);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		fprintf(stderr, "portal: cannot create a temporary file beside %s: %s\n",
+			app_config.db_path, strerror(errno));
+		free(tmp);
+		return NULL;
+	}
+	close(fd);
+	if (seal_file_decrypt(from, tmp) < 0) {
+		unlink(tmp);
+		free(tmp);
+		return NULL;
+	}
+	return tmp;
 }
 
 /*
@@ -371,15 +472,30 @@ static int cmd_restore(const struct invocation *inv)
 		fprintf(stderr, "portal: %s is the database itself; give a backup file\n", from);
 		return 2;
 	}
+	int sealed = seal_file_is_sealed(from);
+	if (sealed < 0)
+		return 1;
+	if (sealed && need_key("restoring an encrypted backup") < 0)
+		return 1;
 	int lock = lock_database();
 	if (lock == LOCK_HELD)
 		fprintf(stderr, "portal: the portal is running on %s; stop it first\n", path);
 	if (lock < 0)
 		return 1;
+	char *plain = NULL;
+	if (sealed && (plain = decrypt_backup(from)) == NULL) {
+		close(lock);
+		return 1;
+	}
 	char sqldir[4096];
 	snprintf(sqldir, sizeof(sqldir), "%s/sql", app_config.datadir);
 	int latest = db_latest_migration(sqldir), version, rc = 1;
-	if (latest > 0 && db_restore(path, from, latest, &version) == 0) {
+	int restored = latest > 0 ? db_restore(path, plain ? plain : from, latest, &version) : -1;
+	if (plain) {
+		unlink(plain);
+		free(plain);
+	}
+	if (restored == 0) {
 		printf("restored %s (schema version %d) into %s\n", from, version, path);
 		struct db *db = open_migrated();
 		if (db != NULL) {
@@ -419,6 +535,8 @@ static int cmd_user_add(const struct invocation *inv)
 static int cmd_bootstrap(const struct invocation *inv)
 {
 	int demo = inv->opt[OPT_DEMO] != NULL;
+	if (demo && need_key("bootstrap --demo") < 0)
+		return 1;
 	struct db *db = open_migrated();
 	if (db == NULL)
 		return 1;
@@ -433,6 +551,52 @@ static int cmd_bootstrap(const struct invocation *inv)
 	if (demo)
 		view_unload();
 	db_close(db);
+	return rc;
+}
+
+static int cmd_keygen(const struct invocation *inv)
+{
+	if (seal_keygen(inv->args[0]) < 0)
+		return 1;
+	printf("wrote a new key to %s (mode 0400); keep a copy apart from the backups\n",
+	       inv->args[0]);
+	return 0;
+}
+
+/*
+ * Re-seals every sealed value and recomputes every lookup hash under the key
+ * of --new-key, in one transaction, while no server runs: afterwards only the
+ * new key opens the database (portal(8) says how to swap the files).
+ */
+static int cmd_rekey(const struct invocation *inv)
+{
+	const char *new_key = inv->opt[OPT_NEW_KEY];
+	if (new_key == NULL) {
+		bad_usage("rekey needs", "--new-key FILE");
+		return 2;
+	}
+	if (need_key("rekey") < 0)
+		return 1;
+	int lock = lock_database();
+	if (lock == LOCK_HELD)
+		fprintf(stderr, "portal: the portal is running on %s; stop it first\n",
+			app_config.db_path);
+	if (lock < 0)
+		return 1;
+	int rc = 1;
+	struct db *db = open_migrated();
+	if (db != NULL && seal_rekey_begin(new_key) == 0) {
+		int n = sealed_rekey(db);
+		if (n >= 0) {
+			printf("re-sealed %d applications of %s under %s; use that key file from"
+			       " now on\n",
+			       n, app_config.db_path, new_key);
+			rc = 0;
+		}
+	}
+	if (db)
+		db_close(db);
+	close(lock);
 	return rc;
 }
 
@@ -455,5 +619,8 @@ int main(int argc, char **argv)
 	app_config.datadir = find_datadir();
 	if (apply_options(&inv) < 0)
 		return 2;
+	/* A key given must be one that works, for every command but the one making it. */
+	if (cmd->run != cmd_keygen && app_config.key_file && seal_init(app_config.key_file) < 0)
+		return 1;
 	return cmd->run(&inv);
 }

@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "cohort.h"
 #include "mail.h"
+#include "seal.h"
 #include "users.h"
 #include "validate.h"
 #include "view.h"
@@ -97,6 +98,16 @@ static int load(struct db *db, struct arena *arena, int64_t id, struct about *a)
 	}
 	int64_t cohort_id = sqlite3_column_int64(st, 1);
 	int position = sqlite3_column_int(st, 3);
+	/* A TAP student's address and the guardian's are sealed (seal.c). */
+	bool bad = false;
+	const char *email = seal_open_or_fail(arena, db_col_text(st, 5), &bad);
+	const char *guardian = seal_open_or_fail(arena, db_col_text(st, 6), &bad);
+	if (bad) {
+		fprintf(stderr, "portal: a sealed address of application %s does not open\n",
+			db_col_text(st, 0));
+		sqlite3_reset(st);
+		return -1;
+	}
 	memset(a, 0, sizeof(*a));
 	a->id = id;
 	a->data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ref", db_col_text(st, 0),
@@ -110,11 +121,10 @@ static int load(struct db *db, struct arena *arena, int64_t id, struct about *a)
 	bool tap = db_col_text(st, 0)[0] == 'T';
 	if (tap) {
 		/* The guardian when there is one, else the adult student; and the counselor. */
-		const char *guardian = db_col_text(st, 6);
-		add_recipient(a, guardian[0] ? guardian : db_col_text(st, 5));
+		add_recipient(a, guardian[0] ? guardian : email);
 		add_recipient(a, db_col_text(st, 8));
 	} else {
-		add_recipient(a, db_col_text(st, 5));
+		add_recipient(a, email);
 	}
 	sqlite3_reset(st);
 	struct cohort *c = &a->cohort;

@@ -5,6 +5,7 @@
 #include "auth.h"
 #include "cohort.h"
 #include "pages.h"
+#include "seal.h"
 #include "status.h"
 #include "users.h"
 #include "view.h"
@@ -220,7 +221,14 @@ static const char *col(struct request *req, sqlite3_stmt *st, int i)
 	return arena_strdup(req->arena, db_col_text(st, i));
 }
 
-/* Reads TAP nomination id: 1 found, 0 not (or not TAP), -1 failure. */
+/* Column i opened (seal.c) into the request's arena; *bad set when it does not open. */
+static const char *col_open(struct request *req, sqlite3_stmt *st, int i, bool *bad)
+{
+	return seal_open_or_fail(req->arena, db_col_text(st, i), bad);
+}
+
+/* Reads TAP nomination id: 1 found, 0 not (or not TAP), -1 failure (a sealed
+ * value that does not open included). */
 static int load(struct request *req, int64_t id, struct nomination *n)
 {
 	sqlite3_stmt *st = db_stmt(
@@ -252,15 +260,16 @@ static int load(struct request *req, int64_t id, struct nomination *n)
 	n->erased_at = sqlite3_column_int64(st, 4);
 	n->first_name = col(req, st, 5);
 	n->last_name = col(req, st, 6);
-	n->dob = col(req, st, 7);
-	n->student_email = col(req, st, 8);
-	n->student_phone = col(req, st, 9);
+	bool bad = false;
+	n->dob = col_open(req, st, 7, &bad);
+	n->student_email = col_open(req, st, 8, &bad);
+	n->student_phone = col_open(req, st, 9, &bad);
 	n->school = col(req, st, 10);
-	n->student_id = col(req, st, 11);
+	n->student_id = col_open(req, st, 11, &bad);
 	n->grade = sqlite3_column_int(st, 12);
-	n->guardian_name = col(req, st, 13);
-	n->guardian_phone = col(req, st, 14);
-	n->guardian_email = col(req, st, 15);
+	n->guardian_name = col_open(req, st, 13, &bad);
+	n->guardian_phone = col_open(req, st, 14, &bad);
+	n->guardian_email = col_open(req, st, 15, &bad);
 	n->consent = sqlite3_column_int(st, 16) != 0;
 	n->note = col(req, st, 17);
 	n->counselor_id = sqlite3_column_int64(st, 18);
@@ -268,6 +277,10 @@ static int load(struct request *req, int64_t id, struct nomination *n)
 	n->cohort_id = sqlite3_column_int64(st, 20);
 	n->status_at = sqlite3_column_int64(st, 21);
 	sqlite3_reset(st);
+	if (bad) {
+		fprintf(stderr, "portal: a sealed value of nomination %s does not open\n", n->ref);
+		return -1;
+	}
 	return 1;
 }
 

@@ -7,6 +7,7 @@
 #include "csv.h"
 #include "db.h"
 #include "pages.h"
+#include "seal.h"
 #include "status.h"
 #include "users.h"
 #include "validate.h"
@@ -140,6 +141,13 @@ static const char *personal(sqlite3_stmt *st, int col, bool erased)
 	return erased ? NULL : db_col_text(st, col);
 }
 
+/* A sealed column opened in arena (seal.c), or NULL when erased; *bad is set
+ * when a value does not open, and the export then ends in a 500. */
+static const char *sealed(struct arena *a, sqlite3_stmt *st, int col, bool erased, bool *bad)
+{
+	return seal_open_or_fail(a, personal(st, col, erased), bad);
+}
+
 /* A stored phone number (10 digits) as 310-555-0123; anything else as stored. */
 static void phone_cell(struct csv *w, const char *digits)
 {
@@ -251,25 +259,27 @@ static void take_affiliations(sqlite3_stmt *af, int *arc, int64_t id, struct buf
 	}
 }
 
-/* Writes one row of class_rows with its affiliations (aff, NUL-terminated). */
-static void class_row(struct csv *w, sqlite3_stmt *st, const char *aff)
+/* Writes one row of class_rows with its affiliations (aff, NUL-terminated);
+ * sealed values are opened in arena, *bad set when one does not open. */
+static void class_row(struct csv *w, sqlite3_stmt *st, const char *aff, struct arena *a,
+                      bool *bad)
 {
 	bool erased = head_cells(w, st);
 	csv_cell(w, personal(st, P_FIRST, erased));
 	csv_cell(w, personal(st, P_LAST, erased));
-	csv_cell(w, personal(st, P_DOB, erased));
+	csv_cell(w, sealed(a, st, P_DOB, erased, bad));
 	csv_cell(w, personal(st, P_EMAIL, erased));
 	phone_cell(w, personal(st, P_PHONE, erased));
 	csv_cell(w, personal(st, P_STREET, erased));
 	csv_cell(w, personal(st, P_CITY, erased));
 	csv_cell(w, personal(st, P_ZIP, erased));
 	csv_cell(w, erased ? NULL : aff);
-	csv_cell(w, personal(st, P_EMERGENCY_NAME, erased));
-	phone_cell(w, personal(st, P_EMERGENCY_PHONE, erased));
+	csv_cell(w, sealed(a, st, P_EMERGENCY_NAME, erased, bad));
+	phone_cell(w, sealed(a, st, P_EMERGENCY_PHONE, erased, bad));
 	csv_cell(w, personal(st, P_REFERRAL, erased));
 	progress_cells(w, st);
 	csv_cell(w, !erased && sqlite3_column_int(st, P_VERIFY) ? "yes" : NULL);
-	csv_cell(w, personal(st, P_ACCOMMODATIONS, erased));
+	csv_cell(w, sealed(a, st, P_ACCOMMODATIONS, erased, bad));
 	csv_row_end(w);
 }
 
@@ -294,11 +304,12 @@ void export_class_applicants(struct request *req, struct response *res)
 	struct buf aff;
 	buf_init(&aff, req->arena);
 	int arc = sqlite3_step(af), rc;
+	bool bad = false;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		take_affiliations(af, &arc, sqlite3_column_int64(st, H_ID), &aff);
-		class_row(&w, st, buf_str(&aff));
+		class_row(&w, st, buf_str(&aff), req->arena, &bad);
 	}
-	bool ok = rc == SQLITE_DONE && (arc == SQLITE_ROW || arc == SQLITE_DONE);
+	bool ok = rc == SQLITE_DONE && (arc == SQLITE_ROW || arc == SQLITE_DONE) && !bad;
 	if (!ok)
 		export_failed(req, res);
 	sqlite3_reset(st);
@@ -308,8 +319,9 @@ void export_class_applicants(struct request *req, struct response *res)
 		send_csv(req, res, arena_printf(req->arena, "pip-class-%d-applicants", c.number));
 }
 
-/* Writes one row of semester_rows. */
-static void semester_row(struct csv *w, sqlite3_stmt *st)
+/* Writes one row of semester_rows, opening its sealed values in arena (*bad
+ * set when one does not open). */
+static void semester_row(struct csv *w, sqlite3_stmt *st, struct arena *a, bool *bad)
 {
 	bool erased = head_cells(w, st);
 	const char *slug = db_col_text(st, T_SCHOOL);
@@ -317,14 +329,14 @@ static void semester_row(struct csv *w, sqlite3_stmt *st)
 	csv_cell(w, school ? school : slug);
 	csv_cell(w, personal(st, T_FIRST, erased));
 	csv_cell(w, personal(st, T_LAST, erased));
-	csv_cell(w, personal(st, T_STUDENT_ID, erased));
+	csv_cell(w, sealed(a, st, T_STUDENT_ID, erased, bad));
 	csv_cell(w, personal(st, T_GRADE, erased));
-	csv_cell(w, personal(st, T_DOB, erased));
-	csv_cell(w, personal(st, T_EMAIL, erased));
-	phone_cell(w, personal(st, T_PHONE, erased));
-	csv_cell(w, personal(st, T_GUARDIAN_NAME, erased));
-	phone_cell(w, personal(st, T_GUARDIAN_PHONE, erased));
-	csv_cell(w, personal(st, T_GUARDIAN_EMAIL, erased));
+	csv_cell(w, sealed(a, st, T_DOB, erased, bad));
+	csv_cell(w, sealed(a, st, T_EMAIL, erased, bad));
+	phone_cell(w, sealed(a, st, T_PHONE, erased, bad));
+	csv_cell(w, sealed(a, st, T_GUARDIAN_NAME, erased, bad));
+	phone_cell(w, sealed(a, st, T_GUARDIAN_PHONE, erased, bad));
+	csv_cell(w, sealed(a, st, T_GUARDIAN_EMAIL, erased, bad));
 	csv_cell(w, db_col_text(st, T_COUNSELOR));
 	progress_cells(w, st);
 	csv_cell(w, !erased && sqlite3_column_int(st, T_CONSENT) ? "yes" : NULL);
@@ -344,12 +356,13 @@ void export_semester_nominations(struct request *req, struct response *res)
 	sqlite3_stmt *st = db_stmt(db, semester_rows);
 	db_bind_int(st, 1, c.id);
 	int rc;
+	bool bad = false;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		semester_row(&w, st);
-	if (rc != SQLITE_DONE)
+		semester_row(&w, st, req->arena, &bad);
+	if (rc != SQLITE_DONE || bad)
 		export_failed(req, res);
 	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	if (rc == SQLITE_DONE && !bad)
 		send_csv(req, res,
 		         arena_printf(req->arena, "tap-%s-%d-nominations", c.term, c.year));
 }

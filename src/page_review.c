@@ -9,6 +9,7 @@
 #include "eligibility.h"
 #include "pages.h"
 #include "retention.h"
+#include "seal.h"
 #include "status.h"
 #include "users.h"
 #include "view.h"
@@ -19,7 +20,7 @@ enum { PAGE_SIZE = 50 };
 #define LIST_FROM                                                                          \
 	" FROM applications WHERE cohort_id = ?1 AND (?2 = '' OR status = ?2) AND"          \
 	" (?3 = '' OR first_name LIKE ?3 ESCAPE '\\' OR last_name LIKE ?3 ESCAPE '\\' OR"   \
-	" email LIKE ?3 ESCAPE '\\' OR guardian_email LIKE ?3 ESCAPE '\\' OR"               \
+	" (email LIKE ?3 ESCAPE '\\' AND substr(email, 1, 3) <> 's1:') OR"                   \
 	" (first_name || ' ' || last_name) LIKE ?3 ESCAPE '\\' OR ref LIKE ?3 ESCAPE '\\')"
 #define LIST_COLUMNS                                                                       \
 	"SELECT id, ref, status, COALESCE(waitlist_position, 0), submitted_at,"            \
@@ -82,9 +83,11 @@ static void bind_filters(sqlite3_stmt *st, int64_t cohort_id, const struct filte
 	db_bind_text(st, 3, pattern);
 }
 
-/* One row of the list. */
-static json_t *row_json(sqlite3_stmt *st)
+/* One row of the list; a TAP student's e-mail is sealed, opened in arena (and
+ * left out when it does not open: the detail page then says so). */
+static json_t *row_json(sqlite3_stmt *st, struct arena *arena)
 {
+	const char *email = seal_open(arena, db_col_text(st, 7));
 	char when[40];
 	time_format(sqlite3_column_int64(st, 4), when, sizeof(when));
 	int s = status_parse(db_col_text(st, 2));
@@ -94,7 +97,7 @@ static json_t *row_json(sqlite3_stmt *st)
 			      "status", db_col_text(st, 2), "status_label",
 			      s >= 0 ? status_labels[s] : "", "submitted", when, "first_name",
 			      db_col_text(st, 5), "last_name", db_col_text(st, 6), "email",
-			      db_col_text(st, 7), "verify", sqlite3_column_int(st, 8) != 0, "erased",
+			      email ? email : "", "verify", sqlite3_column_int(st, 8) != 0, "erased",
 			      erased);
 	if (r == NULL)
 		die_oom();
@@ -155,7 +158,7 @@ static void add_list(struct request *req, json_t *data, const struct cohort *c,
 	db_bind_int(st, 5, (page - 1) * PAGE_SIZE);
 	json_t *rows = json_array();
 	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(rows, row_json(st));
+		json_array_append_new(rows, row_json(st, req->arena));
 	sqlite3_reset(st);
 	json_object_set_new(data, "rows", rows);
 	json_object_set_new(data, "total", json_integer(total));
@@ -315,7 +318,9 @@ json_t *admin_history_json(struct db *db, int64_t id)
 }
 
 
-/* Every field of an application as the detail page shows them. */
+/* Every field of an application as the detail page shows them, the sealed
+ * ones opened; NULL when there is none, or (*status_out -2) when a sealed
+ * value does not open. */
 static json_t *application_json(struct request *req, int64_t id, struct cohort *c,
 				int *status_out)
 {
@@ -340,17 +345,34 @@ static json_t *application_json(struct request *req, int64_t id, struct cohort *
 	time_format(sqlite3_column_int64(st, 4), when, sizeof(when));
 	int s = status_parse(db_col_text(st, 2));
 	*status_out = s;
+	bool bad = false;
+	struct arena *ar = req->arena;
+	const char *dob = seal_open_or_fail(ar, db_col_text(st, 7), &bad);
+	const char *email = seal_open_or_fail(ar, db_col_text(st, 8), &bad);
+	const char *phone = seal_open_or_fail(ar, db_col_text(st, 9), &bad);
+	const char *em_name = seal_open_or_fail(ar, db_col_text(st, 14), &bad);
+	const char *em_phone = seal_open_or_fail(ar, db_col_text(st, 15), &bad);
+	const char *accommodations = seal_open_or_fail(ar, db_col_text(st, 16), &bad);
+	const char *student_id = seal_open_or_fail(ar, db_col_text(st, 19), &bad);
+	const char *g_name = seal_open_or_fail(ar, db_col_text(st, 21), &bad);
+	const char *g_phone = seal_open_or_fail(ar, db_col_text(st, 22), &bad);
+	const char *g_email = seal_open_or_fail(ar, db_col_text(st, 23), &bad);
+	if (bad) {
+		sqlite3_reset(st);
+		*status_out = -2;
+		return NULL;
+	}
 	json_t *a = json_pack(
 	    "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:b, s:s, s:o,"
 	    " s:s, s:s}",
 	    "id", (json_int_t)id, "ref", db_col_text(st, 0), "status", db_col_text(st, 2),
 	    "status_label", s >= 0 ? status_labels[s] : "", "submitted", when, "first_name",
-	    db_col_text(st, 5), "last_name", db_col_text(st, 6), "dob", db_col_text(st, 7),
-	    "email", db_col_text(st, 8), "phone", view_phone(db_col_text(st, 9)), "street",
+	    db_col_text(st, 5), "last_name", db_col_text(st, 6), "dob", dob,
+	    "email", email, "phone", view_phone(phone), "street",
 	    db_col_text(st, 10), "city", db_col_text(st, 11), "zip", db_col_text(st, 12),
-	    "verify", sqlite3_column_int(st, 13) != 0, "emergency_name", db_col_text(st, 14),
-	    "emergency_phone", view_phone(db_col_text(st, 15)), "accommodations",
-	    db_col_text(st, 16), "referral", db_col_text(st, 17));
+	    "verify", sqlite3_column_int(st, 13) != 0, "emergency_name", em_name,
+	    "emergency_phone", view_phone(em_phone), "accommodations",
+	    accommodations, "referral", db_col_text(st, 17));
 	if (a == NULL)
 		die_oom();
 	int position = sqlite3_column_int(st, 3);
@@ -360,9 +382,9 @@ static json_t *application_json(struct request *req, int64_t id, struct cohort *
 	if (school) {
 		json_t *t = json_pack(
 		    "{s:s, s:s, s:i, s:s, s:o, s:s, s:b, s:s, s:s}", "school", school, "student_id",
-		    db_col_text(st, 19), "grade", sqlite3_column_int(st, 20), "guardian_name",
-		    db_col_text(st, 21), "guardian_phone", view_phone(db_col_text(st, 22)),
-		    "guardian_email", db_col_text(st, 23), "consent", sqlite3_column_int(st, 24) != 0,
+		    student_id, "grade", sqlite3_column_int(st, 20), "guardian_name",
+		    g_name, "guardian_phone", view_phone(g_phone),
+		    "guardian_email", g_email, "consent", sqlite3_column_int(st, 24) != 0,
 		    "counselor_note", db_col_text(st, 25), "counselor", db_col_text(st, 26));
 		json_object_set_new(a, "tap", t);
 	}
@@ -407,6 +429,12 @@ void admin_application(struct request *req, struct response *res)
 	int s = -1;
 	db_begin_read(req->db);
 	json_t *a = application_json(req, id, &c, &s);
+	if (a == NULL && s == -2) {
+		db_end_read(req->db);
+		view_error(req, res, 500, "Sorry, there is a problem",
+			   "This application's details cannot be read.");
+		return;
+	}
 	if (a == NULL) {
 		db_end_read(req->db);
 		view_error(req, res, 404, "Page not found", "There is no such application.");

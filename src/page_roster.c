@@ -3,6 +3,7 @@
 
 #include "cohort.h"
 #include "pages.h"
+#include "seal.h"
 #include "users.h"
 #include "view.h"
 
@@ -17,8 +18,9 @@ static json_t *finished(struct db *db, int rc, json_t *list)
 	return NULL;
 }
 
-/* One participant as the roster prints them: PIP contact details, or TAP school details. */
-static json_t *participant_json(sqlite3_stmt *st, bool tap)
+/* One participant as the roster prints them: PIP contact details, or TAP school
+ * details, the sealed ones opened in arena (*bad set when one does not open). */
+static json_t *participant_json(sqlite3_stmt *st, bool tap, struct arena *a, bool *bad)
 {
 	json_t *p = json_pack("{s:s, s:s, s:s}", "first_name", db_col_text(st, 0), "last_name",
 	                      db_col_text(st, 1), "ref", db_col_text(st, 9));
@@ -26,21 +28,27 @@ static json_t *participant_json(sqlite3_stmt *st, bool tap)
 		die_oom();
 	if (!tap) {
 		json_object_set_new(p, "phone", view_phone(db_col_text(st, 2)));
-		json_object_set_new(p, "emergency_name", json_string(db_col_text(st, 3)));
-		json_object_set_new(p, "emergency_phone", view_phone(db_col_text(st, 4)));
+		json_object_set_new(p, "emergency_name",
+		                    json_string(seal_open_or_fail(a, db_col_text(st, 3), bad)));
+		json_object_set_new(p, "emergency_phone",
+		                    view_phone(seal_open_or_fail(a, db_col_text(st, 4), bad)));
 		return p;
 	}
 	const char *school = school_name(db_col_text(st, 5));
 	json_object_set_new(p, "school", json_string(school ? school : ""));
 	json_object_set_new(p, "grade", json_integer(sqlite3_column_int(st, 6)));
-	json_object_set_new(p, "guardian_name", json_string(db_col_text(st, 7)));
-	json_object_set_new(p, "guardian_phone", view_phone(db_col_text(st, 8)));
-	json_object_set_new(p, "student_phone", view_phone(db_col_text(st, 2)));
+	json_object_set_new(p, "guardian_name",
+	                    json_string(seal_open_or_fail(a, db_col_text(st, 7), bad)));
+	json_object_set_new(p, "guardian_phone",
+	                    view_phone(seal_open_or_fail(a, db_col_text(st, 8), bad)));
+	json_object_set_new(p, "student_phone",
+	                    view_phone(seal_open_or_fail(a, db_col_text(st, 2), bad)));
 	return p;
 }
 
 /* The accepted (and already completed) participants, by name; a new array, NULL on failure. */
-static json_t *participants_json(struct db *db, const struct cohort *c, bool tap)
+static json_t *participants_json(struct db *db, struct arena *a, const struct cohort *c,
+                                 bool tap)
 {
 	json_t *list = json_array();
 	sqlite3_stmt *st = db_stmt(
@@ -52,9 +60,15 @@ static json_t *participants_json(struct db *db, const struct cohort *c, bool tap
 	        " first_name COLLATE NOCASE, id");
 	db_bind_int(st, 1, c->id);
 	int rc;
+	bool bad = false;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(list, participant_json(st, tap));
+		json_array_append_new(list, participant_json(st, tap, a, &bad));
 	sqlite3_reset(st);
+	if (bad) {
+		fputs("portal: a sealed value of the roster does not open\n", stderr);
+		json_decref(list);
+		return NULL;
+	}
 	return finished(db, rc, list);
 }
 
@@ -78,7 +92,7 @@ void admin_roster(struct request *req, struct response *res)
 	date_format_long(c.start, start, sizeof(start));
 	json_t *people = NULL, *sessions = NULL;
 	if (db_begin_read(req->db) == 0) {
-		people = participants_json(req->db, &c, tap);
+		people = participants_json(req->db, req->arena, &c, tap);
 		sessions = sessions_json(req, &c);
 		db_end_read(req->db);
 	}

@@ -8,6 +8,7 @@
 #include "cohort.h"
 #include "mail.h"
 #include "pages.h"
+#include "seal.h"
 #include "view.h"
 
 static const char *const session_fields[] = {"date", "start_time", "end_time", "location",
@@ -251,7 +252,16 @@ static int tell_participants(struct request *req, const struct cohort *c,
 	db_bind_int(st, 1, c->id);
 	int queued = 0, rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && queued >= 0) {
-		const char *to[2] = {db_col_text(st, 1), tap ? db_col_text(st, 2) : ""};
+		/* A TAP student's address and the guardian's are sealed (seal.c). */
+		bool bad = false;
+		const char *to[2] = {seal_open_or_fail(req->arena, db_col_text(st, 1), &bad),
+				     tap ? seal_open_or_fail(req->arena, db_col_text(st, 2), &bad)
+					 : ""};
+		if (bad) {
+			fputs("portal: a sealed address of a participant does not open\n", stderr);
+			queued = -1;
+			break;
+		}
 		json_object_set_new(data, "first_name", json_string(db_col_text(st, 0)));
 		char *body = view_render_string("mail_session_changed", data);
 		for (int k = 0; k < 2 && body && queued >= 0; k++) {

@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "cohort.h"
 #include "mail.h"
+#include "seal.h"
 #include "validate.h"
 #include "view.h"
 
@@ -184,7 +185,8 @@ static int remind_one(struct db *db, const struct cohort *c, const struct partic
  * Queues the due reminders d (nd of them) to every accepted participant of c whose
  * details are not erased, inside the caller's write transaction: how many, or -1.
  */
-static int remind_participants(struct db *db, const struct cohort *c, const struct due *d, int nd)
+static int remind_participants(struct db *db, struct arena *a, const struct cohort *c,
+			       const struct due *d, int nd)
 {
 	sqlite3_stmt *st =
 	    db_stmt(db, "SELECT id, ref, COALESCE(first_name, ''), COALESCE(last_name, ''),"
@@ -196,13 +198,21 @@ static int remind_participants(struct db *db, const struct cohort *c, const stru
 	bool tap = strcmp(c->program, "tap") == 0;
 	int queued = 0, rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		/* A TAP student's address and the guardian's details are sealed (seal.c). */
+		bool bad = false;
 		struct participant p = {.id = sqlite3_column_int64(st, 0),
 					.ref = db_col_text(st, 1),
 					.first_name = db_col_text(st, 2),
 					.last_name = db_col_text(st, 3),
-					.email = db_col_text(st, 4),
-					.guardian_name = db_col_text(st, 5),
-					.guardian_email = db_col_text(st, 6)};
+					.email = seal_open_or_fail(a, db_col_text(st, 4), &bad),
+					.guardian_name = seal_open_or_fail(a, db_col_text(st, 5), &bad),
+					.guardian_email = seal_open_or_fail(a, db_col_text(st, 6), &bad)};
+		if (bad) {
+			fprintf(stderr, "portal: a sealed address of application %s does not open\n",
+				p.ref);
+			sqlite3_reset(st);
+			return -1;
+		}
 		struct recipient to[2];
 		int nto = recipients(tap, &p, to);
 		for (int i = 0; i < nd; i++) {
@@ -241,7 +251,7 @@ static int remind_cohort(struct db *db, int64_t id, struct date today, long long
 	if (n > 0 && c.reminders) {
 		struct due *due = arena_alloc(&a, sizeof(*due) * 2 * (size_t)n);
 		int nd = find_due(s, n, today, now, due);
-		queued = nd > 0 ? remind_participants(db, &c, due, nd) : nd;
+		queued = nd > 0 ? remind_participants(db, &a, &c, due, nd) : nd;
 	} else {
 		queued = n < 0 ? -1 : 0; /* gone, no sessions or reminders off: nothing to do */
 	}

@@ -41,7 +41,7 @@ int retention_run(struct db *db, long long now)
 			 " emergency_name = NULL, emergency_phone = NULL, accommodations = NULL,"
 			 " referral = NULL, student_id = NULL, guardian_name = NULL,"
 			 " guardian_phone = NULL, guardian_email = NULL, counselor_note = NULL,"
-			 " erased_at = ?1 WHERE erased_at IS NULL AND"
+			 " dob_hash = NULL, student_id_hash = NULL, erased_at = ?1 WHERE erased_at IS NULL AND"
 			 " status IN ('declined', 'withdrawn') AND status_at <= ?2");
 	db_bind_int(st, 1, now);
 	db_bind_int(st, 2, cutoff);

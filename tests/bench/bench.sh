@@ -9,7 +9,7 @@
 # nginx's fastcgi_keep_conn with an upstream keepalive pool.  Prints requests/s,
 # p50 and p99 latency, the portal's resident memory and ratios.  A benchmark
 # never fails: only a broken set-up makes this exit non-zero.
-# usage: tests/bench/bench.sh   (BENCH_SECONDS, BENCH_THREADS, BENCH_CONNECTIONS)
+# usage: tests/bench/bench.sh   (BENCH_SECONDS, BENCH_THREADS, BENCH_CONNECTIONS, BENCH_ONLY=apply)
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -41,7 +41,9 @@ base2=http://127.0.0.1:$port2
 # ---- the portal, its data and a staff account ----
 # sqlite3 waits for the portal's writers instead of failing with "database is locked".
 sq() { sqlite3 -cmd '.timeout 30000' "$db" "$@"; }
-./portal --db "$db" migrate >/dev/null
+# The key sealing the test database's personal data.
+./portal keygen "$t/portal.key" >/dev/null
+./portal --db "$db" --key-file "$t/portal.key" migrate >/dev/null
 start=$(sq "SELECT date('now', '+60 days')")
 class=$(sq "INSERT INTO cohorts (program, number, start_date, capacity,
 	registration_open, created_at) VALUES ('pip', 77, '$start', 1000000, 1, 0) RETURNING id")
@@ -49,7 +51,7 @@ sq "WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 10)
 	INSERT INTO cohort_sessions (cohort_id, number, date, topic)
 	SELECT $class, k, date('$start', '+' || ((k - 1) * 7) || ' days'), 'Session ' || k FROM n"
 password='bench password 12345'
-printf '%s\n' "$password" | ./portal --db "$db" user add --role staff \
+printf '%s\n' "$password" | ./portal --db "$db" --key-file "$t/portal.key" user add --role staff \
 	--email bench@example.org --name 'Bench Staff' >/dev/null
 
 # Fills the class up to n applications (each with an affiliation) with one SQL statement.
@@ -75,7 +77,7 @@ fill() {
 }
 stored() { sq "SELECT count(*) FROM applications"; }
 
-./portal --db "$db" --datadir "$root" serve --socket "$t/portal.sock" --threads "$pthreads" \
+./portal --db "$db" --key-file "$t/portal.key" --datadir "$root" serve --socket "$t/portal.sock" --threads "$pthreads" \
 	--sendmail 'cat >/dev/null' 2>"$t/portal.log" &
 portal_pid=$!
 pids="$pids $portal_pid"
@@ -178,6 +180,15 @@ staff_list=$base/admin/pip/classes/$class
 apply_env="BENCH_POST=apply BENCH_CLASS=$class BENCH_CSRF=$apply_csrf BENCH_COOKIE=$apply_cookie"
 
 echo "bench: ${secs} s per run, wrk $wthreads threads, $conns connections; portal and bare responders with $pthreads threads"
+# BENCH_ONLY=apply: only the durable POST at 10,000 stored, against the bare insert.
+if [ "${BENCH_ONLY:-}" = apply ]; then
+	fill 10000
+	echo "bench: $(stored) stored applications"
+	# shellcheck disable=SC2086
+	bench apply10k "portal POST /pip/apply (durable)" "$base/pip/apply" $apply_env
+	bench bare_insert "bare insert per POST (WAL, sync=FULL)" "$base/bare/insert" BENCH_POST=bare
+	exit 0
+fi
 echo "bench: 100 stored applications"
 fill 100
 # shellcheck disable=SC2086

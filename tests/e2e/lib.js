@@ -82,10 +82,16 @@ async function waitFor(check, what, ms = 15000) {
   }
 }
 
+// The key file sealing a test database's personal data: dir/portal.key, made
+// by start() with `portal keygen` (mode 0400), given to every command.
+const keyOf = (dir) => path.join(dir, 'portal.key');
+
 // Runs a portal command against the test database; returns stdout.
 function cli(dir, args, input, config) {
   const conf = config ? ['--config', config] : [];
-  return execFileSync(BIN, ['--db', path.join(dir, 'portal.db'), '--datadir', ROOT, ...conf, ...args], {
+  const key = fs.existsSync(keyOf(dir)) ? ['--key-file', keyOf(dir)] : [];
+  return execFileSync(BIN, ['--db', path.join(dir, 'portal.db'), '--datadir', ROOT, ...key, ...conf,
+    ...args], {
     input: input || '',
     encoding: 'utf8',
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -104,9 +110,10 @@ async function start(opts = {}) {
     config = path.join(dir, 'portal.conf');
     fs.writeFileSync(config, opts.config);
   }
+  execFileSync(BIN, ['keygen', keyOf(dir)], { stdio: 'ignore' });
   cli(dir, ['migrate'], '', config);
   const env = { ...process.env, ...(opts.env || {}) };
-  const args = ['--db', path.join(dir, 'portal.db'), '--datadir', ROOT,
+  const args = ['--db', path.join(dir, 'portal.db'), '--datadir', ROOT, '--key-file', keyOf(dir),
     ...(config ? ['--config', config] : []), 'serve',
     '--socket', socket, '--threads', String(opts.threads || 4),
     '--sendmail', opts.sendmail || `${ROOT}/tests/sendmail-to-dir.sh ${dir}/mail`];
@@ -116,6 +123,7 @@ async function start(opts = {}) {
     port,
     base: `http://127.0.0.1:${port}`,
     db: path.join(dir, 'portal.db'),
+    key: keyOf(dir),
     socket,
     logs,
     portal: null,

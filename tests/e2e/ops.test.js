@@ -239,7 +239,7 @@ test('every command takes its options before or after its name; anything else is
 
 const KEYS = ['database', 'socket', 'socket_mode', 'datadir', 'threads', 'sendmail', 'mail_from',
   'site_name', 'department_contact', 'base_url', 'mail_retry_seconds', 'retention_days',
-  'secure_cookies', 'time_zone', 'default_location'];
+  'secure_cookies', 'time_zone', 'default_location', 'key_file'];
 
 test('the example configuration documents every key and parses, defaults included', (t) => {
   const dir = tmpdir(t);
@@ -252,13 +252,16 @@ test('the example configuration documents every key and parses, defaults include
   const keys = [...example.matchAll(/^#?([a-z_]+) = /gm)].map((m) => m[1]);
   assert.deepEqual([...new Set(keys)].sort(), [...KEYS].sort(), 'unknown keys in the example');
   const db = path.join(dir, 'x.db');
+  // (The example's key_file is where make install's set-up puts it; here, a test key.)
+  const key = path.join(dir, 'portal.key');
+  assert.equal(portal(['keygen', key]).status, 0);
   const r = portal(['--config', path.join(ROOT, 'etc/portal.conf.example'), '--db', db,
-    '--datadir', ROOT, 'migrate']);
+    '--datadir', ROOT, '--key-file', key, 'migrate']);
   assert.equal(r.status, 0, r.stderr);
   // Every commented default, switched on, is valid too.
   const all = path.join(dir, 'all.conf');
   fs.writeFileSync(all, example.replace(/^#([a-z_]+ = )/gm, '$1'));
-  const r2 = portal(['--config', all, '--db', db, '--datadir', ROOT, 'migrate']);
+  const r2 = portal(['--config', all, '--db', db, '--datadir', ROOT, '--key-file', key, 'migrate']);
   assert.equal(r2.status, 0, r2.stderr);
 });
 
@@ -359,7 +362,7 @@ test('a backup taken under load is sound and restores into a fresh database', as
     return true;
   });
   assert.deepEqual(refs(srv.db), live);
-  const second = portal(['--db', srv.db, '--datadir', ROOT, 'serve', '--socket',
+  const second = portal(['--db', srv.db, '--datadir', ROOT, '--key-file', srv.key, 'serve', '--socket',
     path.join(dir, 'second.sock')]);
   assert.equal(second.status, 1);
   assert.match(second.stderr, /another portal is already serving .*portal\.db; stop it first/);
@@ -395,10 +398,12 @@ test('a backup taken under load is sound and restores into a fresh database', as
 test('a server killed with SIGKILL leaves no lock: the next one starts at once', async (t) => {
   const dir = tmpdir(t);
   const db = path.join(dir, 'portal.db');
+  const key = path.join(dir, 'portal.key');
+  assert.equal(portal(['keygen', key]).status, 0);
   assert.equal(portal(['--db', db, '--datadir', ROOT, 'migrate']).status, 0);
   const serve = (name) => {
     const sock = path.join(dir, name);
-    const p = spawn(BIN, ['--db', db, '--datadir', ROOT, 'serve', '--socket', sock, '--sendmail',
+    const p = spawn(BIN, ['--db', db, '--datadir', ROOT, '--key-file', key, 'serve', '--socket', sock, '--sendmail',
       'cat >/dev/null'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     p.stderr.on('data', (d) => { log += d; });
@@ -779,9 +784,11 @@ test('the units, the example configuration and the nginx site agree', () => {
   assert.equal(mode & 0o007, 0);
 });
 
-test('the nightly backup command writes a sound file and keeps the 14 newest', (t) => {
+test('the nightly backup command writes a sound encrypted file and keeps the 14 newest', (t) => {
   const dir = tmpdir(t);
   const db = path.join(dir, 'portal.db');
+  const key = path.join(dir, 'portal.key');
+  assert.equal(portal(['keygen', key]).status, 0);
   assert.equal(portal(['--db', db, '--datadir', ROOT, 'migrate']).status, 0);
   const backups = path.join(dir, 'backups');
   fs.mkdirSync(backups);
@@ -800,7 +807,7 @@ test('the nightly backup command writes a sound file and keeps the 14 newest', (
   const script = exec[1].replaceAll('$$', '$').replaceAll('%%', '%')
     .replaceAll('/var/lib/portal/backups', backups)
     .replace('/usr/local/bin/portal --config /etc/portal/portal.conf',
-      `${BIN} --db ${db} --datadir ${ROOT}`);
+      `${BIN} --db ${db} --datadir ${ROOT} --key-file ${key}`);
   assert.ok(script.includes(BIN), 'the backup command does not run the portal as expected');
   for (let run = 0; run < 2; run++) {
     const r = spawnSync('/bin/sh', ['-c', script], { encoding: 'utf8',
@@ -811,8 +818,14 @@ test('the nightly backup command writes a sound file and keeps the 14 newest', (
     env: { ...process.env, TZ: 'America/Los_Angeles' } }).trim();
   const left = fs.readdirSync(backups).sort();
   assert.deepEqual(left, [...old.slice(-13), `portal-${today}.db`, 'notes.txt'].sort());
-  assert.deepEqual(sqlite(path.join(backups, `portal-${today}.db`), 'PRAGMA integrity_check'),
-    [{ integrity_check: 'ok' }]);
+  // Encrypted (portal-backup.service uses --encrypt): only the key's holder restores it.
+  const made = path.join(backups, `portal-${today}.db`);
+  assert.equal(fs.readFileSync(made).subarray(0, 16).toString(), 'portal-backup-1\n');
+  assert.equal(fs.statSync(made).mode & 0o777, 0o600);
+  const back = path.join(dir, 'back.db');
+  const r = portal(['--db', back, '--datadir', ROOT, '--key-file', key, 'restore', made]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(sqlite(back, 'PRAGMA integrity_check'), [{ integrity_check: 'ok' }]);
 });
 
 // ---------------------------------------------------------------- the manual
@@ -834,11 +847,12 @@ test('portal.8 is clean under mandoc -T lint and groff -ww', { skip: !have('mand
   }
   // It covers every command and option the program has.
   const text = fs.readFileSync(man, 'utf8');
-  for (const cmd of ['serve', 'migrate', 'user add', 'backup', 'restore', 'bootstrap']) {
+  for (const cmd of ['serve', 'migrate', 'user add', 'backup', 'restore', 'bootstrap', 'keygen',
+    'rekey']) {
     assert.match(text, new RegExp(`^\\.It Cm ${cmd}`, 'm'), `portal.8 lacks ${cmd}`);
   }
   for (const opt of ['db', 'config', 'datadir', 'socket', 'socket\\\\-mode', 'threads', 'sendmail',
-    'role', 'email', 'name', 'school', 'demo']) {
+    'role', 'email', 'name', 'school', 'demo', 'key\\\\-file', 'encrypt', 'new\\\\-key']) {
     assert.match(text, new RegExp(`Fl \\\\-${opt}\\b`), `portal.8 lacks --${opt}`);
   }
   for (const s of ['SIGTERM', 'SIGINT', 'SIGPIPE', 'PORTAL_TIME_OFFSET', 'EXIT STATUS', 'EXAMPLES',

@@ -133,11 +133,12 @@ test('a valid application is stored, mailed and confirmed without personal detai
   assert.equal(a.waitlist_position, null);
   assert.equal(a.first_name, 'Dolores');
   assert.equal(a.last_name, 'Umbridge-Test');
-  assert.equal(a.dob, '1980-05-17');
+  // Sealed at rest (src/seal.c); the staff pages and exports show them opened.
+  assert.match(a.dob, /^s1:/);
   assert.equal(a.email, 'dolores.u@example.com');
   assert.equal(a.phone, '3105550123');
-  assert.equal(a.emergency_phone, '3105550199');
-  assert.equal(a.emergency_name, 'Jose Lopez');
+  assert.match(a.emergency_phone, /^s1:/);
+  assert.match(a.emergency_name, /^s1:/);
   assert.equal(a.street, '2417 Elm Avenue');
   assert.equal(a.city, 'Torrance');
   assert.equal(a.zip, '90503');
@@ -229,7 +230,7 @@ test('each refusal is 422 with the values kept and the error beside its field', 
   assert.match(noAck.text, /name="ack_background" type="checkbox" value="yes" aria-describedby/);
   // The 18th birthday on the first session day is old enough.
   const ok = await apply(id, { dob: eighteen });
-  assert.equal(row(refOf(ok)).dob, eighteen);
+  assert.ok(refOf(ok));
 });
 
 test('a resident with a border ZIP is flagged for verification; a core ZIP is not', async () => {

@@ -25,17 +25,19 @@ trap 'exit 1' INT TERM
 port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 base=http://127.0.0.1:$port
 password='scan password 12345'
-./portal --db "$db" migrate >/dev/null
-./portal --db "$db" bootstrap --demo >/dev/null
-./portal --db "$db" user add --role admin --email scan-admin@example.org --name 'Scan Admin' \
+# The key sealing the test database's personal data.
+./portal keygen "$t/portal.key" >/dev/null
+./portal --db "$db" --key-file "$t/portal.key" migrate >/dev/null
+./portal --db "$db" --key-file "$t/portal.key" bootstrap --demo >/dev/null
+./portal --db "$db" --key-file "$t/portal.key" user add --role admin --email scan-admin@example.org --name 'Scan Admin' \
 	>/dev/null <<EOF
 $password
 EOF
-./portal --db "$db" user add --role counselor --school torrance --email scan-counselor@example.org \
+./portal --db "$db" --key-file "$t/portal.key" user add --role counselor --school torrance --email scan-counselor@example.org \
 	--name 'Scan Counselor' >/dev/null <<EOF
 $password
 EOF
-./portal --db "$db" --datadir "$root" serve --socket "$t/portal.sock" --threads 4 \
+./portal --db "$db" --key-file "$t/portal.key" --datadir "$root" serve --socket "$t/portal.sock" --threads 4 \
 	--sendmail 'cat >/dev/null' 2>"$t/portal.log" &
 portal_pid=$!
 i=0
