@@ -201,8 +201,10 @@ static bool open_with(const uint8_t *key, const uint8_t *bin, size_t blen, char 
 
 const char *seal_open(struct arena *a, const char *stored)
 {
+	/* Not sealed (yet): the value as it is, copied, since stored is often a
+	 * statement's column that the next reset frees. */
 	if (!seal_is_sealed(stored))
-		return stored;
+		return stored ? arena_strdup(a, stored) : NULL;
 	if (!loaded)
 		return NULL;
 	const char *b64 = stored + PREFIX_LEN;
