@@ -44,6 +44,13 @@ build/asan/portal: $(SRC) src/main.c src/*.h
 		-fno-sanitize-recover=undefined $(WARN) $$(pkg-config --cflags $(PKGS)) \
 		-o $@ $(SRC) src/main.c $$(pkg-config --libs $(PKGS)) -lpthread
 
+# The allocation-failure test build: malloc, calloc and realloc fail the Nth call of
+# a request named by its X-Fail-Alloc header (src/oomtest.c); `make oom` drives it.
+build/oom/portal: $(SRC) src/oomtest.c src/main.c src/*.h
+	@mkdir -p build/oom
+	$(CC) -O1 -g -DPORTAL_OOM_TEST $(WARN) $$(pkg-config --cflags $(PKGS)) \
+		-o $@ $(SRC) src/oomtest.c src/main.c $$(pkg-config --libs $(PKGS)) -lpthread
+
 # One program per unit test, linked with every module but main.c.
 build/normal/test_%: tests/unit/test_%.c $(SRC) src/*.h tests/unit/test.h
 	@mkdir -p build/normal

@@ -52,7 +52,7 @@ static json_t *participants_json(struct db *db, const struct cohort *c, bool tap
 	        " first_name COLLATE NOCASE, id");
 	db_bind_int(st, 1, c->id);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = db_step(st)) == SQLITE_ROW)
 		json_array_append_new(list, participant_json(st, tap));
 	sqlite3_reset(st);
 	return finished(db, rc, list);

@@ -250,7 +250,7 @@ static int tell_participants(struct request *req, const struct cohort *c,
 				       " AND erased_at IS NULL ORDER BY id");
 	db_bind_int(st, 1, c->id);
 	int queued = 0, rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && queued >= 0) {
+	while ((rc = db_step(st)) == SQLITE_ROW && queued >= 0) {
 		const char *to[2] = {db_col_text(st, 1), tap ? db_col_text(st, 2) : ""};
 		json_object_set_new(data, "first_name", json_string(db_col_text(st, 0)));
 		char *body = view_render_string("mail_session_changed", data);

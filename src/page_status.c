@@ -50,7 +50,7 @@ static int find(struct db *db, const char *ref, const char *email, struct public
 				       " guardian_email = ?2 COLLATE NOCASE)))");
 	db_bind_text(st, 1, ref);
 	db_bind_text(st, 2, email);
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
 		return rc == SQLITE_DONE ? 0 : -1;
