@@ -1,4 +1,8 @@
 # Makefile: builds ./portal, runs it behind nginx (`make run`) and tests it (`make check`).
+# Targets: all (./portal), build/asan/portal, build/oom/portal (allocation-failure
+# test build), deps, check, run, format, clean, install, uninstall, fuzz, fuzz-quick,
+# valgrind, bench, scan, oom (allocation-failure injection over every route),
+# screenshots.
 .SUFFIXES:
 
 CC ?= cc
@@ -69,7 +73,7 @@ deps-check:
 	@sh tests/deps.sh $(DEPS_BUILD) $(DEPS_RUN) $(DEPS_CHECK)
 
 check: deps-check
-	@$(MAKE) --no-print-directory portal build/asan/portal \
+	@$(MAKE) --no-print-directory portal build/asan/portal build/oom/portal \
 		$(UNIT_TESTS:%=build/normal/test_%) $(UNIT_TESTS:%=build/asan/test_%)
 	@sh tests/run.sh $(UNIT_TESTS)
 
@@ -152,7 +156,16 @@ scan: deps-check
 	@$(MAKE) --no-print-directory portal
 	@SCAN_MINUTES=$(SCAN_MINUTES) sh tests/scan/scan.sh
 
-.PHONY: deps-fuzz fuzz fuzz-quick valgrind bench scan
+# Allocation-failure injection (tests/oom/oom.js): every route's requests again with the
+# Nth allocation failing, N = 1, 2, ... up to OOM_MAX_N (unset: until the request
+# completes); fails on a crash, an answer other than the route's own or 500, or a
+# half-written change.  Ends with "oom: N passed, N failed".
+OOM_MAX_N ?=
+oom: deps-check
+	@$(MAKE) --no-print-directory build/oom/portal
+	@OOM_MAX_N=$(OOM_MAX_N) node tests/oom/oom.js
+
+.PHONY: deps-fuzz fuzz fuzz-quick valgrind bench scan oom
 
 # `make install` puts the program, its data, its manual and the example
 # configuration under PREFIX, staged under DESTDIR when packaging; nothing else.

@@ -49,8 +49,9 @@ char *buf_str(struct buf *b);
  * (a worker during a request, the jobs thread during a run) it jumps there,
  * and the catcher rolls back and answers 500: the failure ends that request
  * only.  Elsewhere (start-up, the command line) it exits with a message.
- * The jump skips the frames between: callers never hold a lock or a half-made
- * change of shared state across a call that may allocate.  What the skipped
+ * The jump skips the frames between: callers never hold a lock (but the
+ * database's writer lock, which the catcher releases) or a half-made change
+ * of shared state across a call that may allocate.  What the skipped
  * frames held on the heap is lost (a leak bounded by one request, on a path
  * taken only when memory ran out); what they held in the arena or the
  * database connection is reclaimed by the catcher.

@@ -1,6 +1,7 @@
 /* auth.c: passwords (Argon2id), sessions, CSRF and randomness; the only file that uses libsodium. */
 #include "auth.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <sodium.h>
@@ -115,10 +116,14 @@ int auth_password_hash(const char *password, char *out, size_t size)
 	if (size < crypto_pwhash_STRBYTES)
 		return -1;
 	sem_wait(&hash_slots);
+	errno = 0;
 	int rc = crypto_pwhash_str(out, password, strlen(password),
 				   crypto_pwhash_OPSLIMIT_INTERACTIVE,
 				   crypto_pwhash_MEMLIMIT_INTERACTIVE);
+	int e = errno;
 	sem_post(&hash_slots);
+	if (rc != 0 && e == ENOMEM)
+		die_oom();
 	return rc == 0 ? 0 : -1;
 }
 
@@ -126,8 +131,13 @@ bool auth_password_verify(const char *hash, const char *password)
 {
 	const char *h = hash && hash[0] ? hash : dummy_hash;
 	sem_wait(&hash_slots);
+	errno = 0;
 	int rc = crypto_pwhash_str_verify(h, password, strlen(password));
+	int e = errno;
 	sem_post(&hash_slots);
+	/* Out of memory is no wrong password: it must not count as a failed sign-in. */
+	if (rc != 0 && e == ENOMEM)
+		die_oom();
 	return rc == 0 && h != dummy_hash;
 }
 

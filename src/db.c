@@ -112,6 +112,8 @@ sqlite3_stmt *db_stmt(struct db *db, const char *sql)
 	abort();
 }
 
+/* Runs sql; 0, or -1 after a message.  Running out of memory is a failure
+ * like another here: ROLLBACK goes through this, also while recovering. */
 static int exec_sql(struct db *db, const char *sql)
 {
 	char *err = NULL;
@@ -123,11 +125,26 @@ static int exec_sql(struct db *db, const char *sql)
 	return 0;
 }
 
+static bool out_of_memory(sqlite3 *conn, int rc);
+
+/* BEGIN or COMMIT: as exec_sql, but running out of memory ends the request
+ * (die_oom), which rolls back, instead of passing for a busy database. */
+static int exec_or_die(struct db *db, const char *sql)
+{
+	int rc = sqlite3_exec(db->conn, sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		return 0;
+	if (out_of_memory(db->conn, rc))
+		die_oom();
+	db_log_error(db, sql);
+	return -1;
+}
+
 int db_begin_write(struct db *db)
 {
 	pthread_mutex_lock(&writer_lock);
 	db->writing = 1;
-	if (exec_sql(db, "BEGIN IMMEDIATE") < 0) {
+	if (exec_or_die(db, "BEGIN IMMEDIATE") < 0) {
 		db->writing = 0;
 		pthread_mutex_unlock(&writer_lock);
 		return -1;
@@ -153,7 +170,7 @@ uint64_t db_data_version(struct db *db)
 
 int db_commit(struct db *db)
 {
-	int rc = exec_sql(db, "COMMIT");
+	int rc = exec_or_die(db, "COMMIT");
 	if (rc < 0)
 		exec_sql(db, "ROLLBACK");
 	release_writer(db);
@@ -169,7 +186,7 @@ void db_rollback(struct db *db)
 
 int db_begin_read(struct db *db)
 {
-	return exec_sql(db, "BEGIN");
+	return exec_or_die(db, "BEGIN");
 }
 
 void db_end_read(struct db *db)
