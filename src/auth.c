@@ -135,8 +135,11 @@ bool auth_password_verify(const char *hash, const char *password)
 	int rc = crypto_pwhash_str_verify(h, password, strlen(password));
 	int e = errno;
 	sem_post(&hash_slots);
-	/* Out of memory is no wrong password: it must not count as a failed sign-in. */
-	if (rc != 0 && e == ENOMEM)
+	/* A mismatch says so with EINVAL; any other failure (Argon2 running out of
+	 * memory) is no wrong password and must not count as a failed sign-in.
+	 * libsodium reports memory running out while hashing as a mismatch,
+	 * though: that case still reads as a wrong password. */
+	if (rc != 0 && e != EINVAL && e != 0)
 		die_oom();
 	return rc == 0 && h != dummy_hash;
 }
