@@ -3,7 +3,9 @@
 #include "oomtest.h"
 
 #include <errno.h>
+#include <execinfo.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <unicode/uclean.h>
 
 /* glibc's own allocator, which these replace for the whole program. */
@@ -23,6 +25,12 @@ static bool fail_now(void)
 	if (++count != fail_at)
 		return false;
 	failed = true;
+	/* OOM_BACKTRACE=1: where the failure was injected, on stderr. */
+	if (getenv("OOM_BACKTRACE")) {
+		void *frames[32];
+		int n = backtrace(frames, 32);
+		backtrace_symbols_fd(frames, n, 2);
+	}
 	return true;
 }
 
@@ -73,6 +81,9 @@ static void icu_free(const void *ctx, void *p)
 
 void oomtest_init(void)
 {
+	/* backtrace loads libgcc on its first call: not while a call is failing. */
+	void *frame[1];
+	backtrace(frame, 1);
 	UErrorCode status = U_ZERO_ERROR;
 	u_setMemoryFunctions(NULL, icu_alloc, icu_realloc, icu_free, &status);
 }

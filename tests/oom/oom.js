@@ -31,9 +31,12 @@ let passed = 0;
 let failed = 0;
 const problems = [];
 
+// OOM_DEBUG=1 adds the end of the portal's log to each problem (with OOM_BACKTRACE=1
+// in the environment, the portal prints where each failure was injected).
 function problem(msg) {
   problems.push(msg);
   console.error(`oom: ${msg}`);
+  if (process.env.OOM_DEBUG && srv) console.error(srv.logs.portal.slice(-2500));
 }
 
 // ------------------------------------------------------------- the database's content
@@ -260,6 +263,10 @@ async function run() {
   await north.get('/tap/nominate');
   r = await north.post('/tap/nominate', nomination(semId));
   if (r.status !== 303) throw new Error(`nomination: ${r.status} ${r.text.slice(0, 500)}`);
+  r = await north.post('/tap/nominate', nomination(semId));
+  if (r.status !== 303) throw new Error(`nomination: ${r.status}`);
+  // A completed nomination has a letter.
+  const doneId = srv.sql("UPDATE applications SET status = 'completed' WHERE id = (SELECT max(id) FROM applications) RETURNING id")[0].id;
   const nomId = srv.sql("SELECT a.id FROM applications a JOIN cohorts c ON c.id = a.cohort_id WHERE c.program = 'tap' LIMIT 1")[0].id;
 
   // An application made without failure; returns { id, ref, email }.
@@ -291,14 +298,14 @@ async function run() {
     get('/pip/apply', anon, '/pip/apply'),
     get('/confirmation/*', anon, `/confirmation/${base.ref}`),
     get('/status', anon, '/status'),
-    get('/pip/classes/*', anon, `/pip/classes/${classId}`),
-    get('/tap/semesters/*', anon, `/tap/semesters/${semId}`),
+    get('/pip/classes/*', anon, `/pip/classes/${classId}.ics`),
+    get('/tap/semesters/*', anon, `/tap/semesters/${semId}.ics`),
     get('/login', anon, '/login'),
     get('/account/password', staff, '/account/password'),
     get('/forgot', anon, '/forgot'),
     get('/counselor', north, '/counselor'),
     get('/counselor/nominations/*', north, `/counselor/nominations/${nomId}`),
-    get('/counselor/nominations/*/letter', north, `/counselor/nominations/${nomId}/letter`),
+    get('/counselor/nominations/*/letter', north, `/counselor/nominations/${doneId}/letter`),
     get('/tap/nominate', north, '/tap/nominate'),
     get('/admin', staff, '/admin'),
     get('/admin/pip/classes', staff, '/admin/pip/classes'),
@@ -374,8 +381,14 @@ async function run() {
       make: async (i) => ({ method: 'POST', path: '/admin/pip/classes', fields: [['number', String(100 + i)],
         ['start_date', d1], ['capacity', '12'], ['sessions', `${d1} Welcome\n${d2} Patrol`]] }) },
     { name: 'POST /admin/tap/semesters', client: staff,
-      make: async (i) => ({ method: 'POST', path: '/admin/tap/semesters', fields: [['term', 'spring'],
-        ['year', String(YEAR + i)], ['start_date', `${YEAR + i}-02-10`], ['capacity', '12']] }) },
+      make: async () => {
+        // One spring semester at a time: the years a semester may have are few.
+        srv.sql(`DELETE FROM cohort_sessions WHERE cohort_id IN (SELECT id FROM cohorts WHERE term = 'spring');
+          DELETE FROM cohort_status_counts WHERE cohort_id IN (SELECT id FROM cohorts WHERE term = 'spring');
+          DELETE FROM cohorts WHERE term = 'spring'`);
+        return { method: 'POST', path: '/admin/tap/semesters', fields: [['term', 'spring'],
+          ['year', String(YEAR + 1)], ['start_date', `${YEAR + 1}-02-10`], ['capacity', '12']] };
+      } },
     { name: 'POST /admin/pip/classes/*/registration', client: staff,
       make: async (i) => {
         const id = srv.sql(`INSERT INTO cohorts (program, number, start_date, capacity, registration_open, created_at)
@@ -402,7 +415,7 @@ async function run() {
         return { method: 'POST', path: `/admin/pip/classes/${id}/complete` };
       } },
     { name: 'POST /admin/users', client: admin,
-      make: async (i) => ({ method: 'POST', path: '/admin/users',
+      make: async (i) => (await admin.get('/admin/users'), { method: 'POST', path: '/admin/users',
         fields: [['email', `made${i}@example.org`], ['name', `Mo ${i}`], ['role', 'staff']] }) },
     { name: 'POST /admin/users/*/disable', client: admin,
       make: async (i) => {
