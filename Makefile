@@ -1,4 +1,8 @@
 # Makefile: builds ./portal, runs it behind nginx (`make run`) and tests it (`make check`).
+# Targets: all (./portal), build/asan/portal, build/oom/portal (allocation-failure
+# test build), deps, check, run, format, clean, install, uninstall, fuzz, fuzz-quick,
+# valgrind, bench, scan, oom (allocation-failure injection over every route),
+# screenshots.
 .SUFFIXES:
 
 CC ?= cc
@@ -47,6 +51,13 @@ build/asan/portal: $(SRC) src/main.c src/*.h
 		-fno-sanitize-recover=undefined $(WARN) $$(pkg-config --cflags $(PKGS)) \
 		-o $@ $(SRC) src/main.c $$(pkg-config --libs $(PKGS)) -lpthread
 
+# The allocation-failure test build: malloc, calloc and realloc fail the Nth call of
+# a request named by its X-Fail-Alloc header (src/oomtest.c); `make oom` drives it.
+build/oom/portal: $(SRC) src/oomtest.c src/main.c src/*.h
+	@mkdir -p build/oom
+	$(CC) -O1 -g -DPORTAL_OOM_TEST $(WARN) $$(pkg-config --cflags $(PKGS)) \
+		-o $@ $(SRC) src/oomtest.c src/main.c $$(pkg-config --libs $(PKGS)) -lpthread
+
 # One program per unit test, linked with every module but main.c.
 build/normal/test_%: tests/unit/test_%.c $(SRC) src/*.h tests/unit/test.h
 	@mkdir -p build/normal
@@ -65,7 +76,7 @@ deps-check:
 	@sh tests/deps.sh $(DEPS_BUILD) $(DEPS_RUN) $(DEPS_CHECK)
 
 check: deps-check
-	@$(MAKE) --no-print-directory portal build/asan/portal \
+	@$(MAKE) --no-print-directory portal build/asan/portal build/oom/portal \
 		$(UNIT_TESTS:%=build/normal/test_%) $(UNIT_TESTS:%=build/asan/test_%)
 	@sh tests/run.sh $(UNIT_TESTS)
 
@@ -149,7 +160,16 @@ scan: deps-check
 	@$(MAKE) --no-print-directory portal
 	@SCAN_MINUTES=$(SCAN_MINUTES) sh tests/scan/scan.sh
 
-.PHONY: deps-fuzz fuzz fuzz-quick valgrind bench scan
+# Allocation-failure injection (tests/oom/oom.js): every route's requests again with the
+# Nth allocation failing, N = 1, 2, ... up to OOM_MAX_N (unset: until the request
+# completes); fails on a crash, an answer other than the route's own or 500, or a
+# half-written change.  Ends with "oom: N passed, N failed".
+OOM_MAX_N ?=
+oom: deps-check
+	@$(MAKE) --no-print-directory build/oom/portal
+	@OOM_MAX_N=$(OOM_MAX_N) node tests/oom/oom.js
+
+.PHONY: deps-fuzz fuzz fuzz-quick valgrind bench scan oom
 
 # `make install` puts the program, its data, its manual and the example
 # configuration under PREFIX, staged under DESTDIR when packaging; nothing else.

@@ -354,7 +354,7 @@ static int promote(struct db *db, const struct cohort *c, char ref[12])
 	int64_t id = 0;
 	int position = 0;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == SQLITE_ROW) {
 		const char *school = db_col_text(st, 3);
 		if (c->school_cap > 0 && school[0] &&
 		    count_active_school(db, c->id, school) >= c->school_cap)
@@ -388,7 +388,7 @@ enum move_result application_move_locked(struct db *db, int64_t id, enum status 
 	sqlite3_stmt *st = db_stmt(db, "SELECT status, cohort_id, COALESCE(waitlist_position, 0)"
 				       " FROM applications WHERE id = ?");
 	db_bind_int(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if (db_step(st) != SQLITE_ROW) {
 		sqlite3_reset(st);
 		return MOVE_NOT_FOUND;
 	}

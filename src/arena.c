@@ -14,10 +14,25 @@ struct arena_block {
 	_Alignas(16) unsigned char data[];
 };
 
+/* Where die_oom goes in this thread, while a request (or a job) is under way. */
+static _Thread_local jmp_buf *oom_target;
+
+void oom_catch(jmp_buf *target)
+{
+	oom_target = target;
+}
+
 _Noreturn void die_oom(void)
 {
+	jmp_buf *target = oom_target;
+	if (target != NULL) {
+		/* One jump per catch: a failure while the catcher cleans up must not
+		 * land in a frame that is already gone. */
+		oom_target = NULL;
+		longjmp(*target, 1);
+	}
 	fputs("portal: out of memory\n", stderr);
-	abort();
+	exit(1);
 }
 
 static struct arena_block *block_new(size_t size)

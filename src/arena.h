@@ -2,13 +2,15 @@
 #ifndef PORTAL_ARENA_H
 #define PORTAL_ARENA_H
 
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 
 /*
  * An arena hands out memory from large blocks and frees it all in one call.
- * Out of memory ends the process with a message: no half-served request is
- * worth saving.  An arena is used by one thread at a time.
+ * Out of memory calls die_oom (below).  An arena is used by one thread at a
+ * time, and stays sound when die_oom leaves one of its calls: a block is only
+ * linked in once allocated.
  */
 struct arena_block;
 struct arena {
@@ -42,7 +44,21 @@ void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(print
 /* NUL-terminates and returns the data (owned by the arena). */
 char *buf_str(struct buf *b);
 
-/* Exits with a message; used where allocation fails. */
+/*
+ * Used where allocation fails.  In a thread that set a catch with oom_catch
+ * (a worker during a request, the jobs thread during a run) it jumps there,
+ * and the catcher rolls back and answers 500: the failure ends that request
+ * only.  Elsewhere (start-up, the command line) it exits with a message.
+ * The jump skips the frames between: callers never hold a lock (but the
+ * database's writer lock, which the catcher releases) or a half-made change
+ * of shared state across a call that may allocate.  What the skipped
+ * frames held on the heap is lost (a leak bounded by one request, on a path
+ * taken only when memory ran out); what they held in the arena or the
+ * database connection is reclaimed by the catcher.
+ */
 _Noreturn void die_oom(void);
+/* Sets (target) or clears (NULL) where die_oom jumps in the calling thread.
+ * die_oom clears it before jumping, so each catch is used once. */
+void oom_catch(jmp_buf *target);
 
 #endif

@@ -1,6 +1,7 @@
 /* auth.c: passwords (Argon2id), sessions, CSRF and randomness; the only file that uses libsodium. */
 #include "auth.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <sodium.h>
@@ -27,7 +28,7 @@ static const char CSRF_COOKIE[] = "csrf";
 static int load_key(struct db *db)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT value FROM settings WHERE key = 'csrf_key'");
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == sizeof(csrf_key)) {
+	if (db_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == sizeof(csrf_key)) {
 		memcpy(csrf_key, sqlite3_column_blob(st, 0), sizeof(csrf_key));
 		sqlite3_reset(st);
 		return 0;
@@ -38,14 +39,14 @@ static int load_key(struct db *db)
 		return -1;
 	/* INSERT OR IGNORE then read back: another process may have won the race. */
 	st = db_stmt(db, "INSERT OR IGNORE INTO settings (key, value) VALUES ('csrf_key', ?)");
-	sqlite3_bind_blob(st, 1, csrf_key, sizeof(csrf_key), SQLITE_TRANSIENT);
+	db_bind_blob(st, 1, csrf_key, sizeof(csrf_key));
 	if (db_exec_stmt(db, st) < 0 || db_commit(db) < 0) {
 		db_rollback(db);
 		return -1;
 	}
 	st = db_stmt(db, "SELECT value FROM settings WHERE key = 'csrf_key'");
 	int rc = -1;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == sizeof(csrf_key)) {
+	if (db_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == sizeof(csrf_key)) {
 		memcpy(csrf_key, sqlite3_column_blob(st, 0), sizeof(csrf_key));
 		rc = 0;
 	}
@@ -116,10 +117,14 @@ int auth_password_hash(const char *password, char *out, size_t size)
 	if (size < crypto_pwhash_STRBYTES)
 		return -1;
 	sem_wait(&hash_slots);
+	errno = 0;
 	int rc = crypto_pwhash_str(out, password, strlen(password),
 				   crypto_pwhash_OPSLIMIT_INTERACTIVE,
 				   crypto_pwhash_MEMLIMIT_INTERACTIVE);
+	int e = errno;
 	sem_post(&hash_slots);
+	if (rc != 0 && e == ENOMEM)
+		die_oom();
 	return rc == 0 ? 0 : -1;
 }
 
@@ -127,8 +132,16 @@ bool auth_password_verify(const char *hash, const char *password)
 {
 	const char *h = hash && hash[0] ? hash : dummy_hash;
 	sem_wait(&hash_slots);
+	errno = 0;
 	int rc = crypto_pwhash_str_verify(h, password, strlen(password));
+	int e = errno;
 	sem_post(&hash_slots);
+	/* A mismatch says so with EINVAL; any other failure (Argon2 running out of
+	 * memory) is no wrong password and must not count as a failed sign-in.
+	 * libsodium reports memory running out while hashing as a mismatch,
+	 * though: that case still reads as a wrong password. */
+	if (rc != 0 && e != EINVAL && e != 0)
+		die_oom();
 	return rc == 0 && h != dummy_hash;
 }
 
@@ -186,10 +199,10 @@ static const struct session *find_session(struct request *req, const char *token
 				   " s.seen_at FROM sessions s JOIN users u ON u.id = s.user_id"
 				   " WHERE s.token_hash = ? AND u.disabled_at IS NULL"
 				   " AND s.seen_at > ? AND s.created_at > ?");
-	sqlite3_bind_blob(st, 1, s->token_hash, 32, SQLITE_TRANSIENT);
+	db_bind_blob(st, 1, s->token_hash, 32);
 	db_bind_int(st, 2, now - AUTH_IDLE_SECONDS);
 	db_bind_int(st, 3, now - AUTH_ABSOLUTE_SECONDS);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if (db_step(st) != SQLITE_ROW) {
 		sqlite3_reset(st);
 		return NULL;
 	}
@@ -204,7 +217,7 @@ static const struct session *find_session(struct request *req, const char *token
 	if (now - seen >= 60 && db_begin_write(req->db) == 0) {
 		st = db_stmt(req->db, "UPDATE sessions SET seen_at = ? WHERE token_hash = ?");
 		db_bind_int(st, 1, now);
-		sqlite3_bind_blob(st, 2, s->token_hash, 32, SQLITE_TRANSIENT);
+		db_bind_blob(st, 2, s->token_hash, 32);
 		if (db_exec_stmt(req->db, st) < 0 || db_commit(req->db) < 0)
 			db_rollback(req->db);
 	}
@@ -296,7 +309,7 @@ int auth_session_start(struct request *req, struct response *res, int64_t user_i
 		return -1;
 	sqlite3_stmt *st = db_stmt(req->db, "INSERT INTO sessions (token_hash, user_id, created_at,"
 					    " seen_at) VALUES (?, ?, ?, ?)");
-	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
+	db_bind_blob(st, 1, hash, 32);
 	db_bind_int(st, 2, user_id);
 	db_bind_int(st, 3, now);
 	db_bind_int(st, 4, now);
@@ -307,7 +320,7 @@ int auth_session_start(struct request *req, struct response *res, int64_t user_i
 	/* A token that was known before sign-in must not be worth anything after it. */
 	if (req->session) {
 		st = db_stmt(req->db, "DELETE FROM sessions WHERE token_hash = ?");
-		sqlite3_bind_blob(st, 1, req->session->token_hash, 32, SQLITE_TRANSIENT);
+		db_bind_blob(st, 1, req->session->token_hash, 32);
 		if (db_exec_stmt(req->db, st) < 0) {
 			db_rollback(req->db);
 			return -1;
@@ -330,7 +343,7 @@ void auth_session_end(struct request *req, struct response *res)
 {
 	if (req->session && db_begin_write(req->db) == 0) {
 		sqlite3_stmt *st = db_stmt(req->db, "DELETE FROM sessions WHERE token_hash = ?");
-		sqlite3_bind_blob(st, 1, req->session->token_hash, 32, SQLITE_TRANSIENT);
+		db_bind_blob(st, 1, req->session->token_hash, 32);
 		if (db_exec_stmt(req->db, st) < 0 || db_commit(req->db) < 0)
 			db_rollback(req->db);
 	}
@@ -343,7 +356,7 @@ int auth_sessions_delete(struct db *db, int64_t user_id, const unsigned char *ke
 	sqlite3_stmt *st;
 	if (keep) {
 		st = db_stmt(db, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?");
-		sqlite3_bind_blob(st, 2, keep, 32, SQLITE_TRANSIENT);
+		db_bind_blob(st, 2, keep, 32);
 	} else {
 		st = db_stmt(db, "DELETE FROM sessions WHERE user_id = ?");
 	}
@@ -365,7 +378,7 @@ static long long lock_left(struct db *db, sqlite3_stmt *st, const char *key, int
 	db_bind_int(st, 2, now - AUTH_THROTTLE_SECONDS);
 	db_bind_int(st, 3, AUTH_THROTTLE_SECONDS);
 	long long left = 0;
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 	if (rc != SQLITE_ROW) {
 		db_log_error(db, "sign-in throttle");
 		left = -1;
@@ -456,7 +469,7 @@ char *auth_password_token_new(struct db *db, struct arena *a, int64_t user_id, l
 	char *token = auth_new_token(a, hash);
 	st = db_stmt(db, "INSERT INTO password_tokens (token_hash, user_id, expires_at)"
 			 " VALUES (?, ?, ?)");
-	sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_TRANSIENT);
+	db_bind_blob(st, 1, hash, sizeof(hash));
 	db_bind_int(st, 2, user_id);
 	db_bind_int(st, 3, now + ttl);
 	if (db_exec_stmt(db, st) < 0)
@@ -474,9 +487,9 @@ int64_t auth_password_token_user(struct db *db, const char *token)
 				       " JOIN users u ON u.id = t.user_id"
 				       " WHERE t.token_hash = ? AND t.used_at IS NULL"
 				       " AND t.expires_at > ? AND u.disabled_at IS NULL");
-	sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_TRANSIENT);
+	db_bind_blob(st, 1, hash, sizeof(hash));
 	db_bind_int(st, 2, app_now());
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 	int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		db_log_error(db, "password link");

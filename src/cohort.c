@@ -50,7 +50,7 @@ static void read_row(sqlite3_stmt *st, struct cohort *out)
 /* Steps a prepared cohort query once: 1 with *out filled, 0 no row, -1 error. */
 static int fetch_one(struct db *db, sqlite3_stmt *st, struct cohort *out)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 	if (rc == SQLITE_ROW) {
 		read_row(st, out);
 		sqlite3_reset(st);
@@ -139,7 +139,7 @@ int cohort_sessions(struct db *db, struct arena *a, const struct cohort *c,
 				       " ORDER BY number");
 	db_bind_int(st, 1, c->id);
 	int n = 0, rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < c->nsessions) {
+	while ((rc = db_step(st)) == SQLITE_ROW && n < c->nsessions) {
 		struct cohort_session *x = &s[n++];
 		x->number = sqlite3_column_int(st, 0);
 		if (date_parse(db_col_text(st, 1), &x->date) < 0)
@@ -267,7 +267,7 @@ int cohort_counts(struct db *db, int64_t id, int counts[6])
 				       " WHERE cohort_id = ?");
 	db_bind_int(st, 1, id);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == SQLITE_ROW) {
 		int s = status_parse(db_col_text(st, 0));
 		if (s >= 0)
 			counts[s] = sqlite3_column_int(st, 1);

@@ -1,5 +1,6 @@
 /* config.c: defaults, the configuration file and the settings it may name. */
 #include "config.h"
+#include "http.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -85,6 +86,11 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 	 * count each message as sent, since `sh -c ""` succeeds. */
 	if (value[0] == '\0') {
 		*err = "needs a value";
+		return -1;
+	}
+	/* Settings reach pages, mail and JSON, which all need UTF-8. */
+	if (!utf8_valid(value, strlen(value))) {
+		*err = "is not valid UTF-8 text";
 		return -1;
 	}
 	if (strcmp(key, "database") == 0) {

@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "file.h"
+#include "http.h"
 
 enum { CACHE_SLOTS = 256 }; /* a power of two, above the number of statements */
 
@@ -27,6 +29,9 @@ struct db {
 /* One server process, many threads: writers queue here instead of in
  * SQLite's busy handler, whose sleeps make tail latency poor. */
 static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void text_reset(void);
+static void text_free(void);
 
 void db_log_error(struct db *db, const char *what)
 {
@@ -74,6 +79,8 @@ void db_close(struct db *db)
 		sqlite3_finalize(db->cache[i].st);
 	sqlite3_close(db->conn);
 	free(db);
+	/* Each thread closes its own connection as it ends. */
+	text_free();
 }
 
 sqlite3 *db_conn(struct db *db)
@@ -93,8 +100,12 @@ sqlite3_stmt *db_stmt(struct db *db, const char *sql)
 			return st;
 		}
 		if (db->cache[i].sql == NULL) {
-			if (sqlite3_prepare_v3(db->conn, sql, -1, SQLITE_PREPARE_PERSISTENT,
-					       &db->cache[i].st, NULL) != SQLITE_OK) {
+			int rc = sqlite3_prepare_v3(db->conn, sql, -1,
+						    SQLITE_PREPARE_PERSISTENT, &db->cache[i].st,
+						    NULL);
+			if (rc == SQLITE_NOMEM)
+				die_oom();
+			if (rc != SQLITE_OK) {
 				fprintf(stderr, "portal: bad SQL: %s\n%s\n", sqlite3_errmsg(db->conn),
 					sql);
 				abort();
@@ -107,6 +118,8 @@ sqlite3_stmt *db_stmt(struct db *db, const char *sql)
 	abort();
 }
 
+/* Runs sql; 0, or -1 after a message.  Running out of memory is a failure
+ * like another here: ROLLBACK goes through this, also while recovering. */
 static int exec_sql(struct db *db, const char *sql)
 {
 	char *err = NULL;
@@ -118,11 +131,26 @@ static int exec_sql(struct db *db, const char *sql)
 	return 0;
 }
 
+static bool out_of_memory(sqlite3 *conn, int rc);
+
+/* BEGIN or COMMIT: as exec_sql, but running out of memory ends the request
+ * (die_oom), which rolls back, instead of passing for a busy database. */
+static int exec_or_die(struct db *db, const char *sql)
+{
+	int rc = sqlite3_exec(db->conn, sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		return 0;
+	if (out_of_memory(db->conn, rc))
+		die_oom();
+	db_log_error(db, sql);
+	return -1;
+}
+
 int db_begin_write(struct db *db)
 {
 	pthread_mutex_lock(&writer_lock);
 	db->writing = 1;
-	if (exec_sql(db, "BEGIN IMMEDIATE") < 0) {
+	if (exec_or_die(db, "BEGIN IMMEDIATE") < 0) {
 		db->writing = 0;
 		pthread_mutex_unlock(&writer_lock);
 		return -1;
@@ -148,7 +176,7 @@ uint64_t db_data_version(struct db *db)
 
 int db_commit(struct db *db)
 {
-	int rc = exec_sql(db, "COMMIT");
+	int rc = exec_or_die(db, "COMMIT");
 	if (rc < 0)
 		exec_sql(db, "ROLLBACK");
 	release_writer(db);
@@ -164,18 +192,80 @@ void db_rollback(struct db *db)
 
 int db_begin_read(struct db *db)
 {
-	return exec_sql(db, "BEGIN");
+	return exec_or_die(db, "BEGIN");
 }
 
 void db_end_read(struct db *db)
 {
-	if (!sqlite3_get_autocommit(db->conn))
-		exec_sql(db, "COMMIT");
+	/* A read transaction left open would keep this connection on an old
+	 * snapshot for good. */
+	if (!sqlite3_get_autocommit(db->conn) && exec_sql(db, "COMMIT") < 0)
+		exec_sql(db, "ROLLBACK");
+}
+
+/* True when the connection's last error was running out of memory. */
+static bool out_of_memory(sqlite3 *conn, int rc)
+{
+	return rc == SQLITE_NOMEM || sqlite3_extended_errcode(conn) == SQLITE_IOERR_NOMEM ||
+	       sqlite3_errcode(conn) == SQLITE_NOMEM;
+}
+
+int db_step(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE && out_of_memory(sqlite3_db_handle(st), rc)) {
+		sqlite3_reset(st);
+		die_oom();
+	}
+	return rc;
+}
+
+/* Whether st is one of the connection's kept statements. */
+static bool cached(const struct db *db, const sqlite3_stmt *st)
+{
+	for (size_t i = 0; i < CACHE_SLOTS; i++)
+		if (db->cache[i].st == st)
+			return true;
+	return false;
+}
+
+void db_recover(struct db *db)
+{
+	sqlite3_stmt *st = sqlite3_next_stmt(db->conn, NULL);
+	while (st != NULL) {
+		sqlite3_stmt *next = sqlite3_next_stmt(db->conn, st);
+		if (cached(db, st)) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+		} else {
+			sqlite3_finalize(st);
+		}
+		st = next;
+	}
+	/* ROLLBACK needs little memory; a second try covers a failure of the first. */
+	for (int i = 0; i < 2 && !sqlite3_get_autocommit(db->conn); i++)
+		exec_sql(db, "ROLLBACK");
+	release_writer(db);
+	text_reset();
+}
+
+void db_request_end(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->conn)) {
+		fputs("portal: database: a transaction was left open; rolling it back\n", stderr);
+		for (int i = 0; i < 2 && !sqlite3_get_autocommit(db->conn); i++)
+			exec_sql(db, "ROLLBACK");
+	}
+	if (db->writing) {
+		fputs("portal: database: the writer lock was left held; releasing it\n", stderr);
+		release_writer(db);
+	}
+	text_reset();
 }
 
 int db_exec_stmt(struct db *db, sqlite3_stmt *st)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		db_log_error(db, sqlite3_sql(st));
 		sqlite3_reset(st);
@@ -187,7 +277,7 @@ int db_exec_stmt(struct db *db, sqlite3_stmt *st)
 
 int64_t db_int(struct db *db, sqlite3_stmt *st, int64_t dflt)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 	int64_t v = dflt;
 	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
 		v = sqlite3_column_int64(st, 0);
@@ -199,10 +289,18 @@ int64_t db_int(struct db *db, sqlite3_stmt *st, int64_t dflt)
 
 void db_bind_text(sqlite3_stmt *st, int idx, const char *s)
 {
+	/* A copy that cannot be made would leave the parameter NULL: a write of the
+	 * wrong value, so it ends the request instead. */
 	if (s == NULL)
 		sqlite3_bind_null(st, idx);
-	else
-		sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
+	else if (sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT) == SQLITE_NOMEM)
+		die_oom();
+}
+
+void db_bind_blob(sqlite3_stmt *st, int idx, const void *p, size_t len)
+{
+	if (sqlite3_bind_blob64(st, idx, p, len, SQLITE_TRANSIENT) == SQLITE_NOMEM)
+		die_oom();
 }
 
 void db_bind_int(sqlite3_stmt *st, int idx, int64_t v)
@@ -210,10 +308,68 @@ void db_bind_int(sqlite3_stmt *st, int idx, int64_t v)
 	sqlite3_bind_int64(st, idx, v);
 }
 
+/*
+ * Copies of stored text that was not valid UTF-8, repaired; they live until
+ * text_reset (the end of the request, or of a job's run), past the statement
+ * they came from.  Per thread, as each thread has its own connection.
+ */
+static _Thread_local struct arena repaired;
+static _Thread_local bool repaired_used;
+
+static void text_reset(void)
+{
+	if (repaired_used)
+		arena_reset(&repaired);
+}
+
+static void text_free(void)
+{
+	if (repaired_used)
+		arena_free(&repaired);
+	repaired_used = false;
+}
+
+/* s (len bytes, not valid UTF-8) with each invalid sequence as U+FFFD, in the arena. */
+static const char *repair(const unsigned char *s, size_t len)
+{
+	if (!repaired_used) {
+		arena_init(&repaired);
+		repaired_used = true;
+	}
+	struct buf b;
+	buf_init(&b, &repaired);
+	size_t i = 0;
+	while (i < len) {
+		size_t n = s[i] < 0x80 ? 1 : s[i] >= 0xC2 && s[i] <= 0xDF ? 2
+					     : s[i] >= 0xE0 && s[i] <= 0xEF ? 3
+					     : s[i] >= 0xF0 && s[i] <= 0xF4 ? 4
+									    : 0;
+		if (n > 0 && i + n <= len && utf8_valid((const char *)s + i, n)) {
+			buf_add(&b, (const char *)s + i, n);
+			i += n;
+		} else {
+			buf_add(&b, "\xEF\xBF\xBD", 3);
+			i++;
+		}
+	}
+	return buf_str(&b);
+}
+
 const char *db_col_text(sqlite3_stmt *st, int col)
 {
 	const unsigned char *s = sqlite3_column_text(st, col);
-	return s ? (const char *)s : "";
+	if (s == NULL) {
+		/* NULL also stands for a conversion that ran out of memory. */
+		if (sqlite3_errcode(sqlite3_db_handle(st)) == SQLITE_NOMEM)
+			die_oom();
+		return "";
+	}
+	size_t len = (size_t)sqlite3_column_bytes(st, col);
+	/* Text written by an older version or by hand may not be UTF-8; JSON and
+	 * pages need it to be, so it is repaired on the way out. */
+	if (utf8_valid((const char *)s, len))
+		return (const char *)s;
+	return repair(s, len);
 }
 
 /* The number a migration file's name starts with ("003_x.sql" is 3), or -1. */

@@ -3,6 +3,7 @@
 #define PORTAL_DB_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -50,6 +51,27 @@ void db_end_read(struct db *db);
  */
 uint64_t db_data_version(struct db *db);
 
+/*
+ * sqlite3_step, except that running out of memory calls die_oom (after
+ * resetting st): a statement that failed for want of memory may have ended
+ * the transaction, so nothing more of the request may run.  Every step of
+ * the program goes through here.
+ */
+int db_step(sqlite3_stmt *st);
+
+/*
+ * After die_oom left a request or a job part-way: resets every statement
+ * still running on this connection (finalizing any not kept), rolls back
+ * whatever transaction is open, releases the writer lock if this connection
+ * held it, and drops the repaired texts (db_col_text).  Needs no memory of
+ * its own.
+ */
+void db_recover(struct db *db);
+/* At the end of each request that ended normally: rolls back (with a message)
+ * a transaction a handler left open, so the next request starts clean, and
+ * drops the texts db_col_text repaired. */
+void db_request_end(struct db *db);
+
 /* Runs a statement without results (bindings already made); 0 or -1. */
 int db_exec_stmt(struct db *db, sqlite3_stmt *st);
 /* Single integer of a statement's first row (bindings made); dflt when no row. */
@@ -57,10 +79,18 @@ int64_t db_int(struct db *db, sqlite3_stmt *st, int64_t dflt);
 /* Logs the connection's last error with some context. */
 void db_log_error(struct db *db, const char *what);
 
-/* Binding shortcuts: text is copied (SQLITE_TRANSIENT); NULL binds NULL. */
+/* Binding shortcuts: text and blobs are copied (SQLITE_TRANSIENT); NULL binds
+ * NULL.  A copy that cannot be made calls die_oom. */
 void db_bind_text(sqlite3_stmt *st, int idx, const char *s);
+void db_bind_blob(sqlite3_stmt *st, int idx, const void *p, size_t len);
 void db_bind_int(sqlite3_stmt *st, int idx, int64_t v);
-/* Column text as a string owned by the statement ("" for NULL). */
+/*
+ * Column text as valid UTF-8 ("" for NULL): the statement's own string, or,
+ * when what is stored is not valid UTF-8 (written by hand or by an old
+ * version), a copy with each invalid sequence replaced by U+FFFD that lives
+ * until the end of the request (db_text_reset).  So text read back can
+ * always go into JSON and pages.
+ */
 const char *db_col_text(sqlite3_stmt *st, int col);
 
 /* SQLite's online backup of the live database into path, a file of mode

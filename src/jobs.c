@@ -3,12 +3,14 @@
 #include "jobs.h"
 
 #include <pthread.h>
+#include <setjmp.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
 
 #include "app.h"
+#include "arena.h"
 #include "db.h"
 #include "mail.h"
 #include "reminders.h"
@@ -43,8 +45,18 @@ static void *jobs_main(void *arg)
 	}
 	if (mail_release_claims(db) < 0)
 		fputs("portal: jobs: could not release old mail claims\n", stderr);
-	long long next_retention = 0, next_reminders = 0;
+	/* volatile: kept across a jump back to the catch below */
+	volatile long long next_retention = 0, next_reminders = 0;
+	jmp_buf catch;
 	do {
+		/* Running out of memory ends this round only (see die_oom): what it
+		 * had open is rolled back, and the next round starts afresh. */
+		if (setjmp(catch) != 0) {
+			db_recover(db);
+			fputs("portal: jobs: out of memory; trying again in a moment\n", stderr);
+			continue;
+		}
+		oom_catch(&catch);
 		long long now = app_now();
 		/* Every minute, so that a reminder goes soon after it is due and never
 		 * long after a session has been moved; a failed run is simply the next
@@ -64,6 +76,8 @@ static void *jobs_main(void *arg)
 		/* A full batch means more may be waiting: go again at once. */
 		while (mail_deliver_due(db) == MAIL_BATCH && !atomic_load(&stop))
 			;
+		oom_catch(NULL);
+		db_request_end(db);
 	} while (!pause_for(1));
 	db_close(db);
 	return NULL;

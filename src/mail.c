@@ -371,7 +371,7 @@ static int claim(struct db *db, long long now, int64_t ids[BATCH])
 	db_bind_int(st, 1, now);
 	db_bind_int(st, 2, BATCH);
 	int n = 0;
-	while (n < BATCH && sqlite3_step(st) == SQLITE_ROW)
+	while (n < BATCH && db_step(st) == SQLITE_ROW)
 		ids[n++] = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	for (int i = 0; i < n; i++) {
@@ -442,7 +442,7 @@ static int deliver_one(struct db *db, int64_t id)
 	                               " calendar, calendar_name, secret FROM outbox"
 	                               " WHERE id = ? AND sent_at IS NULL");
 	db_bind_int(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if (db_step(st) != SQLITE_ROW) {
 		sqlite3_reset(st);
 		return 0;
 	}

@@ -14,9 +14,11 @@
 #include "cli.h"
 #include "config.h"
 #include "db.h"
+#include "http.h"
 #include "markdown.h"
 #include "seal.h"
 #include "sealed.h"
+#include "oomtest.h"
 #include "server.h"
 #include "view.h"
 
@@ -516,6 +518,14 @@ static int cmd_user_add(const struct invocation *inv)
 			     .email = inv->opt[OPT_EMAIL],
 			     .name = inv->opt[OPT_NAME],
 			     .school = inv->opt[OPT_SCHOOL]};
+	/* What is stored must be UTF-8: pages and JSON show it. */
+	const char *const given[][2] = {{"--role", u.role}, {"--email", u.email},
+					{"--name", u.name}, {"--school", u.school}};
+	for (size_t k = 0; k < sizeof(given) / sizeof(given[0]); k++)
+		if (given[k][1] && !utf8_valid(given[k][1], strlen(given[k][1]))) {
+			fprintf(stderr, "portal: %s is not valid UTF-8 text\n", given[k][0]);
+			return 2;
+		}
 	char line[1024];
 	if (fgets(line, sizeof(line), stdin) == NULL) {
 		fputs("portal: give the password on standard input (one line)\n", stderr);
@@ -600,8 +610,22 @@ static int cmd_rekey(const struct invocation *inv)
 	return rc;
 }
 
+/* jansson's allocations end the request when memory runs out (die_oom), so that
+ * no JSON value silently goes missing from a page. */
+static void *json_alloc(size_t size)
+{
+	void *p = malloc(size);
+	if (p == NULL)
+		die_oom();
+	return p;
+}
+
 int main(int argc, char **argv)
 {
+#ifdef PORTAL_OOM_TEST
+	oomtest_init();
+#endif
+	json_set_alloc_funcs(json_alloc, free);
 	config_defaults(&app_config);
 	struct invocation inv = {0};
 	int status;

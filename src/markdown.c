@@ -5,6 +5,27 @@
 #include <stdlib.h>
 
 #include "app.h"
+#include "arena.h"
+
+/* cmark's own allocator aborts when memory runs out; this one ends the request
+ * instead (die_oom).  The parser and nodes of that render are then lost. */
+static void *md_calloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+	if (p == NULL)
+		die_oom();
+	return p;
+}
+
+static void *md_realloc(void *p, size_t size)
+{
+	void *q = realloc(p, size);
+	if (q == NULL)
+		die_oom();
+	return q;
+}
+
+static cmark_mem md_mem = {md_calloc, md_realloc, free};
 
 char *markdown_render(const char *md, size_t len)
 {
@@ -12,7 +33,15 @@ char *markdown_render(const char *md, size_t len)
 		return NULL;
 	/* CMARK_OPT_DEFAULT is the safe mode: raw HTML becomes a comment and
 	 * javascript:, vbscript:, file: and most data: links become empty. */
-	return cmark_markdown_to_html(md, len, CMARK_OPT_DEFAULT | CMARK_OPT_SMART);
+	int options = CMARK_OPT_DEFAULT | CMARK_OPT_SMART;
+	cmark_parser *p = cmark_parser_new_with_mem(options, &md_mem);
+	cmark_parser_feed(p, md, len);
+	cmark_node *doc = cmark_parser_finish(p);
+	cmark_parser_free(p);
+	/* The HTML comes from the document's allocator, so free() releases it. */
+	char *html = cmark_render_html(doc, options);
+	cmark_node_free(doc);
+	return html;
 }
 
 int markdown_render_pending(struct db *db)
@@ -23,7 +52,7 @@ int markdown_render_pending(struct db *db)
 		return -1;
 	sqlite3_stmt *st = db_stmt(db, pick);
 	int rc = 0;
-	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+	while (rc == 0 && db_step(st) == SQLITE_ROW) {
 		const char *md = db_col_text(st, 1);
 		char *html = markdown_render(md, (size_t)sqlite3_column_bytes(st, 1));
 		if (html == NULL) {

@@ -606,6 +606,7 @@ struct render {
 	unsigned depth, nest;
 	unsigned long steps;
 	const struct mus_loader *loader;
+	struct mus_buf *out; /* told of every new buffer at once: see emit */
 };
 
 static void emit(struct render *r, const char *s, size_t n)
@@ -625,6 +626,11 @@ static void emit(struct render *r, const char *s, size_t n)
 			die_oom();
 		r->buf = b;
 		r->cap = cap;
+		/* The caller's buffer follows each move, so that a later die_oom,
+		 * which leaves this render part-way, leaves no freed buffer behind
+		 * in it. */
+		r->out->data = b;
+		r->out->cap = cap;
 	}
 	memcpy(r->buf + r->len, s, n);
 	r->len += n;
@@ -972,7 +978,8 @@ static void render_range(struct render *r, const struct frame *f, const struct n
 char *mus_render_into(const struct mus_tmpl *t, const json_t *data,
 		      const struct mus_loader *loader, struct mus_buf *out)
 {
-	struct render r = {.bol = true, .loader = loader, .buf = out->data, .cap = out->cap};
+	struct render r = {
+	    .bol = true, .loader = loader, .buf = out->data, .cap = out->cap, .out = out};
 	/* Pages extend a layout and include partials, so they come out several times
 	 * longer than their own text: start with room for a typical page. */
 	size_t want = (t ? t->len : 0) + 16384;
@@ -980,8 +987,8 @@ char *mus_render_into(const struct mus_tmpl *t, const json_t *data,
 		char *b = realloc(r.buf, want);
 		if (b == NULL)
 			die_oom();
-		r.buf = b;
-		r.cap = want;
+		r.buf = out->data = b;
+		r.cap = out->cap = want;
 	}
 	if (t != NULL) {
 		struct ctx root = {.v = data};

@@ -91,7 +91,7 @@ static int load(struct db *db, struct arena *arena, int64_t id, struct about *a)
 				       " FROM applications a LEFT JOIN users u ON u.id = a.counselor_id"
 				       " WHERE a.id = ? AND a.erased_at IS NULL");
 	db_bind_int(st, 1, id);
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
 		return rc == SQLITE_DONE ? 0 : -1;

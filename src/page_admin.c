@@ -31,7 +31,7 @@ static json_t *cohort_list(struct db *db, const char *program, bool only_current
 	/* Ids first, then the details: cohort_get uses statements of its own. */
 	int64_t ids[500];
 	size_t n = 0;
-	while (n < 500 && sqlite3_step(st) == SQLITE_ROW)
+	while (n < 500 && db_step(st) == SQLITE_ROW)
 		ids[n++] = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	for (size_t i = 0; i < n; i++) {
@@ -390,7 +390,7 @@ static int tell_interest_list(struct db *db, struct arena *a, const struct cohor
 	sqlite3_stmt *st = db_stmt(db, "SELECT id, email FROM interest WHERE notified_at IS NULL"
 				       " AND email IS NOT NULL ORDER BY id");
 	int rc = 0;
-	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+	while (rc == 0 && db_step(st) == SQLITE_ROW)
 		rc = mail_queue(db, db_col_text(st, 1), subject, body);
 	sqlite3_reset(st);
 	free(body);

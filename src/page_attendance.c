@@ -51,7 +51,7 @@ static int load_marks(struct db *db, const struct grid *g, struct participant *p
 	                               " WHERE application_id = ?");
 	db_bind_int(st, 1, p->id);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == SQLITE_ROW) {
 		/* A mark for a session the cohort does not have counts for nothing. */
 		int i = session_index(g, sqlite3_column_int(st, 0));
 		if (i >= 0 && !p->marks[i]) {
@@ -91,7 +91,7 @@ static int load_grid(struct db *db, struct arena *a, const struct cohort *c, str
 	                 " first_name COLLATE NOCASE, id");
 	db_bind_int(st, 1, c->id);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && g->npeople < (size_t)n) {
+	while ((rc = db_step(st)) == SQLITE_ROW && g->npeople < (size_t)n) {
 		struct participant *p = &g->people[g->npeople++];
 		p->id = sqlite3_column_int64(st, 0);
 		p->first_name = arena_strdup(a, db_col_text(st, 1));

@@ -66,7 +66,7 @@ static int school_rows(struct request *req, const struct cohort *c, const char *
 	json_t *rows = json_array();
 	int counts[ST_MAX] = {0};
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == SQLITE_ROW) {
 		int s = status_parse(db_col_text(st, 2));
 		if (s < 0)
 			continue;
@@ -150,7 +150,7 @@ static int list_semesters(struct request *req, const char *school, json_t *data)
 					    " a.school = ?)) ORDER BY start_date DESC, id DESC");
 	db_bind_text(st, 1, school);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == SQLITE_ROW) {
 		json_t *group =
 		    semester_group(req, sqlite3_column_int64(st, 0), school, banner_ref, &banner);
 		if (group == NULL) {
@@ -243,7 +243,7 @@ static int load(struct request *req, int64_t id, struct nomination *n)
 	    " a.cohort_id, a.status_at FROM applications a JOIN cohorts c ON c.id = a.cohort_id"
 	    " LEFT JOIN users u ON u.id = a.counselor_id WHERE a.id = ? AND c.program = 'tap'");
 	db_bind_int(st, 1, id);
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 	if (rc != SQLITE_ROW) {
 		if (rc != SQLITE_DONE)
 			db_log_error(req->db, "reading a nomination");
@@ -364,7 +364,7 @@ static json_t *history_json(struct request *req, int64_t id)
 	db_bind_int(st, 1, id);
 	json_t *rows = json_array();
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == SQLITE_ROW) {
 		char when[48];
 		time_format(sqlite3_column_int64(st, 0), when, sizeof(when));
 		int from = status_parse(db_col_text(st, 2));
@@ -436,7 +436,7 @@ static int attendance_of(struct request *req, const struct cohort *c, int64_t id
 	    db_stmt(req->db, "SELECT COALESCE(min(date), ''), COALESCE(max(date), '')"
 			     " FROM cohort_sessions WHERE cohort_id = ?");
 	db_bind_int(st, 1, c->id);
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 	if (rc != SQLITE_ROW) {
 		db_log_error(req->db, "reading a semester's sessions");
 		sqlite3_reset(st);

@@ -255,7 +255,7 @@ static void take_affiliations(sqlite3_stmt *af, int *arc, int64_t id, struct buf
 			buf_puts(aff, ": ");
 			buf_puts(aff, detail);
 		}
-		*arc = sqlite3_step(af);
+		*arc = db_step(af);
 	}
 }
 
@@ -303,9 +303,9 @@ void export_class_applicants(struct request *req, struct response *res)
 	db_bind_int(af, 1, c.id);
 	struct buf aff;
 	buf_init(&aff, req->arena);
-	int arc = sqlite3_step(af), rc;
+	int arc = db_step(af), rc;
 	bool bad = false;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == SQLITE_ROW) {
 		take_affiliations(af, &arc, sqlite3_column_int64(st, H_ID), &aff);
 		class_row(&w, st, buf_str(&aff), req->arena, &bad);
 	}
@@ -357,7 +357,7 @@ void export_semester_nominations(struct request *req, struct response *res)
 	db_bind_int(st, 1, c.id);
 	int rc;
 	bool bad = false;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = db_step(st)) == SQLITE_ROW)
 		semester_row(&w, st, req->arena, &bad);
 	if (rc != SQLITE_DONE || bad)
 		export_failed(req, res);
@@ -378,7 +378,7 @@ void export_interest(struct request *req, struct response *res)
 	csv_start(&w, &res->body);
 	csv_row(&w, interest_header);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == SQLITE_ROW) {
 		csv_cell(&w, db_col_text(st, 0));
 		csv_cell(&w, db_col_text(st, 1));
 		time_cell(&w, st, 2);

@@ -48,7 +48,7 @@ static int stored_get(struct request *req, const char *slug, struct stored *out)
 	                                    " WHERE p.slug = ?");
 	db_bind_text(st, 1, slug);
 	*out = (struct stored){"", "", "", 0};
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 	if (rc == SQLITE_ROW) {
 		out->markdown = arena_strdup(req->arena, db_col_text(st, 0));
 		out->html = arena_strdup(req->arena, db_col_text(st, 1));

@@ -16,7 +16,7 @@ static json_t *page_html(struct db *db, const char *slug)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT html FROM pages WHERE slug = ?");
 	db_bind_text(st, 1, slug);
-	json_t *s = json_string(sqlite3_step(st) == SQLITE_ROW ? db_col_text(st, 0) : "");
+	json_t *s = json_string(db_step(st) == SQLITE_ROW ? db_col_text(st, 0) : "");
 	sqlite3_reset(st);
 	return s;
 }
@@ -28,7 +28,7 @@ static json_t *figures_json(struct db *db)
 				       " FROM cohort_status_counts s JOIN cohorts c ON c.id = s.cohort_id"
 				       " WHERE s.status = 'completed' AND s.n > 0 AND c.program = 'pip'");
 	int classes = 0, graduates = 0;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step(st) == SQLITE_ROW) {
 		classes = sqlite3_column_int(st, 0);
 		graduates = sqlite3_column_int(st, 1);
 	}

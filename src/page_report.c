@@ -91,7 +91,7 @@ static int cohort_rows(struct request *req, json_t *data, const char *key, const
 	db_bind_text(st, 2, today);
 	json_t *rows = json_array();
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = db_step(st)) == SQLITE_ROW)
 		json_array_append_new(rows, cohort_row(req->arena, st));
 	sqlite3_reset(st);
 	json_object_set_new(data, key, rows);
@@ -170,7 +170,7 @@ static int add_referrals(struct request *req, json_t *data, int64_t class_id)
 	db_bind_int(st, 2, TOP_REFERRALS);
 	json_t *list = json_array();
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = db_step(st)) == SQLITE_ROW)
 		json_array_append_new(list,
 		                      json_pack("{s:s, s:I}", "label", db_col_text(st, 0), "count",
 		                                (json_int_t)sqlite3_column_int64(st, 1)));
@@ -199,7 +199,7 @@ static int class_options(struct db *db, int64_t chosen, json_t *data)
 	sqlite3_stmt *st = db_stmt(db, "SELECT id, number FROM cohorts WHERE program = 'pip'"
 	                               " ORDER BY number DESC");
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		json_t *o = json_pack("{s:I, s:i, s:b}", "id", (json_int_t)id, "number",
 		                      sqlite3_column_int(st, 1), "selected", id == chosen);

@@ -157,7 +157,7 @@ static void add_list(struct request *req, json_t *data, const struct cohort *c,
 	db_bind_int(st, 4, PAGE_SIZE);
 	db_bind_int(st, 5, (page - 1) * PAGE_SIZE);
 	json_t *rows = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while (db_step(st) == SQLITE_ROW)
 		json_array_append_new(rows, row_json(st, req->arena));
 	sqlite3_reset(st);
 	json_object_set_new(data, "rows", rows);
@@ -199,7 +199,7 @@ static json_t *school_counts(struct db *db, const struct cohort *c)
 					       " school = ?");
 		db_bind_int(st, 1, c->id);
 		db_bind_text(st, 2, schools[i].slug);
-		if (sqlite3_step(st) == SQLITE_ROW)
+		if (db_step(st) == SQLITE_ROW)
 			json_array_append_new(
 			    list, json_pack("{s:s, s:i, s:i, s:i, s:i}", "school", schools[i].name,
 					    "active", sqlite3_column_int(st, 0), "waiting",
@@ -284,7 +284,7 @@ static json_t *affiliations_json(struct db *db, int64_t id)
 	sqlite3_stmt *st = db_stmt(db, "SELECT kind, COALESCE(detail, '') FROM affiliations"
 				       " WHERE application_id = ?");
 	db_bind_int(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == SQLITE_ROW) {
 		const char *kind = db_col_text(st, 0);
 		const char *label = kind;
 		for (int k = 0; k < AFF_MAX; k++)
@@ -304,7 +304,7 @@ json_t *admin_history_json(struct db *db, int64_t id)
 	sqlite3_stmt *st = db_stmt(db, "SELECT at, actor, COALESCE(from_status, ''), to_status,"
 				       " note FROM audit WHERE application_id = ? ORDER BY at, id");
 	db_bind_int(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == SQLITE_ROW) {
 		char when[40];
 		time_format(sqlite3_column_int64(st, 0), when, sizeof(when));
 		int from = status_parse(db_col_text(st, 2)), to = status_parse(db_col_text(st, 3));
@@ -337,7 +337,7 @@ static json_t *application_json(struct request *req, int64_t id, struct cohort *
 		     " (SELECT name FROM users WHERE id = counselor_id), erased_at, status_at"
 		     " FROM applications WHERE id = ?");
 	db_bind_int(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if (db_step(st) != SQLITE_ROW) {
 		sqlite3_reset(st);
 		return NULL;
 	}

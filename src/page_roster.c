@@ -61,7 +61,7 @@ static json_t *participants_json(struct db *db, struct arena *a, const struct co
 	db_bind_int(st, 1, c->id);
 	int rc;
 	bool bad = false;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = db_step(st)) == SQLITE_ROW)
 		json_array_append_new(list, participant_json(st, tap, a, &bad));
 	sqlite3_reset(st);
 	if (bad) {

@@ -251,7 +251,7 @@ static int tell_participants(struct request *req, const struct cohort *c,
 				       " AND erased_at IS NULL ORDER BY id");
 	db_bind_int(st, 1, c->id);
 	int queued = 0, rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && queued >= 0) {
+	while ((rc = db_step(st)) == SQLITE_ROW && queued >= 0) {
 		/* A TAP student's address and the guardian's are sealed (seal.c). */
 		bool bad = false;
 		const char *to[2] = {seal_open_or_fail(req->arena, db_col_text(st, 1), &bad),

@@ -49,7 +49,7 @@ static int find(struct db *db, const char *ref, const char *email, struct public
 				       " cohort_id, COALESCE(first_name, ''), COALESCE(email, ''),"
 				       " COALESCE(guardian_email, '') FROM applications WHERE ref = ?1");
 	db_bind_text(st, 1, ref);
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
 		return rc == SQLITE_DONE ? 0 : -1;

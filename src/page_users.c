@@ -68,7 +68,7 @@ static json_t *accounts_json(struct db *db, int64_t self)
 				       " FROM users ORDER BY disabled_at IS NOT NULL,"
 				       " name COLLATE NOCASE, id");
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = db_step(st)) == SQLITE_ROW)
 		json_array_append_new(list, account_json(st, self));
 	if (rc != SQLITE_DONE)
 		db_log_error(db, "listing accounts");

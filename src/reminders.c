@@ -197,7 +197,7 @@ static int remind_participants(struct db *db, struct arena *a, const struct coho
 	db_bind_int(st, 1, c->id);
 	bool tap = strcmp(c->program, "tap") == 0;
 	int queued = 0, rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == SQLITE_ROW) {
 		/* A TAP student's address and the guardian's details are sealed (seal.c). */
 		bool bad = false;
 		struct participant p = {.id = sqlite3_column_int64(st, 0),
@@ -281,7 +281,7 @@ static int next_cohort(struct db *db, int64_t after, const char *from, const cha
 	db_bind_int(st, 1, after);
 	db_bind_text(st, 2, from);
 	db_bind_text(st, 3, to);
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 	if (rc == SQLITE_ROW)
 		*id = sqlite3_column_int64(st, 0);
 	else if (rc != SQLITE_DONE)

@@ -57,7 +57,7 @@ static int read_batch(struct db *db, struct arena *a, int64_t after, bool all, s
 	db_bind_int(st, 2, all);
 	db_bind_int(st, 3, BATCH);
 	int n = 0, rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == SQLITE_ROW) {
 		struct row *r = &rows[n++];
 		r->id = sqlite3_column_int64(st, 0);
 		r->ref = arena_strdup(a, db_col_text(st, 1));
@@ -172,7 +172,7 @@ int sealed_check_key(struct db *db)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT ref, dob FROM applications"
 	                               " WHERE substr(dob, 1, 3) = 's1:' LIMIT 1");
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 	if (rc == SQLITE_DONE) {
 		sqlite3_reset(st);
 		return 0;

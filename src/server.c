@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <setjmp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -20,6 +21,7 @@
 #include "auth.h"
 #include "db.h"
 #include "jobs.h"
+#include "oomtest.h"
 #include "routes.h"
 #include "view.h"
 
@@ -142,10 +144,28 @@ static void refuse(struct request *req, struct response *res, int status)
 	}
 }
 
+/* The allocation count and whether the injected failure happened, as headers
+ * (the test build only); they take no memory, so they come after the count. */
+static void put_test_headers(FCGX_Request *fr)
+{
+#ifdef PORTAL_OOM_TEST
+	char line[96];
+	bool failed;
+	unsigned long n = oomtest_disarm(&failed);
+	snprintf(line, sizeof(line), "X-Alloc-Count: %lu\r\nX-Alloc-Failed: %d\r\n", n,
+		 failed);
+	FCGX_PutS(line, fr->out);
+#else
+	(void)fr;
+#endif
+}
+
 /* Writes status, headers and body.  libfcgi's own printf knows no %zu, so
- * the head is formatted here and written in one piece. */
+ * the head is formatted here and written in one piece.  Everything that may
+ * allocate happens before the first byte goes out, and *written is set then:
+ * a failure can still end the request, but never half-way through its answer. */
 static void write_response(FCGX_Request *fr, const struct request *req,
-			   const struct response *res)
+			   const struct response *res, volatile bool *written)
 {
 	struct buf head;
 	buf_init(&head, req->arena);
@@ -160,8 +180,11 @@ static void write_response(FCGX_Request *fr, const struct request *req,
 	}
 	if (!cache_set)
 		buf_printf(&head, "Cache-Control: %s\r\n", res->no_store ? "no-store" : "no-cache");
-	buf_printf(&head, "Content-Length: %zu\r\n\r\n", res->body.len);
+	buf_printf(&head, "Content-Length: %zu\r\n", res->body.len);
+	*written = true;
 	FCGX_PutStr(head.data, (int)head.len, fr->out);
+	put_test_headers(fr);
+	FCGX_PutS("\r\n", fr->out);
 	if (strcmp(req->method, "HEAD") != 0 && res->body.len)
 		FCGX_PutStr(res->body.data, (int)res->body.len, fr->out);
 }
@@ -217,8 +240,20 @@ static const char *loggable(struct arena *a, const char *path)
 	return buf_str(&b);
 }
 
+/* The log line of a request: no query string, form value, address or cookie,
+ * as they may be personal data.  Takes no memory. */
+static void log_request(const char *method, const char *path, int status, double ms)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char when[32];
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+	fprintf(stderr, "%s %s %s %d %.1fms\n", when, method, path, status, ms);
+}
+
 /* One request, from parameters to the log line.  Everything lives in the arena. */
-static void serve_one(FCGX_Request *fr, struct db *db, struct arena *a)
+static void serve_one(FCGX_Request *fr, struct db *db, struct arena *a,
+		      volatile bool *written)
 {
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -232,15 +267,83 @@ static void serve_one(FCGX_Request *fr, struct db *db, struct arena *a)
 		auth_prepare(&req, &res);
 		routes_dispatch(&req, &res);
 	}
-	write_response(fr, &req, &res);
-	/* The log line carries no query string, form value, address or cookie:
-	 * they may be personal data. */
-	time_t now = time(NULL);
-	struct tm tm;
-	char when[32];
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-	fprintf(stderr, "%s %s %s %d %.1fms\n", when, req.method, loggable(a, req.path),
-		res.status, seconds_since(&t0) * 1000);
+	const char *path = loggable(a, req.path);
+	write_response(fr, &req, &res, written);
+	log_request(req.method, path, res.status, seconds_since(&t0) * 1000);
+}
+
+static const char BARE_500[] = "Status: 500 Internal Server Error\r\n"
+			       "Content-Type: text/plain; charset=utf-8\r\n"
+			       "Cache-Control: no-store\r\n"
+			       "Content-Length: 22\r\n";
+
+/* The 500 page after a request failed part-way, built afresh from the
+ * parameters (what the failed pass built is gone with its arena). */
+static void answer_500(FCGX_Request *fr, struct db *db, struct arena *a,
+		       volatile bool *written)
+{
+	const char *method = FCGX_GetParam("REQUEST_METHOD", fr->envp);
+	struct request req = {.arena = a, .db = db, .method = method ? method : "GET",
+			      .path = "/", .remote_addr = ""};
+	struct response res;
+	response_init(&res, a);
+	res.no_store = true;
+	view_error(&req, &res, 500, "Sorry, there is a problem",
+		   "This page could not be made just now. If you sent a form, nothing "
+		   "of it was saved. Try again in a moment.");
+	write_response(fr, &req, &res, written);
+}
+
+/*
+ * One request with its failures caught.  die_oom anywhere under serve_one
+ * jumps back here (plain longjmp: no signal mask is involved): the database
+ * connection rolls back whatever it had open and releases the writer lock,
+ * the arena is emptied, and the request is answered 500 with the error page,
+ * or with a bare 500 when even that fails.  Then the worker takes the next
+ * request as usual.  A request whose answer was already going out is left
+ * as it is: nothing after that point allocates.
+ */
+static void serve_guarded(FCGX_Request *fr, struct db *db, struct arena *a)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	volatile bool written = false;
+	const char *method = FCGX_GetParam("REQUEST_METHOD", fr->envp);
+	method = method ? method : "-";
+	jmp_buf catch;
+#ifdef PORTAL_OOM_TEST
+	oomtest_arm(FCGX_GetParam("HTTP_X_FAIL_ALLOC", fr->envp));
+#endif
+	if (setjmp(catch) == 0) {
+		oom_catch(&catch);
+		serve_one(fr, db, a, &written);
+		oom_catch(NULL);
+		db_request_end(db);
+		return;
+	}
+	db_recover(db);
+	arena_reset(a);
+	fprintf(stderr, "portal: out of memory; the request ends with 500 and changes nothing\n");
+	if (written) {
+		log_request(method, "-", 500, seconds_since(&t0) * 1000);
+		return;
+	}
+	if (setjmp(catch) == 0) {
+		oom_catch(&catch);
+		answer_500(fr, db, a, &written);
+		oom_catch(NULL);
+	} else {
+		db_recover(db);
+		arena_reset(a);
+		if (!written) {
+			FCGX_PutS(BARE_500, fr->out);
+			FCGX_PutStr(SECURITY_HEADERS, sizeof(SECURITY_HEADERS) - 1, fr->out);
+			put_test_headers(fr);
+			FCGX_PutS("\r\nInternal Server Error\n", fr->out);
+		}
+	}
+	db_request_end(db);
+	log_request(method, "-", 500, seconds_since(&t0) * 1000);
 }
 
 static void *worker_main(void *arg)
@@ -265,7 +368,7 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&accept_lock);
 		if (rc < 0)
 			break;
-		serve_one(&fr, db, &arena);
+		serve_guarded(&fr, db, &arena);
 		FCGX_Finish_r(&fr);
 		arena_reset(&arena);
 	}

@@ -11,8 +11,12 @@ static pthread_key_t slot_key(struct thread_slot *s)
 	if (!atomic_load(&s->made)) {
 		pthread_mutex_lock(&s->lock);
 		if (!atomic_load(&s->made)) {
-			if (pthread_key_create(&s->key, s->destroy) != 0)
+			int rc = pthread_key_create(&s->key, s->destroy);
+			if (rc != 0) {
+				/* Not with the lock held: die_oom may only end this request. */
+				pthread_mutex_unlock(&s->lock);
 				die_oom();
+			}
 			atomic_store(&s->made, true);
 		}
 		pthread_mutex_unlock(&s->lock);
@@ -26,8 +30,10 @@ void *thread_slot_get(struct thread_slot *s)
 	void *p = pthread_getspecific(key);
 	if (p == NULL) {
 		p = calloc(1, s->size);
-		if (p == NULL || pthread_setspecific(key, p) != 0)
+		if (p == NULL || pthread_setspecific(key, p) != 0) {
+			free(p);
 			die_oom();
+		}
 	}
 	return p;
 }

@@ -149,7 +149,7 @@ static void read_user(sqlite3_stmt *st, struct arena *a, struct user *out)
 /* Steps a bound SELECT of one account: 1 found (out filled), 0 not, -1 failure. */
 static int find_one(struct db *db, sqlite3_stmt *st, struct arena *a, struct user *out)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 	int found = 0;
 	if (rc == SQLITE_ROW) {
 		read_user(st, a, out);

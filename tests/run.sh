@@ -47,6 +47,11 @@ rc=$?
 grep -E '^(not ok|# (tests|pass|fail|skipped))|^browser: |^ +(not ok|error:)' "$log" | head -n 200
 count $rc
 suite asan
+echo "== allocation failures (the first 60 of each request)"
+OOM_MAX_N=60 node tests/oom/oom.js >"$log" 2>&1
+rc=$?
+grep -E '^(not ok|oom: )' "$log" | head -n 60
+count $rc
 echo "== fuzz (a few seconds per parser)"
 make --no-print-directory fuzz-quick >"$log" 2>&1
 rc=$?
