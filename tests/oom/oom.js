@@ -43,7 +43,9 @@ function problem(msg) {
 // Columns that change by themselves (the jobs thread sends mail; sessions record
 // their last use) are left out of the comparison.
 const VOLATILE = {
-  outbox: ['attempts', 'next_attempt_at', 'claimed_until', 'sent_at', 'failed_at', 'last_error'],
+  // Sending also takes a password link's token out of the stored message (secret, body).
+  outbox: ['attempts', 'next_attempt_at', 'claimed_until', 'sent_at', 'failed_at', 'last_error',
+    'secret', 'body'],
   sessions: ['seen_at'],
 };
 let snapshotSql = null;
