@@ -171,7 +171,7 @@ test('configuration errors name the file and the line, and stop with status 2', 
 });
 
 const KEYS = ['database', 'socket', 'socket_mode', 'datadir', 'threads', 'sendmail', 'mail_from',
-  'site_name', 'department_contact', 'base_url', 'mail_retry_seconds', 'retention_days',
+  'site_name', 'department_contact', 'department_phone', 'department_email', 'base_url', 'mail_retry_seconds', 'retention_days',
   'secure_cookies', 'time_zone', 'default_location'];
 
 test('the example configuration documents every key and parses, defaults included', (t) => {
