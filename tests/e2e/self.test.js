@@ -282,6 +282,28 @@ test('update: a declined application gets 409 and stays as it was', async () => 
   assert.equal(row(ref).phone, '3105550123');
 });
 
+test('update racing a withdrawal: never half-applied, the loser gets 409', async () => {
+  for (let i = 0; i < 4; i++) {
+    const id = openClass();
+    const email = `racer${i}@example.com`;
+    const ref = await apply(id, { email });
+    const u = await client('/status/update');
+    const w = await client();
+    const [up, wd] = await Promise.all([
+      u.post('/status/update', { ref, email, phone: '424-555-0160' }),
+      w.post('/status/withdraw', { ref, email, confirm: 'yes' }),
+    ]);
+    assert.equal(wd.status, 303);
+    assert.equal(row(ref).status, 'withdrawn');
+    if (up.status === 303) {
+      assert.equal(row(ref).phone, '4245550160', 'the correction came first and is whole');
+    } else {
+      assert.equal(up.status, 409, up.text.slice(0, 300));
+      assert.equal(row(ref).phone, '3105550123', 'the withdrawal came first: nothing changed');
+    }
+  }
+});
+
 // ---------------------------------------------------------------- counselors
 
 let year = Number(START.slice(0, 4)) + 1;
