@@ -14,7 +14,9 @@ struct config {
 	const char *sendmail;
 	const char *mail_from;
 	const char *site_name;
-	const char *department_contact;
+	const char *department_contact; /* who and where, without telephone or e-mail */
+	const char *department_phone;   /* 10 digits: shown "310-618-5555", linked tel:+1... */
+	const char *department_email;   /* shown and linked mailto: on every page */
 	const char *base_url; /* for links in e-mail: "https://programs.example.org" */
 	int mail_retry_seconds; /* the first retry's delay; each later one doubles */
 	int retention_days;

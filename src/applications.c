@@ -226,7 +226,7 @@ enum place_result application_place_pip(struct db *db, int64_t cohort_id,
 	int dup = pip_duplicate(db, cohort_id, app);
 	if (dup != 0)
 		return finish(db, dup > 0 ? PLACE_DUPLICATE : PLACE_ERROR);
-	static const struct actor applicant = {0, "applicant"};
+	static const struct actor applicant = {0, "applicant", false};
 	struct arena arena;
 	arena_init(&arena);
 	bool ok = decide(db, &c, NULL, out) == 0 && new_reference(db, 'P', out->ref) == 0 &&
@@ -292,7 +292,7 @@ enum place_result application_place_tap(struct db *db, int64_t cohort_id, const 
 	int64_t dup = db_int(db, st, -1);
 	if (dup != 0)
 		return finish(db, dup > 0 ? PLACE_DUPLICATE : PLACE_ERROR);
-	struct actor counselor = {counselor_id, counselor_name};
+	struct actor counselor = {counselor_id, counselor_name, true};
 	struct arena arena;
 	arena_init(&arena);
 	bool ok = decide(db, &c, school, out) == 0 && new_reference(db, 'T', out->ref) == 0 &&
@@ -369,11 +369,11 @@ static int promote(struct db *db, const struct cohort *c, char ref[12])
 		return -1;
 	if (id == 0)
 		return 0;
-	static const struct actor system = {0, "system"};
+	static const struct actor system = {0, "system", false};
 	if (set_status(db, id, ST_SUBMITTED, 0) < 0 || close_gap(db, c->id, position) < 0 ||
 	    audit(db, id, ST_WAITLISTED, ST_SUBMITTED, &system,
 		  "Promoted from the waiting list: a place became free") < 0 ||
-	    notify_status(db, id, ST_WAITLISTED, ST_SUBMITTED) < 0)
+	    notify_status(db, id, ST_WAITLISTED, ST_SUBMITTED, false) < 0)
 		return -1;
 	return 0;
 }
@@ -423,7 +423,7 @@ enum move_result application_move_locked(struct db *db, int64_t id, enum status 
 	if (from == ST_WAITLISTED && close_gap(db, cohort_id, position) < 0)
 		return MOVE_ERROR;
 	if (audit(db, id, from, to, who, note) < 0 ||
-	    notify_status(db, id, (enum status)from, to) < 0)
+	    notify_status(db, id, (enum status)from, to, who->counselor) < 0)
 		return MOVE_ERROR;
 	bool freed = status_active((enum status)from) && (to == ST_DECLINED || to == ST_WITHDRAWN);
 	if (freed && promote(db, &c, promoted) < 0)
@@ -444,4 +444,410 @@ enum move_result application_move(struct db *db, int64_t id, enum status to,
 		return r;
 	}
 	return db_commit(db) == 0 ? MOVE_OK : MOVE_ERROR;
+}
+
+enum move_result application_withdraw_preview(struct db *db, int64_t id, char *promoted)
+{
+	promoted[0] = '\0';
+	if (db_begin_write(db) < 0)
+		return MOVE_ERROR;
+	static const struct actor nobody = {0, "preview", false};
+	enum move_result r = application_move_locked(db, id, ST_WITHDRAWN, &nobody, "", promoted);
+	db_rollback(db); /* a preview: nothing stays, not even the e-mails it queued */
+	return r;
+}
+
+/* ---- the personal details ---- */
+
+/* Column i copied into the arena ("" for NULL). */
+static const char *col(struct arena *a, sqlite3_stmt *st, int i)
+{
+	return arena_strdup(a, db_col_text(st, i));
+}
+
+int application_read(struct db *db, struct arena *arena, int64_t id, struct app_record *r)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT ref, cohort_id, status, COALESCE(waitlist_position, 0),"
+		" COALESCE(counselor_id, 0), erased_at IS NOT NULL, COALESCE(school, ''),"
+		" first_name, last_name, dob, email, phone, street, city, zip,"
+		" verify_residence, emergency_name, emergency_phone, accommodations, referral,"
+		" student_id, COALESCE(grade, 0), guardian_name, guardian_phone, guardian_email,"
+		" COALESCE(guardian_consent, 0), counselor_note FROM applications WHERE id = ?");
+	db_bind_int(st, 1, id);
+	int rc = db_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? 0 : -1;
+	}
+	memset(r, 0, sizeof(*r));
+	r->id = id;
+	snprintf(r->ref, sizeof(r->ref), "%s", db_col_text(st, 0));
+	r->tap = r->ref[0] == 'T';
+	r->cohort_id = sqlite3_column_int64(st, 1);
+	int s = status_parse(db_col_text(st, 2));
+	r->status = s < 0 ? ST_SUBMITTED : (enum status)s;
+	r->position = sqlite3_column_int(st, 3);
+	r->counselor_id = sqlite3_column_int64(st, 4);
+	r->erased = sqlite3_column_int(st, 5) != 0;
+	r->school = col(arena, st, 6);
+	struct app_details *d = &r->d;
+	d->first_name = col(arena, st, 7);
+	d->last_name = col(arena, st, 8);
+	/* Sealed columns (seal.c) are opened; a TAP student's e-mail and phone are sealed. */
+	bool bad = false;
+	d->dob = seal_open_or_fail(arena, db_col_text(st, 9), &bad);
+	d->email = seal_open_or_fail(arena, db_col_text(st, 10), &bad);
+	d->phone = seal_open_or_fail(arena, db_col_text(st, 11), &bad);
+	d->street = col(arena, st, 12);
+	d->city = col(arena, st, 13);
+	d->zip = col(arena, st, 14);
+	d->verify_residence = sqlite3_column_int(st, 15);
+	d->emergency_name = seal_open_or_fail(arena, db_col_text(st, 16), &bad);
+	d->emergency_phone = seal_open_or_fail(arena, db_col_text(st, 17), &bad);
+	d->accommodations = seal_open_or_fail(arena, db_col_text(st, 18), &bad);
+	d->referral = col(arena, st, 19);
+	d->student_id = seal_open_or_fail(arena, db_col_text(st, 20), &bad);
+	d->grade = sqlite3_column_int(st, 21);
+	d->guardian_name = seal_open_or_fail(arena, db_col_text(st, 22), &bad);
+	d->guardian_phone = seal_open_or_fail(arena, db_col_text(st, 23), &bad);
+	d->guardian_email = seal_open_or_fail(arena, db_col_text(st, 24), &bad);
+	d->guardian_consent = sqlite3_column_int(st, 25);
+	d->counselor_note = col(arena, st, 26);
+	sqlite3_reset(st);
+	if (bad) {
+		fprintf(stderr, "portal: a sealed value of application %s does not open\n", r->ref);
+		return -1;
+	}
+	for (int k = 0; k < AFF_MAX; k++)
+		d->detail[k] = "";
+	st = db_stmt(db, "SELECT kind, COALESCE(detail, '') FROM affiliations"
+			 " WHERE application_id = ?");
+	db_bind_int(st, 1, id);
+	while ((rc = db_step(st)) == SQLITE_ROW) {
+		for (int k = 0; k < AFF_MAX; k++) {
+			if (strcmp(db_col_text(st, 0), affiliation_names[k]) == 0) {
+				d->affiliations |= 1u << k;
+				d->detail[k] = col(arena, st, 1);
+			}
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 1 : -1;
+}
+
+/* Whether the stored (perhaps sealed) address is email, case aside as NOCASE would. */
+static bool same_address(struct arena *a, const char *stored, const char *email, bool *bad)
+{
+	const char *v = seal_open_or_fail(a, stored, bad);
+	return v[0] && strcasecmp(v, email) == 0;
+}
+
+int64_t application_find_pair(struct db *db, const char *ref, const char *email,
+			      enum proof *who)
+{
+	if (email == NULL || email[0] == '\0')
+		return 0;
+	/* The reference finds the row; the addresses are compared opened, since a TAP
+	 * student's and a guardian's are sealed. */
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT a.id, COALESCE(a.email, ''), COALESCE(a.guardian_email, ''),"
+		" a.school IS NOT NULL AND EXISTS (SELECT 1 FROM users u WHERE"
+		" u.email = ?2 COLLATE NOCASE AND u.role = 'counselor' AND u.school = a.school"
+		" AND u.disabled_at IS NULL) FROM applications a WHERE a.ref = ?1");
+	db_bind_text(st, 1, ref);
+	db_bind_text(st, 2, email);
+	int rc = db_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? 0 : -1;
+	}
+	struct arena a;
+	arena_init(&a);
+	bool bad = false, tap = ref[0] == 'T';
+	int64_t id = sqlite3_column_int64(st, 0);
+	if (same_address(&a, db_col_text(st, 1), email, &bad))
+		*who = tap ? PROOF_STUDENT : PROOF_APPLICANT;
+	else if (same_address(&a, db_col_text(st, 2), email, &bad))
+		*who = PROOF_GUARDIAN;
+	else if (sqlite3_column_int(st, 3))
+		*who = PROOF_COUNSELOR;
+	else
+		id = 0;
+	sqlite3_reset(st);
+	arena_free(&a);
+	return bad ? -1 : id;
+}
+
+int application_list_for_email(struct db *db, struct arena *arena, const char *email,
+			       struct app_ref **out, int max)
+{
+	*out = arena_alloc(arena, (size_t)max * sizeof(**out));
+	/* A PIP applicant's address is plain and indexed; TAP nominations (a few dozen a
+	 * semester) have theirs sealed, so each is opened and compared here. */
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT a.ref, a.cohort_id, a.status, COALESCE(a.waitlist_position, 0),"
+		" COALESCE(a.first_name, ''), COALESCE(a.email, ''),"
+		" COALESCE(a.guardian_email, ''), a.school IS NOT NULL AND EXISTS (SELECT 1"
+		" FROM users u WHERE u.email = ?1 COLLATE NOCASE AND u.role = 'counselor' AND"
+		" u.school = a.school AND u.disabled_at IS NULL) FROM applications a"
+		" WHERE a.erased_at IS NULL AND (a.email = ?1 COLLATE NOCASE OR"
+		" a.school IS NOT NULL) ORDER BY a.submitted_at DESC, a.id DESC");
+	db_bind_text(st, 1, email);
+	int n = 0, rc;
+	bool bad = false;
+	while ((rc = db_step(st)) == SQLITE_ROW && n < max) {
+		bool tap = db_col_text(st, 0)[0] == 'T';
+		if (tap && !sqlite3_column_int(st, 7) &&
+		    !same_address(arena, db_col_text(st, 5), email, &bad) &&
+		    !same_address(arena, db_col_text(st, 6), email, &bad))
+			continue;
+		struct app_ref *r = &(*out)[n++];
+		snprintf(r->ref, sizeof(r->ref), "%s", db_col_text(st, 0));
+		r->cohort_id = sqlite3_column_int64(st, 1);
+		int s = status_parse(db_col_text(st, 2));
+		r->status = s < 0 ? ST_SUBMITTED : (enum status)s;
+		r->position = sqlite3_column_int(st, 3);
+		r->first_name = col(arena, st, 4);
+	}
+	sqlite3_reset(st);
+	return (rc == SQLITE_DONE || rc == SQLITE_ROW) && !bad ? n : -1;
+}
+
+/* Adds the label of a changed text field to the list in b. */
+static void diff_text(struct buf *b, const char *label, const char *was, const char *want)
+{
+	if (want == NULL || strcmp(was ? was : "", want) == 0)
+		return;
+	if (b->len)
+		buf_puts(b, ", ");
+	buf_puts(b, label);
+}
+
+static void diff_int(struct buf *b, const char *label, int was, int want)
+{
+	if (want < 0 || was == want)
+		return;
+	if (b->len)
+		buf_puts(b, ", ");
+	buf_puts(b, label);
+}
+
+/* Whether the affiliations (kinds or details) differ. */
+static bool affiliations_differ(const struct app_details *was, const struct app_details *want)
+{
+	if (!want->set_affiliations)
+		return false;
+	if (was->affiliations != want->affiliations)
+		return true;
+	for (int k = 0; k < AFF_MAX; k++)
+		if ((want->affiliations & (1u << k)) &&
+		    strcmp(was->detail[k] ? was->detail[k] : "",
+			   want->detail[k] ? want->detail[k] : "") != 0)
+			return true;
+	return false;
+}
+
+/* The labels of the fields want changes from was, comma separated ("" when none). */
+static const char *changed_fields(struct arena *a, bool tap, const struct app_details *was,
+				  const struct app_details *want)
+{
+	struct buf b;
+	buf_init(&b, a);
+	diff_text(&b, tap ? "student's first name" : "first name", was->first_name,
+		  want->first_name);
+	diff_text(&b, tap ? "student's last name" : "last name", was->last_name, want->last_name);
+	if (tap)
+		diff_text(&b, "student ID", was->student_id, want->student_id);
+	diff_int(&b, "grade", was->grade, want->grade);
+	diff_text(&b, "date of birth", was->dob, want->dob);
+	diff_text(&b, tap ? "student's email address" : "email address", was->email, want->email);
+	diff_text(&b, tap ? "student's phone number" : "phone number", was->phone, want->phone);
+	diff_text(&b, "street address", was->street, want->street);
+	diff_text(&b, "city", was->city, want->city);
+	diff_text(&b, "ZIP code", was->zip, want->zip);
+	if (affiliations_differ(was, want)) {
+		if (b.len)
+			buf_puts(&b, ", ");
+		buf_puts(&b, "connection to Torrance");
+	}
+	diff_text(&b, "emergency contact's name", was->emergency_name, want->emergency_name);
+	diff_text(&b, "emergency contact's phone number", was->emergency_phone,
+		  want->emergency_phone);
+	diff_text(&b, "accommodations", was->accommodations, want->accommodations);
+	diff_text(&b, "parent or guardian's name", was->guardian_name, want->guardian_name);
+	diff_text(&b, "parent or guardian's phone number", was->guardian_phone,
+		  want->guardian_phone);
+	diff_text(&b, "parent or guardian's email address", was->guardian_email,
+		  want->guardian_email);
+	diff_int(&b, "consent on file", was->guardian_consent, want->guardian_consent);
+	diff_text(&b, "counselor's note", was->counselor_note, want->counselor_note);
+	return b.len ? buf_str(&b) : "";
+}
+
+/* A value to write: want's when it differs from was, else NULL (the column is kept). */
+static const char *if_changed(const char *was, const char *want)
+{
+	return want && strcmp(was ? was : "", want) != 0 ? want : NULL;
+}
+
+/* Writes the changed columns of one row; every other column keeps its value. */
+static int write_details(struct db *db, struct arena *a, int64_t id, bool tap,
+			 const struct app_details *was, const struct app_details *w)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "UPDATE applications SET first_name = COALESCE(?1, first_name),"
+		" last_name = COALESCE(?2, last_name), dob = COALESCE(?3, dob),"
+		" email = COALESCE(?4, email), phone = COALESCE(?5, phone),"
+		" street = COALESCE(?6, street), city = COALESCE(?7, city), zip = COALESCE(?8, zip),"
+		" verify_residence = COALESCE(?9, verify_residence),"
+		" emergency_name = COALESCE(?10, emergency_name),"
+		" emergency_phone = COALESCE(?11, emergency_phone),"
+		" accommodations = COALESCE(?12, accommodations),"
+		" student_id = COALESCE(?13, student_id), grade = COALESCE(?14, grade),"
+		" guardian_name = COALESCE(?15, guardian_name),"
+		" guardian_phone = COALESCE(?16, guardian_phone),"
+		" guardian_email = COALESCE(?17, guardian_email),"
+		" guardian_consent = COALESCE(?18, guardian_consent),"
+		" counselor_note = COALESCE(?19, counselor_note),"
+		" dob_hash = COALESCE(?21, dob_hash),"
+		" student_id_hash = COALESCE(?22, student_id_hash) WHERE id = ?20");
+	db_bind_text(st, 1, if_changed(was->first_name, w->first_name));
+	db_bind_text(st, 2, if_changed(was->last_name, w->last_name));
+	/* The sealed columns are written sealed (seal.c), with the lookup hashes of the
+	 * date of birth and the student ID; a PIP applicant's e-mail and phone are not. */
+	const char *dob = if_changed(was->dob, w->dob), *sid = if_changed(was->student_id,
+									   w->student_id);
+	char dob_hash[65], sid_hash[65];
+	if (dob)
+		seal_hash(dob, dob_hash);
+	if (sid)
+		seal_hash(sid, sid_hash);
+	db_bind_text(st, 3, dob ? seal_text(a, dob) : NULL);
+	const char *email = if_changed(was->email, w->email);
+	const char *phone = if_changed(was->phone, w->phone);
+	db_bind_text(st, 4, tap && email ? seal_text(a, email) : email);
+	db_bind_text(st, 5, tap && phone ? seal_text(a, phone) : phone);
+	db_bind_text(st, 6, if_changed(was->street, w->street));
+	db_bind_text(st, 7, if_changed(was->city, w->city));
+	db_bind_text(st, 8, if_changed(was->zip, w->zip));
+	if (w->verify_residence >= 0)
+		db_bind_int(st, 9, w->verify_residence);
+	db_bind_text(st, 10, seal_text(a, if_changed(was->emergency_name, w->emergency_name)));
+	db_bind_text(st, 11, seal_text(a, if_changed(was->emergency_phone, w->emergency_phone)));
+	db_bind_text(st, 12, seal_text(a, if_changed(was->accommodations, w->accommodations)));
+	db_bind_text(st, 13, sid ? seal_text(a, sid) : NULL);
+	if (w->grade > 0)
+		db_bind_int(st, 14, w->grade);
+	db_bind_text(st, 15, seal_text(a, if_changed(was->guardian_name, w->guardian_name)));
+	db_bind_text(st, 16, seal_text(a, if_changed(was->guardian_phone, w->guardian_phone)));
+	db_bind_text(st, 17, seal_text(a, if_changed(was->guardian_email, w->guardian_email)));
+	if (w->guardian_consent >= 0)
+		db_bind_int(st, 18, w->guardian_consent);
+	db_bind_text(st, 19, if_changed(was->counselor_note, w->counselor_note));
+	db_bind_int(st, 20, id);
+	if (dob)
+		db_bind_text(st, 21, dob_hash);
+	if (sid)
+		db_bind_text(st, 22, sid_hash);
+	if (db_exec_stmt(db, st) < 0)
+		return -1;
+	if (!affiliations_differ(was, w))
+		return 0;
+	st = db_stmt(db, "DELETE FROM affiliations WHERE application_id = ?");
+	db_bind_int(st, 1, id);
+	if (db_exec_stmt(db, st) < 0)
+		return -1;
+	for (int k = 0; k < AFF_MAX; k++) {
+		if (!(w->affiliations & (1u << k)))
+			continue;
+		st = db_stmt(db, "INSERT INTO affiliations (application_id, kind, detail)"
+				 " VALUES (?, ?, ?)");
+		db_bind_int(st, 1, id);
+		db_bind_text(st, 2, affiliation_names[k]);
+		db_bind_text(st, 3, w->detail[k] ? w->detail[k] : "");
+		if (db_exec_stmt(db, st) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* 1 when the cohort already has another live application with this e-mail (PIP) or
+ * student ID (TAP), 0 when not, -1 on failure. */
+static int details_duplicate(struct db *db, const struct app_record *r,
+			     const struct app_details *w)
+{
+	const char *value = r->tap ? if_changed(r->d.student_id, w->student_id)
+				   : if_changed(r->d.email, w->email);
+	if (value == NULL || value[0] == '\0')
+		return 0;
+	char sid_hash[65];
+	if (r->tap) {
+		seal_hash(value, sid_hash); /* student IDs are sealed: found by their hash */
+		value = sid_hash;
+	}
+	sqlite3_stmt *st =
+	    r->tap ? db_stmt(db, "SELECT EXISTS (SELECT 1 FROM applications WHERE cohort_id = ?1"
+				 " AND student_id_hash = ?2 AND id <> ?3 AND erased_at IS NULL"
+				 " AND status <> 'withdrawn')")
+		   : db_stmt(db, "SELECT EXISTS (SELECT 1 FROM applications WHERE cohort_id = ?1"
+				 " AND email = ?2 COLLATE NOCASE AND id <> ?3 AND erased_at IS NULL"
+				 " AND status <> 'withdrawn')");
+	db_bind_int(st, 1, r->cohort_id);
+	db_bind_text(st, 2, value);
+	db_bind_int(st, 3, r->id);
+	return (int)db_int(db, st, -1);
+}
+
+/* The part of application_update_details inside its transaction. */
+static enum update_result update_locked(struct db *db, struct arena *arena, int64_t id,
+					const struct app_details *want, unsigned statuses,
+					const struct actor *who, const char **changed)
+{
+	struct app_record r;
+	int found = application_read(db, arena, id, &r);
+	if (found <= 0)
+		return found < 0 ? UPDATE_ERROR : UPDATE_NOT_FOUND;
+	if (r.erased || !(statuses & (1u << r.status)))
+		return UPDATE_NOT_ALLOWED;
+	const char *fields = changed_fields(arena, r.tap, &r.d, want);
+	*changed = fields;
+	if (fields[0] == '\0')
+		return UPDATE_UNCHANGED;
+	int dup = details_duplicate(db, &r, want);
+	if (dup != 0)
+		return dup > 0 ? UPDATE_DUPLICATE : UPDATE_ERROR;
+	const char *old_email = r.tap ? r.d.guardian_email : r.d.email;
+	const char *new_email = r.tap ? if_changed(r.d.guardian_email, want->guardian_email)
+				      : if_changed(r.d.email, want->email);
+	if (r.tap && new_email == NULL && r.d.guardian_email[0] == '\0') {
+		/* An adult student with no guardian: the student's own address is told. */
+		old_email = r.d.email;
+		new_email = if_changed(r.d.email, want->email);
+	}
+	const char *note = arena_printf(arena, "Details corrected by %s: %s",
+					who->user_id ? who->name
+						     : (r.tap ? "the family" : "the applicant"),
+					fields);
+	if (write_details(db, arena, id, r.tap, &r.d, want) < 0 || audit(db, id, r.status, r.status, who, note) < 0 ||
+	    notify_details(db, id, fields, new_email ? old_email : NULL, who->counselor) < 0)
+		return UPDATE_ERROR;
+	return UPDATE_OK;
+}
+
+enum update_result application_update_details(struct db *db, struct arena *arena, int64_t id,
+					      const struct app_details *want, unsigned statuses,
+					      const struct actor *who, const char **changed)
+{
+	const char *fields = "";
+	if (db_begin_write(db) < 0)
+		return UPDATE_ERROR;
+	enum update_result r = update_locked(db, arena, id, want, statuses, who, &fields);
+	if (changed)
+		*changed = fields;
+	if (r != UPDATE_OK) {
+		db_rollback(db);
+		return r;
+	}
+	return db_commit(db) == 0 ? UPDATE_OK : UPDATE_ERROR;
 }

@@ -45,6 +45,7 @@ enum place_result application_place_tap(struct db *db, int64_t cohort_id, const 
 struct actor {
 	int64_t user_id; /* 0 when not a signed-in user */
 	const char *name; /* "applicant", "system" or the user's name */
+	bool counselor;   /* the school's counselor: the family's e-mail says so */
 };
 
 enum move_result {
@@ -70,5 +71,104 @@ enum move_result application_move(struct db *db, int64_t id, enum status to,
 enum move_result application_move_locked(struct db *db, int64_t id, enum status to,
 					 const struct actor *who, const char *note,
 					 char *promoted_ref);
+
+/* ---- the personal details: the one reader and the one writer ---- */
+
+/*
+ * The personal details of an application or nomination, as stored (phones as
+ * 10 digits or "", dob as YYYY-MM-DD).  For a change, a NULL string (or a
+ * negative number) means "keep what is stored"; set_affiliations says whether
+ * affiliations and detail[] are to replace the stored ones.
+ */
+struct app_details {
+	const char *first_name, *last_name, *dob, *email, *phone;
+	const char *street, *city, *zip; /* PIP */
+	int verify_residence;            /* PIP: -1 keep */
+	const char *emergency_name, *emergency_phone, *accommodations, *referral;
+	bool set_affiliations;
+	unsigned affiliations; /* bit (1u << enum affiliation) per kind */
+	const char *detail[AFF_MAX];
+	const char *student_id; /* TAP, like the members below */
+	int grade;              /* -1 keep */
+	const char *guardian_name, *guardian_phone, *guardian_email;
+	int guardian_consent; /* -1 keep */
+	const char *counselor_note;
+};
+
+/* An application with what identifies it, read by application_read. */
+struct app_record {
+	int64_t id, cohort_id, counselor_id;
+	char ref[12];
+	enum status status;
+	int position;
+	bool tap, erased;
+	const char *school; /* "" for PIP */
+	struct app_details d; /* every member set ("" when empty) */
+};
+
+/* Reads application id with its details into *r (strings in arena): 1, 0 not found, -1. */
+int application_read(struct db *db, struct arena *arena, int64_t id, struct app_record *r);
+
+/*
+ * Who a status or withdrawal form's (reference, e-mail) pair proves to be:
+ * the applicant (PIP), the student or the guardian (TAP), or a counselor of
+ * the nomination's school.  ref is already normalised.  Returns the
+ * application's id (> 0) with *who set, 0 when the pair matches nothing
+ * (whichever half was wrong), -1 on failure.
+ */
+enum proof { PROOF_APPLICANT, PROOF_STUDENT, PROOF_GUARDIAN, PROOF_COUNSELOR };
+int64_t application_find_pair(struct db *db, const char *ref, const char *email,
+			      enum proof *who);
+
+/* One line of the references e-mail. */
+struct app_ref {
+	char ref[12];
+	int64_t cohort_id;
+	enum status status;
+	int position;
+	const char *first_name; /* the student's, for a nomination; in the arena */
+};
+/*
+ * The applications and nominations that e-mail address can look up at
+ * /status (its own, a guardian's, a counselor's school's), newest first, at
+ * most max; *out in arena.  Returns how many, or -1.
+ */
+int application_list_for_email(struct db *db, struct arena *arena, const char *email,
+			       struct app_ref **out, int max);
+
+enum update_result {
+	UPDATE_OK,
+	UPDATE_UNCHANGED,   /* the details were already those: nothing written */
+	UPDATE_NOT_FOUND,
+	UPDATE_NOT_ALLOWED, /* its status no longer allows a correction (409) */
+	UPDATE_DUPLICATE,   /* the new e-mail or student ID is already in the cohort (409) */
+	UPDATE_ERROR,
+};
+
+/* Statuses a correction may be made in, as bits (1u << enum status). */
+#define UPDATE_PUBLIC ((1u << ST_SUBMITTED) | (1u << ST_WAITLISTED) | (1u << ST_ACCEPTED))
+#define UPDATE_COUNSELOR ((1u << ST_SUBMITTED) | (1u << ST_WAITLISTED))
+
+/*
+ * Corrects the personal details of application id to `want` (NULL members
+ * kept) in one BEGIN IMMEDIATE transaction: checks there that its status is
+ * one of `statuses` (so that a decision or a withdrawal committed first wins
+ * and this gets UPDATE_NOT_ALLOWED), that a new e-mail (PIP) or student ID
+ * (TAP) is not already in the cohort, writes the changed columns, an audit
+ * row naming the fields changed (never their values), and the notices: to
+ * the applicant or the family, and to the old address as well when the
+ * e-mail changed.  *changed (may be NULL) receives the fields' names, comma
+ * separated, in arena.
+ */
+enum update_result application_update_details(struct db *db, struct arena *arena, int64_t id,
+					      const struct app_details *want, unsigned statuses,
+					      const struct actor *who, const char **changed);
+
+/*
+ * What withdrawing application id would do, without doing it: the move is
+ * made and rolled back.  *promoted (12 bytes) receives the reference of who
+ * would move up from the waiting list ("" when nobody).  MOVE_OK or why not.
+ */
+enum move_result application_withdraw_preview(struct db *db, int64_t id, char *promoted);
 
 #endif

@@ -457,6 +457,41 @@ int auth_login_failures_clear(struct db *db, const char *email)
 	return db_exec_stmt(db, st);
 }
 
+int auth_self_service_counts(struct db *db, const char *kind, const char *email,
+			     const char *address, long long window, int64_t *by_email,
+			     int64_t *by_address)
+{
+	long long now = app_now();
+	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM self_service_requests"
+				       " WHERE email = ? AND kind = ? AND at > ?");
+	db_bind_text(st, 1, email);
+	db_bind_text(st, 2, kind);
+	db_bind_int(st, 3, now - window);
+	*by_email = db_int(db, st, -1);
+	st = db_stmt(db, "SELECT count(*) FROM self_service_requests WHERE address = ? AND at > ?");
+	db_bind_text(st, 1, address);
+	db_bind_int(st, 2, now - AUTH_THROTTLE_SECONDS);
+	*by_address = db_int(db, st, -1);
+	return *by_email < 0 || *by_address < 0 ? -1 : 0;
+}
+
+int auth_self_service_record(struct db *db, const char *kind, const char *email,
+			     const char *address)
+{
+	long long now = app_now();
+	sqlite3_stmt *st = db_stmt(db, "DELETE FROM self_service_requests WHERE at <= ?");
+	db_bind_int(st, 1, now - AUTH_RESEND_WINDOW);
+	if (db_exec_stmt(db, st) < 0)
+		return -1;
+	st = db_stmt(db, "INSERT INTO self_service_requests (kind, email, address, at)"
+			 " VALUES (?, ?, ?, ?)");
+	db_bind_text(st, 1, kind);
+	db_bind_text(st, 2, email);
+	db_bind_text(st, 3, address);
+	db_bind_int(st, 4, now);
+	return db_exec_stmt(db, st);
+}
+
 char *auth_password_token_new(struct db *db, struct arena *a, int64_t user_id, long long ttl)
 {
 	long long now = app_now();

@@ -79,6 +79,29 @@ int auth_login_forgive(struct db *db, int64_t attempt);
  */
 int auth_login_failures_clear(struct db *db, const char *email);
 
+/*
+ * The public's self-service limits, of the sign-in throttle's kind (README.md):
+ * per e-mail address, at most AUTH_RESEND_PER_DAY requests for the references
+ * e-mail a day (the others send nothing) and AUTH_THROTTLE_EMAIL corrections
+ * with a wrong reference within the window (then 429); per client address,
+ * AUTH_THROTTLE_ADDRESS self-service requests counted within the window (then 429).
+ */
+#define AUTH_RESEND_PER_DAY 3
+#define AUTH_RESEND_WINDOW (24 * 60 * 60)
+
+/*
+ * Counts, inside the caller's transaction, the requests of kind ("resend" or
+ * "update") naming email within window seconds (*by_email) and every counted
+ * request from address within AUTH_THROTTLE_SECONDS (*by_address).  0 or -1.
+ */
+int auth_self_service_counts(struct db *db, const char *kind, const char *email,
+			     const char *address, long long window, int64_t *by_email,
+			     int64_t *by_address);
+/* Records one such request inside the caller's write transaction, forgetting those
+ * older than a day.  0 or -1. */
+int auth_self_service_record(struct db *db, const char *kind, const char *email,
+			     const char *address);
+
 /* How long an e-mailed link to set a password works. */
 #define AUTH_INVITE_SECONDS (72 * 60 * 60)
 #define AUTH_RESET_SECONDS (60 * 60)

@@ -124,7 +124,7 @@ static struct cohort demo_class(int number, struct date start, bool open,
  */
 static int demo_participants(struct db *db, const struct cohort *c, int held)
 {
-	struct actor who = {0, "system"};
+	struct actor who = {0, "system", false};
 	for (int i = 0; i < (int)(sizeof(demo_people) / sizeof(demo_people[0])); i++) {
 		char email[64];
 		snprintf(email, sizeof(email), "demo%d@example.org", i + 1);

@@ -36,7 +36,9 @@ void config_defaults(struct config *c)
 	c->mail_from = "Torrance Police Community Programs <programs@torranceca.gov>";
 	c->site_name = "Torrance Police Department Community Programs";
 	c->department_contact = "Community Affairs Unit, Torrance Police Department, 3300 Civic "
-				"Center Drive, Torrance, CA 90503. Telephone 310-618-5555.";
+				"Center Drive, Torrance, CA 90503";
+	c->department_phone = "3106185555";
+	c->department_email = "programs@torranceca.gov";
 	c->base_url = "http://127.0.0.1:8080";
 	c->retention_days = 180;
 	c->mail_retry_seconds = 60;
@@ -124,6 +126,19 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 		c->site_name = keep(value);
 	} else if (strcmp(key, "department_contact") == 0) {
 		c->department_contact = keep(value);
+	} else if (strcmp(key, "department_phone") == 0) {
+		char digits[11];
+		if (!phone_normalise(value, digits)) {
+			*err = "expects a US telephone number of 10 digits, such as 310-618-5555";
+			return -1;
+		}
+		c->department_phone = keep(digits);
+	} else if (strcmp(key, "department_email") == 0) {
+		if (!email_valid(value)) {
+			*err = "expects an e-mail address, such as programs@torranceca.gov";
+			return -1;
+		}
+		c->department_email = keep(value);
 	} else if (strcmp(key, "base_url") == 0) {
 		if (strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0) {
 			*err = "expects an address starting with https:// or http://";

@@ -11,32 +11,48 @@
 #include "calendar.h"
 #include "clock.h"
 #include "cohort.h"
+#include "applications.h"
 #include "mail.h"
 #include "seal.h"
 #include "users.h"
 #include "validate.h"
 #include "view.h"
 
+/* Who a message goes to, and as whom they read it. */
+enum role { TO_APPLICANT, TO_GUARDIAN, TO_STUDENT, TO_COUNSELOR };
+static const char *const role_keys[] = {"to_applicant", "to_guardian", "to_student",
+					 "to_counselor"};
+
+struct recipient {
+	char email[256];
+	char name[128]; /* as the greeting says it: "Maria", "Pat Rivera" */
+	enum role role;
+};
+
 /* What a message about application id needs, and who should get it. */
 struct about {
 	int64_t id; /* the application: its messages carry it, so erasure finds them */
 	json_t *data;
-	char to[3][256]; /* up to three recipients: applicant or guardian, student, counselor */
+	struct recipient to[4]; /* applicant or guardian, student, counselor, a former address */
 	int nto;
 	struct cohort cohort;
 	struct cohort_session *sessions; /* in the caller's arena */
 	int nsessions;
 };
 
-static void add_recipient(struct about *a, const char *email)
+static void add_recipient(struct about *a, const char *email, const char *name, enum role role)
 {
 	if (email == NULL || email[0] == '\0')
 		return;
 	for (int i = 0; i < a->nto; i++)
-		if (strcasecmp(a->to[i], email) == 0)
+		if (strcasecmp(a->to[i].email, email) == 0)
 			return;
-	if (a->nto < 3)
-		snprintf(a->to[a->nto++], sizeof(a->to[0]), "%s", email);
+	if (a->nto < 4) {
+		struct recipient *r = &a->to[a->nto++];
+		snprintf(r->email, sizeof(r->email), "%s", email);
+		snprintf(r->name, sizeof(r->name), "%s", name ? name : "");
+		r->role = role;
+	}
 }
 
 /* {date, time, location} of session s, in English (the e-mails' language for now). */
@@ -87,7 +103,8 @@ static int load(struct db *db, struct arena *arena, int64_t id, struct about *a)
 				       " COALESCE(a.waitlist_position, 0), a.first_name,"
 				       " COALESCE(a.email, ''), COALESCE(a.guardian_email, ''),"
 				       " COALESCE(a.school, ''), COALESCE(u.email, ''),"
-				       " COALESCE(u.name, ''), COALESCE(a.last_name, '')"
+				       " COALESCE(u.name, ''), COALESCE(a.last_name, ''),"
+				       " COALESCE(a.guardian_name, '')"
 				       " FROM applications a LEFT JOIN users u ON u.id = a.counselor_id"
 				       " WHERE a.id = ? AND a.erased_at IS NULL");
 	db_bind_int(st, 1, id);
@@ -102,6 +119,7 @@ static int load(struct db *db, struct arena *arena, int64_t id, struct about *a)
 	bool bad = false;
 	const char *email = seal_open_or_fail(arena, db_col_text(st, 5), &bad);
 	const char *guardian = seal_open_or_fail(arena, db_col_text(st, 6), &bad);
+	const char *guardian_name = seal_open_or_fail(arena, db_col_text(st, 11), &bad);
 	if (bad) {
 		fprintf(stderr, "portal: a sealed address of application %s does not open\n",
 			db_col_text(st, 0));
@@ -115,16 +133,19 @@ static int load(struct db *db, struct arena *arena, int64_t id, struct about *a)
 			    "last_name", db_col_text(st, 10), "school",
 			    school_name(db_col_text(st, 7)) ? school_name(db_col_text(st, 7)) : "",
 			    "counselor", db_col_text(st, 9), "contact",
-			    app_config.department_contact);
+			    view_contact_text());
 	if (a->data == NULL)
 		die_oom();
 	bool tap = db_col_text(st, 0)[0] == 'T';
 	if (tap) {
 		/* The guardian when there is one, else the adult student; and the counselor. */
-		add_recipient(a, guardian[0] ? guardian : email);
-		add_recipient(a, db_col_text(st, 8));
+		if (guardian[0])
+			add_recipient(a, guardian, guardian_name, TO_GUARDIAN);
+		else
+			add_recipient(a, email, db_col_text(st, 4), TO_STUDENT);
+		add_recipient(a, db_col_text(st, 8), db_col_text(st, 9), TO_COUNSELOR);
 	} else {
-		add_recipient(a, email);
+		add_recipient(a, email, db_col_text(st, 4), TO_APPLICANT);
 	}
 	sqlite3_reset(st);
 	struct cohort *c = &a->cohort;
@@ -145,7 +166,13 @@ static int load(struct db *db, struct arena *arena, int64_t id, struct about *a)
 	if (position > 0)
 		json_object_set_new(a->data, "position", json_integer(position));
 	json_object_set_new(a->data, "status_url",
-			    json_sprintf("%s/status", app_config.base_url));
+			    json_sprintf("%s/status?ref=%s", app_config.base_url,
+					 json_string_value(json_object_get(a->data, "ref"))));
+	json_object_set_new(a->data, "resend_url",
+			    json_sprintf("%s/status/resend", app_config.base_url));
+	json_object_set_new(a->data, "counselor_url",
+			    json_sprintf("%s/counselor/nominations/%lld", app_config.base_url,
+					 (long long)id));
 	return 1;
 }
 
@@ -172,25 +199,94 @@ static void add_next(json_t *data, const struct cohort *c, const struct cohort_s
 	json_object_set_new(data, "remind_day", json_boolean(day));
 }
 
-/* Renders template name with the data and queues it to every recipient, with the
- * calendar attached when there is one (named calendar_name). */
-static int send_all(struct db *db, struct about *a, const char *name, const char *subject,
-                    const char *calendar, const char *calendar_name)
+/*
+ * Renders template name for each recipient (the data say whom it greets and as
+ * whom they read it: "greet", "to_guardian"...) and queues it, with the calendar
+ * attached when there is one (named calendar_name).  subject_for gives each
+ * recipient's subject.  Frees a->data.
+ */
+static int send_all(struct db *db, struct about *a, const char *name,
+		    const char *(*subject_for)(struct about *, const struct recipient *, char *,
+					       size_t),
+		    const char *calendar, const char *calendar_name)
 {
-	char *body = view_render_string(name, a->data);
-	int rc = body ? 0 : -1;
+	int rc = 0;
 	for (int i = 0; rc == 0 && i < a->nto; i++) {
-		struct mail m = {.to = a->to[i],
+		const struct recipient *r = &a->to[i];
+		json_object_set_new(a->data, "greet", json_string(r->name));
+		for (int k = 0; k < 4; k++)
+			json_object_set_new(a->data, role_keys[k], json_boolean((int)r->role == k));
+		char subject[200];
+		char *body = view_render_string(name, a->data);
+		if (body == NULL) {
+			rc = -1;
+			break;
+		}
+		struct mail m = {.to = r->email,
 		                 .application_id = a->id,
-		                 .subject = subject,
+		                 .subject = subject_for(a, r, subject, sizeof(subject)),
 		                 .body = body,
 		                 .calendar = calendar,
 		                 .calendar_name = calendar_name};
 		rc = mail_queue_mail(db, &m) < 0 ? -1 : 0;
+		free(body);
 	}
-	free(body);
 	json_decref(a->data);
 	return rc;
+}
+
+static const char *str(const struct about *a, const char *key)
+{
+	const char *v = json_string_value(json_object_get(a->data, key));
+	return v ? v : "";
+}
+
+static bool is_tap(const struct about *a)
+{
+	return json_is_true(json_object_get(a->data, "tap"));
+}
+
+/* A family reads about the student by name; the applicant and the counselor by reference. */
+static const char *subject_received(struct about *a, const struct recipient *r, char *out,
+				    size_t size)
+{
+	/* The en dash makes the subject non-ASCII: it is sent RFC 2047-encoded. */
+	if (!is_tap(a))
+		snprintf(out, size, "Partners In Policing application received \u2013 %s",
+			 str(a, "ref"));
+	else if (r->role == TO_COUNSELOR)
+		snprintf(out, size, "Teens and Policing nomination received \u2013 %s",
+			 str(a, "ref"));
+	else
+		snprintf(out, size, "%s %s is nominated for Teens and Policing \u2013 %s",
+			 str(a, "first_name"), str(a, "last_name"), str(a, "ref"));
+	return out;
+}
+
+static const char *subject_status(struct about *a, const struct recipient *r, char *out,
+				  size_t size)
+{
+	const char *to = str(a, "to_label");
+	if (!is_tap(a) || r->role == TO_COUNSELOR)
+		snprintf(out, size, "Your %s %s \u2013 %s", is_tap(a) ? "nomination" : "application",
+			 str(a, "ref"), to);
+	else
+		snprintf(out, size, "Teens and Policing: %s's nomination \u2013 %s",
+			 str(a, "first_name"), to);
+	return out;
+}
+
+static const char *subject_details(struct about *a, const struct recipient *r, char *out,
+				   size_t size)
+{
+	(void)r;
+	if (is_tap(a))
+		snprintf(out, size, "Teens and Policing: %s's details were corrected \u2013 %s",
+			 str(a, "first_name"), str(a, "ref"));
+	else
+		snprintf(out, size, "Your Partners In Policing details were changed \u2013 %s",
+			 str(a, "ref"));
+	return out;
 }
 
 int notify_received(struct db *db, int64_t id)
@@ -200,20 +296,14 @@ int notify_received(struct db *db, int64_t id)
 	struct about a;
 	int rc = -1; /* a new application always has its details */
 	if (load(db, &arena, id, &a) > 0) {
-		char subject[160];
-		const char *ref = json_string_value(json_object_get(a.data, "ref"));
-		bool tap = json_is_true(json_object_get(a.data, "tap"));
-		/* The en dash makes the subject non-ASCII: it is sent RFC 2047-encoded. */
-		snprintf(subject, sizeof(subject), "%s received \u2013 %s",
-		         tap ? "Teens and Policing nomination" : "Partners In Policing application",
-		         ref);
-		rc = send_all(db, &a, "mail_received", subject, NULL, NULL);
+		rc = send_all(db, &a, "mail_received", subject_received, NULL, NULL);
 	}
 	arena_free(&arena);
 	return rc;
 }
 
-int notify_status(struct db *db, int64_t id, enum status from, enum status to)
+int notify_status(struct db *db, int64_t id, enum status from, enum status to,
+		  bool by_counselor)
 {
 	struct arena arena;
 	arena_init(&arena);
@@ -228,6 +318,7 @@ int notify_status(struct db *db, int64_t id, enum status from, enum status to)
 	json_object_set_new(a.data, status_names[to], json_true());
 	json_object_set_new(a.data, "promoted",
 			    json_boolean(from == ST_WAITLISTED && to == ST_SUBMITTED));
+	json_object_set_new(a.data, "by_counselor", json_boolean(by_counselor));
 	/* SPEC.md: the acceptance carries the sessions as a calendar to add them from. */
 	const char *calendar = NULL, *file = NULL;
 	if (to == ST_ACCEPTED) {
@@ -239,11 +330,91 @@ int notify_status(struct db *db, int64_t id, enum status from, enum status to)
 			json_object_set_new(a.data, "calendar", json_string(file));
 		}
 	}
-	char subject[160];
-	snprintf(subject, sizeof(subject), "Your %s %s \u2013 %s",
-		 json_is_true(json_object_get(a.data, "tap")) ? "nomination" : "application",
-		 json_string_value(json_object_get(a.data, "ref")), status_labels[to]);
-	rc = send_all(db, &a, "mail_status", subject, calendar, file);
+	rc = send_all(db, &a, "mail_status", subject_status, calendar, file);
+	arena_free(&arena);
+	return rc;
+}
+
+int notify_details(struct db *db, int64_t id, const char *fields, const char *old_email,
+		   bool by_counselor)
+{
+	struct arena arena;
+	arena_init(&arena);
+	struct about a;
+	int rc = load(db, &arena, id, &a);
+	if (rc <= 0) {
+		arena_free(&arena);
+		return rc;
+	}
+	json_object_set_new(a.data, "fields", json_string(fields));
+	json_object_set_new(a.data, "by_counselor", json_boolean(by_counselor));
+	if (old_email && old_email[0]) {
+		/* The address that was on file hears of the change too: if it was not its
+		 * owner who made it, they can say so. */
+		json_object_set_new(a.data, "old_email", json_string(old_email));
+		enum role role = is_tap(&a) ? TO_GUARDIAN : TO_APPLICANT;
+		const char *name = a.nto ? a.to[0].name : "";
+		char kept[128];
+		snprintf(kept, sizeof(kept), "%s", name);
+		add_recipient(&a, old_email, kept, role);
+	}
+	rc = send_all(db, &a, "mail_details", subject_details, NULL, NULL);
+	arena_free(&arena);
+	return rc;
+}
+
+/* The one subject of the references e-mail. */
+static const char *subject_references(struct about *a, const struct recipient *r, char *out,
+				      size_t size)
+{
+	(void)a;
+	(void)r;
+	snprintf(out, size, "Your references for the Torrance police community programs");
+	return out;
+}
+
+int notify_references(struct db *db, const char *email, const struct app_ref *refs, int n)
+{
+	struct arena arena;
+	arena_init(&arena);
+	json_t *items = json_array();
+	int rc = 0;
+	for (int i = 0; i < n && rc == 0; i++) {
+		struct cohort c;
+		if (cohort_get(db, refs[i].cohort_id, &c) != 1) {
+			rc = -1;
+			break;
+		}
+		char title[32], start[48];
+		cohort_title(&c, title, sizeof(title));
+		date_format_long(c.start, start, sizeof(start));
+		bool tap = refs[i].ref[0] == 'T';
+		json_t *it = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "ref", refs[i].ref, "program",
+				       tap ? "Teens and Policing" : "Partners In Policing", "cohort",
+				       title, "start", start, "status_label",
+				       status_labels[refs[i].status], "tap", tap);
+		if (it == NULL)
+			die_oom();
+		if (tap && refs[i].first_name[0])
+			json_object_set_new(it, "student", json_string(refs[i].first_name));
+		if (refs[i].position > 0)
+			json_object_set_new(it, "position", json_integer(refs[i].position));
+		json_object_set_new(it, "url", json_sprintf("%s/status?ref=%s", app_config.base_url,
+							    refs[i].ref));
+		json_array_append_new(items, it);
+	}
+	struct about a;
+	memset(&a, 0, sizeof(a));
+	a.data = json_pack("{s:s, s:o, s:s, s:s}", "email", email, "items", items, "contact",
+			   view_contact_text(), "status_url",
+			   arena_printf(&arena, "%s/status", app_config.base_url));
+	if (a.data == NULL)
+		die_oom();
+	add_recipient(&a, email, "", TO_APPLICANT);
+	if (rc == 0)
+		rc = send_all(db, &a, "mail_references", subject_references, NULL, NULL);
+	else
+		json_decref(a.data);
 	arena_free(&arena);
 	return rc;
 }

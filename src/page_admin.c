@@ -379,7 +379,7 @@ static int tell_interest_list(struct db *db, struct arena *a, const struct cohor
 	if (data == NULL)
 		return -1;
 	json_object_set_new(data, "url", json_string(app_config.base_url));
-	json_object_set_new(data, "contact", json_string(app_config.department_contact));
+	json_object_set_new(data, "contact", json_string(view_contact_text()));
 	char subject[96];
 	snprintf(subject, sizeof(subject), "Registration is open for Partners In Policing %s",
 		 json_string_value(json_object_get(data, "title")));

@@ -421,7 +421,7 @@ static int complete_qualified(struct request *req, const struct cohort *c)
 	struct grid g;
 	if (load_grid(db, req->arena, c, &g) < 0)
 		goto fail;
-	struct actor who = {req->session->user_id, req->session->name};
+	struct actor who = {req->session->user_id, req->session->name, false};
 	int moved = 0;
 	for (size_t i = 0; i < g.npeople; i++) {
 		const struct participant *p = &g.people[i];

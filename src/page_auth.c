@@ -361,7 +361,7 @@ static char *reset_body(struct arena *a, const struct user *u, const char *link)
 {
 	json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name", u->name, "link", link,
 				 "forgot", user_site_url(a, "/forgot"), "site_name",
-				 app_config.site_name, "contact", app_config.department_contact,
+				 app_config.site_name, "contact", view_contact_text(),
 				 "time", hours_text(a, AUTH_RESET_SECONDS));
 	if (data == NULL)
 		die_oom();

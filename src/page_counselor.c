@@ -2,6 +2,8 @@
 #include <string.h>
 
 #include "app.h"
+#include "applications.h"
+#include "eligibility.h"
 #include "auth.h"
 #include "cohort.h"
 #include "pages.h"
@@ -413,6 +415,18 @@ void counselor_nomination(struct request *req, struct response *res)
 		      n.status == ST_COMPLETED && n.erased_at == 0 && may_print(req->session, &n)));
 	if (n.position > 0)
 		json_object_set_new(data, "position", json_integer(n.position));
+	/* The school's counselor may correct it while it waits for a decision, and
+	 * withdraw it while it is not closed. */
+	bool counselor = !is_staff(req->session);
+	json_object_set_new(data, "can_correct",
+			    json_boolean(counselor && n.erased_at == 0 &&
+					 (UPDATE_COUNSELOR & (1u << n.status))));
+	json_object_set_new(data, "can_withdraw",
+			    json_boolean(counselor && !status_final(n.status)));
+	const char *done = kv_str(&req->query, "done");
+	json_object_set_new(data, "done_withdrawn", json_boolean(strcmp(done, "withdrawn") == 0));
+	json_object_set_new(data, "done_corrected", json_boolean(strcmp(done, "corrected") == 0));
+	json_object_set_new(data, "done_unchanged", json_boolean(strcmp(done, "unchanged") == 0));
 	if (n.erased_at == 0) {
 		add_details(data, &n);
 	} else {
@@ -489,4 +503,217 @@ void counselor_letter(struct request *req, struct response *res)
 	    "counselor", n.counselor_name));
 	json_object_set_new(data, "student_name", json_sprintf("%s %s", n.first_name, n.last_name));
 	view_render(req, res, "tap_letter", data);
+}
+
+/* ---- correcting and withdrawing ---- */
+
+/* The nominate form's inputs (page_tap.c has the same list). */
+static const char *const nomination_fields[] = {
+	"student_first_name", "student_last_name", "student_id", "grade", "dob",
+	"student_email", "student_phone", "guardian_name", "guardian_phone", "guardian_email",
+	"guardian_consent", "counselor_note", NULL,
+};
+
+/* The nomination's details as the form's values, for the correction form. */
+static void nomination_values(struct request *req, const struct nomination *n, struct kvmap *m)
+{
+	struct arena *a = req->arena;
+	char shown[13];
+	kv_add(m, a, "student_first_name", n->first_name);
+	kv_add(m, a, "student_last_name", n->last_name);
+	kv_add(m, a, "student_id", n->student_id);
+	kv_add(m, a, "grade", n->grade == 11 ? "11" : n->grade == 12 ? "12" : "");
+	kv_add(m, a, "dob", n->dob);
+	kv_add(m, a, "student_email", n->student_email);
+	kv_add(m, a, "student_phone",
+	       n->student_phone[0] ? arena_strdup(a, phone_display(n->student_phone, shown)) : "");
+	kv_add(m, a, "guardian_name", n->guardian_name);
+	kv_add(m, a, "guardian_phone",
+	       n->guardian_phone[0] ? arena_strdup(a, phone_display(n->guardian_phone, shown))
+				    : "");
+	kv_add(m, a, "guardian_email", n->guardian_email);
+	if (n->consent)
+		kv_add(m, a, "guardian_consent", "yes");
+	kv_add(m, a, "counselor_note", n->note);
+}
+
+/*
+ * Renders the correction form of nomination n in semester c with values (as
+ * stored, or as typed with errs: 422).
+ */
+static void edit_form(struct request *req, struct response *res, const struct nomination *n,
+		      const struct cohort *c, const struct kvmap *values,
+		      const struct form_errors *errs)
+{
+	const char *school = school_name(n->school);
+	json_t *data = made(json_pack("{s:I, s:s, s:s}", "id", (json_int_t)n->id, "ref", n->ref,
+				      "school", school ? school : ""));
+	json_t *sem = cohort_view(req->db, req->arena, c, LANG_EN);
+	json_object_set_new(data, "semester", sem ? sem : json_object());
+	const char *grade = kv_str(values, "grade");
+	json_object_set_new(data, "chosen",
+			    made(json_pack("{s:b, s:b, s:b}", "grade11", strcmp(grade, "11") == 0,
+					   "grade12", strcmp(grade, "12") == 0, "consent",
+					   kv_has(values, "guardian_consent", "yes"))));
+	view_form(data, values, nomination_fields, errs);
+	if (errs && errs->n)
+		res->status = 422;
+	res->no_store = true;
+	view_render(req, res, "counselor_edit", data);
+}
+
+/* The 409 of a nomination no longer open to corrections. */
+static void not_correctable(struct request *req, struct response *res)
+{
+	view_error(req, res, 409, "This nomination can no longer be corrected",
+		   "A nomination can be corrected while it is received or on the waiting list. "
+		   "Nothing was changed. To correct an accepted one, contact the police "
+		   "department.");
+}
+
+/*
+ * Finds the route's nomination for its school's counselor, and its semester.
+ * Answers 404 or 500 itself and returns 0; 1 with *n and *c filled.
+ */
+static int find_own(struct request *req, struct response *res, struct nomination *n,
+		    struct cohort *c)
+{
+	if (!find_for(req, res, false, n))
+		return 0;
+	if (cohort_get(req->db, n->cohort_id, c) != 1) {
+		fail_500(req, res);
+		return 0;
+	}
+	return 1;
+}
+
+/* GET /counselor/nominations/ID/edit: the nomination form with the stored details. */
+void counselor_edit_form(struct request *req, struct response *res)
+{
+	res->no_store = true;
+	struct nomination n;
+	struct cohort c;
+	if (!find_own(req, res, &n, &c))
+		return;
+	if (n.erased_at != 0 || !(UPDATE_COUNSELOR & (1u << n.status))) {
+		not_correctable(req, res);
+		return;
+	}
+	struct kvmap values = {0};
+	nomination_values(req, &n, &values);
+	edit_form(req, res, &n, &c, &values, NULL);
+}
+
+/*
+ * POST /counselor/nominations/ID: the nominate form's rules again, then the
+ * correction with its audit row and the family's notice in one transaction;
+ * 303 back to the nomination.
+ */
+void counselor_correct(struct request *req, struct response *res)
+{
+	res->no_store = true;
+	struct nomination n;
+	struct cohort c;
+	if (!find_own(req, res, &n, &c))
+		return;
+	if (n.erased_at != 0 || !(UPDATE_COUNSELOR & (1u << n.status))) {
+		not_correctable(req, res);
+		return;
+	}
+	struct tap_nomination nom;
+	struct form_errors errs;
+	if (tap_validate(req->arena, &req->form, c.start, &nom, &errs) > 0) {
+		edit_form(req, res, &n, &c, &req->form, &errs);
+		return;
+	}
+	char dob[16];
+	date_format_iso(nom.dob, dob, sizeof(dob));
+	struct app_details want = {.verify_residence = -1};
+	want.first_name = nom.student_first_name;
+	want.last_name = nom.student_last_name;
+	want.student_id = nom.student_id;
+	want.grade = nom.grade;
+	want.dob = dob;
+	want.email = nom.student_email;
+	want.phone = nom.student_phone;
+	want.guardian_name = nom.guardian_name;
+	want.guardian_phone = nom.guardian_phone;
+	want.guardian_email = nom.guardian_email;
+	want.guardian_consent = nom.guardian_consent;
+	want.counselor_note = nom.counselor_note;
+	struct actor who = {req->session->user_id, req->session->name, true};
+	enum update_result r = application_update_details(req->db, req->arena, n.id, &want,
+							  UPDATE_COUNSELOR, &who, NULL);
+	switch (r) {
+	case UPDATE_OK:
+	case UPDATE_UNCHANGED:
+		response_redirect(res, arena_printf(req->arena, "/counselor/nominations/%lld?done=%s",
+						    (long long)n.id,
+						    r == UPDATE_OK ? "corrected" : "unchanged"));
+		return;
+	case UPDATE_NOT_ALLOWED:
+	case UPDATE_NOT_FOUND: not_correctable(req, res); return;
+	case UPDATE_DUPLICATE:
+		view_error(req, res, 409, "This student ID is already nominated",
+			   "Another nomination this semester has that student ID. Check the ID. "
+			   "Nothing was changed.");
+		return;
+	default: fail_500(req, res);
+	}
+}
+
+/*
+ * POST /counselor/nominations/ID/withdraw: without confirm=yes, a page saying
+ * what withdrawing would do (nothing changes); with it, the withdrawal
+ * (audited, the next waitlisted one promoted, the family told), then 303
+ * back to the nomination.
+ */
+void counselor_withdraw(struct request *req, struct response *res)
+{
+	res->no_store = true;
+	struct nomination n;
+	struct cohort c;
+	if (!find_own(req, res, &n, &c))
+		return;
+	if (status_final(n.status)) {
+		view_error(req, res, 409, "This nomination cannot be withdrawn",
+			   "It is already closed: declined, withdrawn or completed. Nothing was "
+			   "changed.");
+		return;
+	}
+	if (!kv_has(&req->form, "confirm", "yes")) {
+		char promoted[12], title[32];
+		if (application_withdraw_preview(req->db, n.id, promoted) != MOVE_OK) {
+			fail_500(req, res);
+			return;
+		}
+		cohort_title(&c, title, sizeof(title));
+		json_t *data = made(json_pack(
+		    "{s:I, s:s, s:s, s:s, s:s, s:b, s:b, s:b}", "id", (json_int_t)n.id, "ref", n.ref,
+		    "semester", title, "status", status_names[n.status], "status_label",
+		    status_labels[n.status], "promotes", promoted[0] != '\0', "was_waitlisted",
+		    n.status == ST_WAITLISTED, "guardian", n.guardian_email[0] != '\0'));
+		json_object_set_new(data, "name", n.erased_at ? json_string(n.ref)
+							      : json_sprintf("%s %s", n.first_name,
+									     n.last_name));
+		if (n.position > 0)
+			json_object_set_new(data, "position", json_integer(n.position));
+		view_render(req, res, "counselor_withdraw", data);
+		return;
+	}
+	struct actor who = {req->session->user_id, req->session->name, true};
+	switch (application_move(req->db, n.id, ST_WITHDRAWN, &who,
+				 "Withdrawn by the school's counselor", NULL)) {
+	case MOVE_OK:
+		response_redirect(res, arena_printf(req->arena,
+						    "/counselor/nominations/%lld?done=withdrawn",
+						    (long long)n.id));
+		return;
+	case MOVE_NOT_ALLOWED:
+		view_error(req, res, 409, "This nomination cannot be withdrawn",
+			   "It is already closed: declined, withdrawn or completed. Nothing was "
+			   "changed.");
+		return;
+	default: fail_500(req, res);
+	}
 }

@@ -483,7 +483,7 @@ void admin_application_status(struct request *req, struct response *res)
 			   "or fewer. Nothing was changed.");
 		return;
 	}
-	struct actor who = {req->session->user_id, req->session->name};
+	struct actor who = {req->session->user_id, req->session->name, false};
 	char promoted[12];
 	switch (application_move(req->db, id, (enum status)to, &who, note, promoted)) {
 	case MOVE_OK:

@@ -235,7 +235,7 @@ static int tell_participants(struct request *req, const struct cohort *c,
 	json_t *data = json_pack("{s:s, s:s, s:b, s:i, s:O, s:O, s:s, s:s}", "program", program,
 				 "cohort", title, "tap", tap, "number", number, "was",
 				 json_array_get(was, 0), "is", json_array_get(is, 0), "contact",
-				 app_config.department_contact, "status_url",
+				 view_contact_text(), "status_url",
 				 arena_printf(req->arena, "%s/status", app_config.base_url));
 	json_decref(was);
 	json_decref(is);
@@ -246,7 +246,8 @@ static int tell_participants(struct request *req, const struct cohort *c,
 	m.calendar = calendar_for_cohort(db, req->arena, &now);
 	m.calendar_name = calendar_file_name(req->arena, &now);
 	sqlite3_stmt *st = db_stmt(db, "SELECT first_name, COALESCE(email, ''),"
-				       " COALESCE(guardian_email, ''), id FROM applications"
+				       " COALESCE(guardian_email, ''), COALESCE(guardian_name, ''), id"
+				       " FROM applications"
 				       " WHERE cohort_id = ? AND status = 'accepted'"
 				       " AND erased_at IS NULL ORDER BY id");
 	db_bind_int(st, 1, c->id);
@@ -257,24 +258,35 @@ static int tell_participants(struct request *req, const struct cohort *c,
 		const char *to[2] = {seal_open_or_fail(req->arena, db_col_text(st, 1), &bad),
 				     tap ? seal_open_or_fail(req->arena, db_col_text(st, 2), &bad)
 					 : ""};
+		const char *guardian_name = seal_open_or_fail(req->arena, db_col_text(st, 3), &bad);
 		if (bad) {
 			fputs("portal: a sealed address of a participant does not open\n", stderr);
 			queued = -1;
 			break;
 		}
 		json_object_set_new(data, "first_name", json_string(db_col_text(st, 0)));
-		char *body = view_render_string("mail_session_changed", data);
-		for (int k = 0; k < 2 && body && queued >= 0; k++) {
+		/* Each reads it as who they are: the participant, or the student's guardian
+		 * greeted by name. */
+		for (int k = 0; k < 2 && queued >= 0; k++) {
 			if (to[k][0] == '\0' || (k == 1 && strcasecmp(to[0], to[1]) == 0))
 				continue;
+			bool guardian = k == 1;
+			json_object_set_new(data, "greet",
+					    json_string(guardian && guardian_name[0]
+							    ? guardian_name
+							    : db_col_text(st, 0)));
+			json_object_set_new(data, "to_guardian", json_boolean(guardian));
+			char *body = view_render_string("mail_session_changed", data);
+			if (body == NULL) {
+				queued = -1;
+				break;
+			}
 			m.to = to[k];
 			m.body = body;
-			m.application_id = sqlite3_column_int64(st, 3);
+			m.application_id = sqlite3_column_int64(st, 4);
 			queued = mail_queue_mail(db, &m) < 0 ? -1 : queued + 1;
+			free(body);
 		}
-		if (body == NULL)
-			queued = -1;
-		free(body);
 	}
 	sqlite3_reset(st);
 	json_decref(data);

@@ -1,15 +1,22 @@
-/* page_status.c: the confirmation page, the status lookup and withdrawal by the applicant. */
+/* page_status.c: the confirmation page and the public's self-service: the status lookup and
+ * its result, withdrawal with a confirmation step, the references e-mail, detail corrections. */
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
 #include "app.h"
 #include "applications.h"
+#include "auth.h"
 #include "cohort.h"
+#include "eligibility.h"
+#include "notify.h"
 #include "pages.h"
 #include "seal.h"
 #include "status.h"
 #include "view.h"
+
+/* How long a status lookup's result page can be opened again (with Back, say). */
+enum { VIEW_SECONDS = 30 * 60, RESEND_MAX_ITEMS = 50 };
 
 /* An application as the public may see it: never personal details beyond the first name. */
 struct public_view {
@@ -21,54 +28,47 @@ struct public_view {
 	char first_name[256];
 };
 
-/* A reference as typed: upper-cased, Crockford's look-alikes (O, I, L) mapped, dashes kept. */
+/*
+ * A reference as typed, in its one written form: upper-cased, spaces, dashes
+ * and dots dropped, Crockford's look-alikes mapped (O to 0, I and L to 1),
+ * then the dashes put back when it has the shape of one ("p mqwk jc92" is
+ * P-MQWK-JC92).  Anything else comes back without its separators: it matches
+ * nothing.
+ */
 static void normalise_ref(const char *in, char out[16])
 {
+	char bare[16];
 	size_t j = 0;
-	for (; *in && j < 15; in++) {
+	for (; *in && j < sizeof(bare) - 1; in++) {
 		char c = (char)toupper((unsigned char)*in);
-		if (c == ' ')
+		if (c == ' ' || c == '-' || c == '.' || c == '_' || c == '\t')
 			continue;
-		if (c == 'O')
+		if (j > 0 && c == 'O')
 			c = '0';
-		else if (c == 'I' || c == 'L')
+		else if (j > 0 && (c == 'I' || c == 'L'))
 			c = '1';
-		out[j++] = c;
+		bare[j++] = c;
 	}
-	out[j] = '\0';
+	bare[j] = '\0';
+	if (j == 9 && (bare[0] == 'P' || bare[0] == 'T'))
+		snprintf(out, 16, "%c-%.4s-%.4s", bare[0], bare + 1, bare + 5);
+	else
+		snprintf(out, 16, "%s", bare);
 }
 
-/*
- * Finds the application by reference and, when email is not NULL, checks
- * it is the applicant's (for TAP: the student's or the guardian's).
- * 1 found, 0 not (whichever half was wrong), -1 failure.
- */
-static int find(struct db *db, const char *ref, const char *email, struct public_view *v)
+/* Reads what the public may see of an application, by id (ref NULL) or by reference.
+ * 1 found, 0 not, -1 failure. */
+static int read_view(struct db *db, int64_t id, const char *ref, struct public_view *v)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT id, ref, status, COALESCE(waitlist_position, 0),"
-				       " cohort_id, COALESCE(first_name, ''), COALESCE(email, ''),"
-				       " COALESCE(guardian_email, '') FROM applications WHERE ref = ?1");
+				       " cohort_id, COALESCE(first_name, '') FROM applications"
+				       " WHERE (?1 IS NOT NULL AND ref = ?1) OR (?1 IS NULL AND id = ?2)");
 	db_bind_text(st, 1, ref);
+	db_bind_int(st, 2, id);
 	int rc = db_step(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
 		return rc == SQLITE_DONE ? 0 : -1;
-	}
-	if (email != NULL) {
-		/* A TAP student's address and the guardian's are sealed: compared opened,
-		 * as SQLite's NOCASE would (ASCII letters only). */
-		struct arena a;
-		arena_init(&a);
-		bool bad = false;
-		const char *mine = seal_open_or_fail(&a, db_col_text(st, 6), &bad);
-		const char *guardian = seal_open_or_fail(&a, db_col_text(st, 7), &bad);
-		bool match = email[0] && (strcasecmp(mine, email) == 0 ||
-					  strcasecmp(guardian, email) == 0);
-		arena_free(&a);
-		if (bad || !match) {
-			sqlite3_reset(st);
-			return bad ? -1 : 0;
-		}
 	}
 	v->id = sqlite3_column_int64(st, 0);
 	snprintf(v->ref, sizeof(v->ref), "%s", db_col_text(st, 1));
@@ -99,6 +99,8 @@ static json_t *view_json(struct request *req, const struct public_view *v, bool 
 	if (d == NULL)
 		die_oom();
 	json_object_set_new(d, status_names[v->status], json_true());
+	json_object_set_new(d, "can_update",
+			    json_boolean(!tap && (UPDATE_PUBLIC & (1u << v->status))));
 	if (v->position > 0)
 		json_object_set_new(d, "position", json_integer(v->position));
 	if (with_name && v->first_name[0])
@@ -111,12 +113,18 @@ static json_t *view_json(struct request *req, const struct public_view *v, bool 
 	return d;
 }
 
+static void fail_500(struct request *req, struct response *res)
+{
+	view_error(req, res, 500, "Sorry, there is a problem",
+		   "Nothing was changed. Try again in a few minutes.");
+}
+
 void public_confirmation(struct request *req, struct response *res)
 {
 	char ref[16];
 	normalise_ref(req->params[0], ref);
 	struct public_view v;
-	int found = find(req->db, ref, NULL, &v);
+	int found = read_view(req->db, 0, ref, &v);
 	if (found <= 0) {
 		view_error(req, res, found < 0 ? 500 : 404, "We cannot find that reference",
 			   "Check the reference in your email. It looks like P-7K3Q-9XMD.");
@@ -129,6 +137,8 @@ void public_confirmation(struct request *req, struct response *res)
 	bool withdrawn_now = v.status == ST_WITHDRAWN &&
 			     strcmp(kv_str(&req->query, "done"), "withdrawn") == 0;
 	json_object_set_new(data, "withdrawn_now", json_boolean(withdrawn_now));
+	json_object_set_new(data, "updated_now",
+			    json_boolean(strcmp(kv_str(&req->query, "done"), "updated") == 0));
 	view_render(req, res, "confirmation", data);
 }
 
@@ -136,84 +146,229 @@ static const char *const status_fields[] = {"ref", "email", NULL};
 
 /* The lookup form, empty or with a refusal (status set by the caller). */
 static void status_form(struct request *req, struct response *res, const struct kvmap *values,
-			const struct form_errors *errs, bool not_found)
+			const struct form_errors *errs, bool not_found, bool expired)
 {
 	json_t *data = json_object();
 	view_form(data, values, status_fields, errs);
 	json_object_set_new(data, "not_found", json_boolean(not_found));
-	res->no_store = values != NULL;
+	json_object_set_new(data, "expired", json_boolean(expired));
+	res->no_store = true;
 	view_render(req, res, "status", data);
+}
+
+/* A form's (ref, email) as typed: the reference normalised, the address trimmed. */
+struct pair {
+	char ref[16];
+	const char *email;
+};
+
+static void read_pair(struct request *req, const struct kvmap *in, struct pair *p)
+{
+	normalise_ref(kv_str(in, "ref"), p->ref);
+	const char *email;
+	if (text_clean(req->arena, kv_str(in, "email"), LEN_EMAIL, &email) < 0)
+		email = "";
+	p->email = email;
+}
+
+/* The errors of an empty reference or address; how many. */
+static size_t pair_errors(const struct pair *p, struct form_errors *errs)
+{
+	if (p->ref[0] == '\0')
+		form_error(errs, "ref", "Enter your reference, for example P-7K3Q-9XMD");
+	if (p->email[0] == '\0')
+		form_error(errs, "email", "Enter the email address you applied with");
+	return errs->n;
+}
+
+/* The audit's name for whoever proved a pair. */
+static struct actor proof_actor(enum proof who)
+{
+	switch (who) {
+	case PROOF_STUDENT: return (struct actor){0, "student", false};
+	case PROOF_GUARDIAN: return (struct actor){0, "guardian", false};
+	case PROOF_COUNSELOR: return (struct actor){0, "counselor (by email)", true};
+	default: return (struct actor){0, "applicant", false};
+	}
 }
 
 /*
  * Checks the pair (ref, email) of a status or withdrawal form.  Answers the
  * request itself (422 for an empty field, 404 for a wrong pair) and returns
- * 0, or returns 1 with *v filled.
+ * 0, or returns 1 with *v and *who filled.
  */
 static int lookup(struct request *req, struct response *res, const struct kvmap *in,
-		  struct public_view *v)
+		  struct public_view *v, struct pair *p, enum proof *who)
 {
 	struct form_errors errs = {0};
-	char ref[16];
-	normalise_ref(kv_str(in, "ref"), ref);
-	const char *email = kv_str(in, "email");
-	while (*email == ' ')
-		email++;
-	if (ref[0] == '\0')
-		form_error(&errs, "ref", "Enter your reference, for example P-7K3Q-9XMD");
-	if (email[0] == '\0')
-		form_error(&errs, "email", "Enter the email address you applied with");
-	if (errs.n) {
+	read_pair(req, in, p);
+	if (pair_errors(p, &errs)) {
 		res->status = 422;
-		status_form(req, res, in, &errs, false);
+		status_form(req, res, in, &errs, false, false);
 		return 0;
 	}
-	char *trimmed = arena_strdup(req->arena, email);
-	size_t n = strlen(trimmed);
-	while (n > 0 && trimmed[n - 1] == ' ')
-		trimmed[--n] = '\0';
-	int found = find(req->db, ref, trimmed, v);
+	int64_t id = application_find_pair(req->db, p->ref, p->email, who);
+	int found = id > 0 ? read_view(req->db, id, NULL, v) : (int)id;
 	if (found < 0) {
-		view_error(req, res, 500, "Sorry, there is a problem", "Try again in a few minutes.");
+		fail_500(req, res);
 		return 0;
 	}
 	if (found == 0) {
 		/* One answer for every wrong pair: never say which half was wrong. */
 		res->status = 404;
-		status_form(req, res, in, NULL, true);
+		status_form(req, res, in, NULL, true, false);
 		return 0;
 	}
 	return 1;
 }
 
-/* Always the empty form: a reference and an e-mail address in a URL would end up
- * in logs, history and Referer headers. */
+/* GET /status: the empty form, or with ?ref= (a link in our e-mail) the reference filled
+ * in.  Never the address: an e-mail address in a URL ends up in logs and history. */
 void public_status_form(struct request *req, struct response *res)
 {
-	status_form(req, res, NULL, NULL, false);
+	const char *ref = kv_get(&req->query, "ref");
+	if (ref == NULL) {
+		status_form(req, res, NULL, NULL, false, false);
+		return;
+	}
+	char norm[16];
+	normalise_ref(ref, norm);
+	struct kvmap values = {0};
+	kv_add(&values, req->arena, "ref", norm);
+	status_form(req, res, &values, NULL, false, false);
 }
 
+/* Stores a result page for application id as proved by email; its token (in the arena),
+ * or NULL on failure. */
+static const char *new_view(struct request *req, int64_t id, const char *email)
+{
+	unsigned char hash[32];
+	char *token = auth_new_token(req->arena, hash);
+	struct db *db = req->db;
+	if (db_begin_write(db) < 0)
+		return NULL;
+	long long now = app_now();
+	sqlite3_stmt *st = db_stmt(db, "DELETE FROM status_views WHERE expires_at <= ?");
+	db_bind_int(st, 1, now);
+	if (db_exec_stmt(db, st) < 0)
+		goto fail;
+	st = db_stmt(db, "INSERT INTO status_views (token_hash, application_id, email, expires_at)"
+			 " VALUES (?, ?, ?, ?)");
+	sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_TRANSIENT);
+	db_bind_int(st, 2, id);
+	db_bind_text(st, 3, email);
+	db_bind_int(st, 4, now + VIEW_SECONDS);
+	if (db_exec_stmt(db, st) < 0)
+		goto fail;
+	return db_commit(db) == 0 ? token : NULL;
+fail:
+	db_rollback(db);
+	return NULL;
+}
+
+/* The result page a token names while it lives: 1 with *id and *email (arena), 0 gone, -1. */
+static int read_view_token(struct request *req, const char *token, int64_t *id,
+			   const char **email)
+{
+	if (token == NULL || token[0] == '\0' || strlen(token) > 100)
+		return 0;
+	unsigned char hash[32];
+	auth_token_hash(token, hash);
+	sqlite3_stmt *st = db_stmt(req->db, "SELECT application_id, email FROM status_views"
+					    " WHERE token_hash = ? AND expires_at > ?");
+	sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_TRANSIENT);
+	db_bind_int(st, 2, app_now());
+	int rc = db_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		*email = arena_strdup(req->arena, db_col_text(st, 1));
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* POST /status: checks the pair, then 303 to the result page (post, redirect, get: Back
+ * returns to the result, or to the form, and never asks to send the form again). */
 void public_status_show(struct request *req, struct response *res)
 {
-	const struct kvmap *in = &req->form;
 	struct public_view v;
-	if (!lookup(req, res, in, &v))
+	struct pair p;
+	enum proof who;
+	if (!lookup(req, res, &req->form, &v, &p, &who))
 		return;
+	const char *token = new_view(req, v.id, p.email);
+	if (token == NULL) {
+		fail_500(req, res);
+		return;
+	}
+	response_redirect(res, arena_printf(req->arena, "/status/result?view=%s", token));
+}
+
+/* GET /status/result?view=TOKEN: the status, for half an hour after the lookup. */
+void public_status_result(struct request *req, struct response *res)
+{
+	int64_t id;
+	const char *email;
+	const char *token = kv_get(&req->query, "view");
+	int found = read_view_token(req, token, &id, &email);
+	struct public_view v;
+	if (found > 0)
+		found = read_view(req->db, id, NULL, &v);
+	if (found < 0) {
+		fail_500(req, res);
+		return;
+	}
+	if (found == 0) {
+		/* Expired or unknown: the form again, saying why, with nothing to resend. */
+		status_form(req, res, NULL, NULL, false, true);
+		return;
+	}
 	json_t *data = json_object();
 	json_object_set_new(data, "app", view_json(req, &v, true));
-	json_object_set_new(data, "email", json_string(kv_str(in, "email")));
+	json_object_set_new(data, "email", json_string(email));
+	json_object_set_new(data, "view", json_string(token));
 	res->no_store = true;
 	view_render(req, res, "status_result", data);
 }
 
+/* POST /status/withdraw: without confirm=yes, what withdrawing would do (nothing changes);
+ * with it, the withdrawal, then 303 to the confirmation page. */
 void public_withdraw(struct request *req, struct response *res)
 {
 	struct public_view v;
-	if (!lookup(req, res, &req->form, &v))
+	struct pair p;
+	enum proof who;
+	if (!lookup(req, res, &req->form, &v, &p, &who))
 		return;
-	static const struct actor applicant = {0, "applicant"};
-	switch (application_move(req->db, v.id, ST_WITHDRAWN, &applicant,
-				 "Withdrawn by the applicant", NULL)) {
+	res->no_store = true;
+	if (status_final(v.status)) {
+		view_error(req, res, 409, "This application cannot be withdrawn",
+			   "It is already closed: declined, withdrawn or completed. Nothing was "
+			   "changed.");
+		return;
+	}
+	if (!kv_has(&req->form, "confirm", "yes")) {
+		char promoted[12];
+		enum move_result r = application_withdraw_preview(req->db, v.id, promoted);
+		if (r != MOVE_OK) {
+			fail_500(req, res);
+			return;
+		}
+		json_t *data = json_object();
+		json_object_set_new(data, "app", view_json(req, &v, true));
+		json_object_set_new(data, "email", json_string(p.email));
+		json_object_set_new(data, "promotes", json_boolean(promoted[0] != '\0'));
+		json_object_set_new(data, "was_waitlisted", json_boolean(v.status == ST_WAITLISTED));
+		json_object_set_new(data, "by_counselor", json_boolean(who == PROOF_COUNSELOR));
+		view_render(req, res, "status_withdraw", data);
+		return;
+	}
+	struct actor actor = proof_actor(who);
+	const char *note = who == PROOF_APPLICANT ? "Withdrawn by the applicant"
+			   : who == PROOF_STUDENT  ? "Withdrawn by the student"
+			   : who == PROOF_GUARDIAN ? "Withdrawn by the parent or guardian"
+						   : "Withdrawn by the school's counselor";
+	switch (application_move(req->db, v.id, ST_WITHDRAWN, &actor, note, NULL)) {
 	case MOVE_OK:
 		response_redirect(res,
 				  arena_printf(req->arena, "/confirmation/%s?done=withdrawn", v.ref));
@@ -223,8 +378,317 @@ void public_withdraw(struct request *req, struct response *res)
 			   "It is already closed: declined, withdrawn or completed. Nothing was "
 			   "changed.");
 		return;
-	default:
-		view_error(req, res, 500, "Sorry, there is a problem",
-			   "Nothing was changed. Try again in a few minutes.");
+	default: fail_500(req, res);
+	}
+}
+
+/* The 429 page of the self-service limits. */
+static void too_many(struct request *req, struct response *res)
+{
+	response_header(res, "Retry-After", arena_printf(req->arena, "%d", AUTH_THROTTLE_SECONDS));
+	res->no_store = true;
+	view_error(req, res, 429, "Too many attempts",
+		   "For your security, wait 15 minutes before you try again. Nothing was "
+		   "changed.");
+}
+
+/* ---- the references e-mail ---- */
+
+static void resend_form(struct request *req, struct response *res, int status,
+			const struct kvmap *values, const struct form_errors *errs)
+{
+	static const char *const fields[] = {"email", NULL};
+	json_t *data = json_object();
+	view_form(data, values, fields, errs);
+	json_object_set_new(data, "sent", json_boolean(status == 200 && strcmp(kv_str(&req->query,
+								       "sent"), "1") == 0));
+	json_object_set_new(data, "per_day", json_integer(AUTH_RESEND_PER_DAY));
+	res->status = status;
+	res->no_store = true;
+	view_render(req, res, "status_resend", data);
+}
+
+/* GET /status/resend: the form, or with ?sent=1 the notice every address gets. */
+void public_resend_form(struct request *req, struct response *res)
+{
+	resend_form(req, res, 200, NULL, NULL);
+}
+
+/*
+ * Counts the request and, while the address has had fewer than
+ * AUTH_RESEND_PER_DAY today, queues one e-mail listing what it can look up
+ * (nothing when there is nothing).  1 done, 0 the client is over its limit,
+ * -1 failure.
+ */
+static int send_references(struct request *req, const char *email)
+{
+	struct db *db = req->db;
+	if (db_begin_write(db) < 0)
+		return -1;
+	int64_t by_email, by_address;
+	if (auth_self_service_counts(db, "resend", email, req->remote_addr, AUTH_RESEND_WINDOW,
+				     &by_email, &by_address) < 0)
+		goto fail;
+	if (by_address >= AUTH_THROTTLE_ADDRESS) {
+		db_rollback(db);
+		return 0;
+	}
+	if (auth_self_service_record(db, "resend", email, req->remote_addr) < 0)
+		goto fail;
+	if (by_email < AUTH_RESEND_PER_DAY) {
+		struct app_ref *refs;
+		int n = application_list_for_email(db, req->arena, email, &refs, RESEND_MAX_ITEMS);
+		if (n < 0 || (n > 0 && notify_references(db, email, refs, n) < 0))
+			goto fail;
+	}
+	return db_commit(db) == 0 ? 1 : -1;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+/* POST /status/resend: the same 303 whether or not the address has anything. */
+void public_resend(struct request *req, struct response *res)
+{
+	const char *email;
+	struct form_errors errs = {0};
+	if (text_clean(req->arena, kv_str(&req->form, "email"), LEN_EMAIL, &email) < 0 ||
+	    !email_valid(email))
+		form_error(&errs, "email",
+			   email[0] ? "Enter an email address in the correct format, like "
+				      "name@example.com"
+				    : "Enter the email address you applied with");
+	if (errs.n) {
+		resend_form(req, res, 422, &req->form, &errs);
+		return;
+	}
+	int rc = send_references(req, email);
+	if (rc < 0)
+		fail_500(req, res);
+	else if (rc == 0)
+		too_many(req, res);
+	else
+		response_redirect(res, "/status/resend?sent=1");
+}
+
+/* ---- correcting one's details ---- */
+
+/* The correction form's inputs, in the order of the page. */
+static const char *const update_fields[] = {
+	"ref", "email", "new_email", "phone", "street", "city", "zip", "affiliation",
+	"work_detail", "school_detail", "faith_detail", "civic_detail", "other_detail",
+	"emergency_name", "emergency_phone", "accommodations", NULL,
+};
+
+/* The form, empty or as typed with its errors or the not-found box; status set by caller. */
+static void update_form(struct request *req, struct response *res, const struct kvmap *values,
+			const struct form_errors *errs, bool not_found)
+{
+	json_t *data = json_object();
+	view_form(data, values, update_fields, errs);
+	json_object_set_new(data, "not_found", json_boolean(not_found));
+	json_t *ticked = json_object();
+	for (int k = 0; k < AFF_MAX; k++)
+		json_object_set_new(ticked, affiliation_names[k],
+				    json_boolean(values && kv_has(values, "affiliation",
+								  affiliation_names[k])));
+	json_object_set_new(data, "ticked", ticked);
+	res->no_store = true;
+	view_render(req, res, "status_update", data);
+}
+
+/* GET /status/update: the form; from a result page (?view=TOKEN) with the reference and
+ * address already filled in. */
+void public_update_form(struct request *req, struct response *res)
+{
+	struct kvmap values = {0};
+	int64_t id;
+	const char *email;
+	struct public_view v;
+	const char *ref = kv_get(&req->query, "ref");
+	if (read_view_token(req, kv_get(&req->query, "view"), &id, &email) == 1 &&
+	    read_view(req->db, id, NULL, &v) == 1) {
+		kv_add(&values, req->arena, "ref", v.ref);
+		kv_add(&values, req->arena, "email", email);
+	} else if (ref) {
+		char norm[16];
+		normalise_ref(ref, norm);
+		kv_add(&values, req->arena, "ref", arena_strdup(req->arena, norm));
+	}
+	update_form(req, res, &values, NULL, false);
+}
+
+/* The form's value of name when given, else the stored one. */
+static const char *given_or(const struct kvmap *form, const char *name, const char *stored)
+{
+	const char *v = kv_str(form, name);
+	for (const char *p = v; *p; p++)
+		if (!isspace((unsigned char)*p))
+			return v;
+	return stored;
+}
+
+/*
+ * The application form as it would be with the correction: the stored
+ * details, then what the correction form gives in their place.  The
+ * affiliations are replaced only when some box is ticked.
+ */
+static void merged_form(struct request *req, const struct app_record *r, struct kvmap *m)
+{
+	struct arena *a = req->arena;
+	const struct kvmap *f = &req->form;
+	const struct app_details *d = &r->d;
+	kv_add(m, a, "first_name", d->first_name);
+	kv_add(m, a, "last_name", d->last_name);
+	kv_add(m, a, "dob", d->dob);
+	kv_add(m, a, "email", given_or(f, "new_email", d->email));
+	kv_add(m, a, "phone", given_or(f, "phone", d->phone));
+	kv_add(m, a, "street", given_or(f, "street", d->street));
+	kv_add(m, a, "city", given_or(f, "city", d->city));
+	kv_add(m, a, "zip", given_or(f, "zip", d->zip));
+	bool boxes = kv_count(f, "affiliation") > 0;
+	for (int k = 0; k < AFF_MAX; k++) {
+		if (boxes) {
+			if (kv_has(f, "affiliation", affiliation_names[k]))
+				kv_add(m, a, "affiliation", affiliation_names[k]);
+		} else if (d->affiliations & (1u << k)) {
+			kv_add(m, a, "affiliation", affiliation_names[k]);
+		}
+		if (k != AFF_RESIDENT) {
+			const char *name = arena_printf(a, "%s_detail", affiliation_names[k]);
+			kv_add(m, a, name, boxes ? kv_str(f, name) : d->detail[k]);
+		}
+	}
+	kv_add(m, a, "emergency_name", given_or(f, "emergency_name", d->emergency_name));
+	kv_add(m, a, "emergency_phone", given_or(f, "emergency_phone", d->emergency_phone));
+	kv_add(m, a, "accommodations", given_or(f, "accommodations", d->accommodations));
+	kv_add(m, a, "referral", d->referral);
+	kv_add(m, a, "ack_background", "yes");
+}
+
+/* The application form's errors, under the correction form's names. */
+static void rename_errors(struct form_errors *errs)
+{
+	for (size_t i = 0; i < errs->n; i++)
+		if (strcmp(errs->e[i].field, "email") == 0)
+			errs->e[i].field = "new_email";
+}
+
+/* Counts a correction whose pair was wrong (the per-address limits); 0 or -1. */
+static int count_failure(struct request *req, const char *email)
+{
+	if (db_begin_write(req->db) < 0)
+		return -1;
+	if (auth_self_service_record(req->db, "update", email, req->remote_addr) < 0) {
+		db_rollback(req->db);
+		return -1;
+	}
+	return db_commit(req->db);
+}
+
+/*
+ * POST /status/update: the pair proves who asks; the form's rules and the
+ * eligibility rules apply to the application as corrected; then the change,
+ * its audit row and its notices in one transaction, and 303 to the
+ * confirmation page.
+ */
+void public_update(struct request *req, struct response *res)
+{
+	res->no_store = true;
+	struct pair p;
+	struct form_errors errs = {0};
+	read_pair(req, &req->form, &p);
+	if (pair_errors(&p, &errs)) {
+		res->status = 422;
+		update_form(req, res, &req->form, &errs, false);
+		return;
+	}
+	int64_t by_email, by_address;
+	if (auth_self_service_counts(req->db, "update", p.email, req->remote_addr,
+				     AUTH_THROTTLE_SECONDS, &by_email, &by_address) < 0) {
+		fail_500(req, res);
+		return;
+	}
+	if (by_email >= AUTH_THROTTLE_EMAIL || by_address >= AUTH_THROTTLE_ADDRESS) {
+		too_many(req, res);
+		return;
+	}
+	enum proof who;
+	int64_t id = application_find_pair(req->db, p.ref, p.email, &who);
+	struct app_record r;
+	int found = id > 0 ? application_read(req->db, req->arena, id, &r) : (int)id;
+	if (found < 0) {
+		fail_500(req, res);
+		return;
+	}
+	if (found == 0) {
+		if (count_failure(req, p.email) < 0) {
+			fail_500(req, res);
+			return;
+		}
+		res->status = 404;
+		update_form(req, res, &req->form, NULL, true);
+		return;
+	}
+	if (r.tap) {
+		view_error(req, res, 409, "Ask the school counselor",
+			   "The details of a Teens and Policing nomination are corrected by the "
+			   "counselor who made it. Nothing was changed.");
+		return;
+	}
+	if (r.erased || !(UPDATE_PUBLIC & (1u << r.status))) {
+		view_error(req, res, 409, "This application can no longer be corrected",
+			   "It is closed: declined, withdrawn or completed. Nothing was changed.");
+		return;
+	}
+	struct cohort c;
+	if (cohort_get(req->db, r.cohort_id, &c) != 1) {
+		fail_500(req, res);
+		return;
+	}
+	struct kvmap merged = {0};
+	merged_form(req, &r, &merged);
+	struct pip_application app;
+	if (pip_validate(req->arena, &merged, c.start, &app, &errs) > 0) {
+		rename_errors(&errs);
+		res->status = 422;
+		update_form(req, res, &req->form, &errs, false);
+		return;
+	}
+	struct app_details want = {.verify_residence = app.verify_residence,
+				   .grade = -1,
+				   .guardian_consent = -1};
+	want.email = app.email;
+	want.phone = app.phone;
+	want.street = app.street;
+	want.city = app.city;
+	want.zip = app.zip;
+	want.emergency_name = app.emergency_name;
+	want.emergency_phone = app.emergency_phone;
+	want.accommodations = app.accommodations;
+	want.set_affiliations = kv_count(&req->form, "affiliation") > 0;
+	want.affiliations = app.affiliations;
+	for (int k = 0; k < AFF_MAX; k++)
+		want.detail[k] = app.detail[k];
+	struct actor actor = proof_actor(who);
+	switch (application_update_details(req->db, req->arena, id, &want, UPDATE_PUBLIC, &actor,
+					   NULL)) {
+	case UPDATE_OK:
+	case UPDATE_UNCHANGED:
+		response_redirect(res, arena_printf(req->arena, "/confirmation/%s?done=updated", r.ref));
+		return;
+	case UPDATE_NOT_FOUND:
+	case UPDATE_NOT_ALLOWED:
+		/* A decision or a withdrawal committed first: it wins. */
+		view_error(req, res, 409, "This application can no longer be corrected",
+			   "Its status changed a moment ago. Nothing was changed: check its status "
+			   "again.");
+		return;
+	case UPDATE_DUPLICATE:
+		view_error(req, res, 409, "That email address is already used",
+			   "Another application for this class uses that email address. Nothing "
+			   "was changed.");
+		return;
+	default: fail_500(req, res);
 	}
 }

@@ -177,7 +177,7 @@ static char *invite_body(struct request *req, const struct account_form *f)
 	    role_label(f->role), "inviter", req->session->name, "link",
 	    user_site_url(a, "/account/password?token=" MAIL_SECRET), "forgot",
 	    user_site_url(a, "/forgot"), "site_name", app_config.site_name, "contact",
-	    app_config.department_contact, "hours", AUTH_INVITE_SECONDS / 3600);
+	    view_contact_text(), "hours", AUTH_INVITE_SECONDS / 3600);
 	if (data == NULL)
 		die_oom();
 	if (f->school)

@@ -18,12 +18,16 @@ handler_fn pip_apply_form, pip_apply, pip_interest;
 
 /* page_status.c */
 handler_fn public_confirmation, public_status_form, public_status_show, public_withdraw;
+handler_fn public_status_result, public_resend_form, public_resend, public_update_form,
+    public_update;
 
 /* page_calendar.c: a class's or semester's sessions as an iCalendar file */
 handler_fn public_class_calendar, public_semester_calendar;
 
 /* page_counselor.c: a school's nominations, one nomination, its completion letter */
 handler_fn counselor_home, counselor_nomination, counselor_letter;
+/* ... and the counselor's corrections and withdrawal of a nomination of the school */
+handler_fn counselor_edit_form, counselor_correct, counselor_withdraw;
 
 /* page_tap.c: a counselor nominates a student */
 handler_fn tap_nominate_form, tap_nominate;

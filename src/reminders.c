@@ -133,9 +133,9 @@ static json_t *message_data(const struct cohort *c, const struct participant *p,
 		      p->ref, "week", d->kind == REMIND_WEEK, "day", d->kind == REMIND_DAY,
 		      "number", d->session->number, "sessions", c->nsessions, "date", d->date,
 		      "time", d->time, "location", d->session->location, "topic", d->session->topic,
-		      "contact", app_config.department_contact);
+		      "contact", view_contact_text());
 	json_t *student = json_sprintf("%s %s", p->first_name, p->last_name);
-	json_t *status_url = json_sprintf("%s/status", app_config.base_url);
+	json_t *status_url = json_sprintf("%s/status?ref=%s", app_config.base_url, p->ref);
 	if (data == NULL || student == NULL || status_url == NULL ||
 	    json_object_set_new(data, "student", student) < 0 ||
 	    json_object_set_new(data, "status_url", status_url) < 0)

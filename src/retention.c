@@ -61,6 +61,16 @@ int retention_run(struct db *db, long long now)
 	db_bind_int(st, 1, cutoff);
 	if (db_exec_stmt(db, st) < 0)
 		goto fail;
+	/* The lookups' result pages and the self-service counts name addresses too: each
+	 * is kept no longer than it serves (half an hour, a day). */
+	st = db_stmt(db, "DELETE FROM status_views WHERE expires_at <= ?");
+	db_bind_int(st, 1, now);
+	if (db_exec_stmt(db, st) < 0)
+		goto fail;
+	st = db_stmt(db, "DELETE FROM self_service_requests WHERE at <= ?");
+	db_bind_int(st, 1, now - 86400);
+	if (db_exec_stmt(db, st) < 0)
+		goto fail;
 	if (db_commit(db) < 0)
 		return -1;
 	if (apps || entries)

@@ -31,7 +31,12 @@ static const struct route routes[] = {
 	{"GET", "/confirmation/*", public_confirmation, ANYONE},
 	{"GET", "/status", public_status_form, ANYONE},
 	{"POST", "/status", public_status_show, ANYONE},
+	{"GET", "/status/result", public_status_result, ANYONE},
 	{"POST", "/status/withdraw", public_withdraw, ANYONE},
+	{"GET", "/status/resend", public_resend_form, ANYONE},
+	{"POST", "/status/resend", public_resend, ANYONE},
+	{"GET", "/status/update", public_update_form, ANYONE},
+	{"POST", "/status/update", public_update, ANYONE},
 
 	/* The sessions of a class or semester as iCalendar files, ".../ID.ics" (page_calendar.c:
 	 * the handler takes only the .ics segment). */
@@ -52,6 +57,9 @@ static const struct route routes[] = {
 	{"GET", "/counselor", counselor_home, COUNSELOR},
 	{"GET", "/counselor/nominations/*", counselor_nomination, COUNSELOR_STAFF},
 	{"GET", "/counselor/nominations/*/letter", counselor_letter, COUNSELOR_STAFF},
+	{"POST", "/counselor/nominations/*", counselor_correct, COUNSELOR},
+	{"GET", "/counselor/nominations/*/edit", counselor_edit_form, COUNSELOR},
+	{"POST", "/counselor/nominations/*/withdraw", counselor_withdraw, COUNSELOR},
 	{"GET", "/tap/nominate", tap_nominate_form, COUNSELOR},
 	{"POST", "/tap/nominate", tap_nominate, COUNSELOR},
 

@@ -22,6 +22,9 @@ static size_t nviews;
 /* A hash of the stylesheet, added to its address: browsers may cache it for
  * a month, and a new version then has a new address. */
 static char asset_version[17];
+/* "Community Affairs Unit, .... Telephone 310-618-5555, email x@y." for e-mail and
+ * printed pages; made once the settings are read (view_load), read-only afterwards. */
+static char contact_text[1024];
 /* Each worker thread renders its pages into one buffer it keeps. */
 static _Thread_local struct mus_buf page;
 
@@ -89,9 +92,23 @@ static void hash_stylesheet(const char *dir)
 	free(css);
 }
 
+const char *view_contact_text(void)
+{
+	if (contact_text[0] == '\0') {
+		char shown[13];
+		snprintf(contact_text, sizeof(contact_text), "%s. Telephone %s, email %s.",
+			 app_config.department_contact,
+			 phone_display(app_config.department_phone, shown),
+			 app_config.department_email);
+	}
+	return contact_text;
+}
+
 int view_load(const char *dir)
 {
 	hash_stylesheet(dir);
+	contact_text[0] = '\0';
+	view_contact_text();
 	DIR *d = opendir(dir);
 	if (d == NULL) {
 		fprintf(stderr, "portal: cannot open templates folder %s: %s\n", dir,
@@ -136,8 +153,15 @@ void view_unload(void)
 static void add_common(struct request *req, json_t *data)
 {
 	json_object_set_new(data, "site_name", json_string(app_config.site_name));
-	json_object_set_new(data, "department_contact",
+	char shown[13];
+	json_object_set_new(data, "department_contact", json_string(view_contact_text()));
+	json_object_set_new(data, "department_address",
 			    json_string(app_config.department_contact));
+	json_object_set_new(data, "department_phone",
+			    json_string(phone_display(app_config.department_phone, shown)));
+	json_object_set_new(data, "department_tel",
+			    json_sprintf("+1%s", app_config.department_phone));
+	json_object_set_new(data, "department_email", json_string(app_config.department_email));
 	json_object_set_new(data, "asset_version", json_string(asset_version));
 	if (req->csrf)
 		json_object_set_new(data, "csrf", json_string(req->csrf));

@@ -36,6 +36,9 @@ void view_form(json_t *data, const struct kvmap *values, const char *const names
 /* A stored phone as people read it ("310-555-0123"), as a new JSON string. */
 json_t *view_phone(const char *stored);
 
+/* The department's address, telephone and e-mail as one sentence, for e-mail bodies. */
+const char *view_contact_text(void);
+
 /* Renders any template to a malloc'd string (for e-mail bodies); caller frees. */
 char *view_render_string(const char *name, const json_t *data);
 

@@ -78,13 +78,16 @@ CONFIGS.forEach((c, i) => {
     flow('staff sign in (refused, then right) and create a class', () => flows.createClass(v, st));
     flow('applying for PIP: refused, fixed through the error summary, confirmed', () => flows.apply(v, st));
     flow('checking the status', () => flows.checkStatus(v, st, 'status page', { errors: true }));
+    flow('Back and Forward after a status lookup: no resubmission', () => flows.statusBack(v, st));
+    flow('correcting my details: refused, fixed, saved', () => flows.correctDetails(v, st));
+    flow('getting my references by email', () => flows.resend(v, st));
     flow('staff review the class list, accept the application, download the CSV', () => flows.review(v, st));
     flow('staff take attendance', async (t) => {
       const missing = await flows.attendance(v, st);
       if (missing) t.skip('TODO: /admin/pip/classes/ID/attendance does not exist yet (404)');
     });
-    flow('withdrawing the application', () => flows.withdraw(v, st));
-    flow('a counselor nominates a student', () => flows.nominate(v, st));
+    flow('withdrawing the application, after a confirmation step', () => flows.withdraw(v, st));
+    flow('a counselor nominates a student, corrects and withdraws the nomination', () => flows.nominate(v, st));
     flow('an administrator edits the PIP page: preview, then save', () => flows.editPage(v, st));
     flow('the rest of the staff desk', () => flows.staffDesk(v, st));
     flow('registration not open, open, full, closed: places left and the schedule', () => flows.registrationStates(v, st));

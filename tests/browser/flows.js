@@ -322,11 +322,81 @@ async function checkStatus(v, st, name, { errors = false } = {}) {
   await assertSchedule(v, name, { classId: st.classId, first: st.classFirst, sessions: 10 });
 }
 
-// The applicant withdraws from the status page.
+// After a status lookup, Back and Forward land on the form and the result, each a plain GET:
+// never the browser's "Confirm Form Resubmission" page, never the address in a URL.
+async function statusBack(v, st) {
+  const page = v.page;
+  await v.goto('/');
+  await checkStatus(v, st, 'status page');
+  const result = v.url();
+  assert.match(result, /^\/status\/result\?view=[\w-]+$/, `the result's address: ${result}`);
+  assert.ok(!result.includes('@'), 'no e-mail address in the URL');
+  const back = await page.goBack({ waitUntil: 'load' });
+  assert.ok(back, 'Back loaded a page');
+  assert.equal(back.request().method(), 'GET');
+  assert.equal(back.status(), 200);
+  assert.equal(v.url(), '/status');
+  v.doc = back;
+  await v.check('status form, after Back');
+  const forward = await page.goForward({ waitUntil: 'load' });
+  assert.ok(forward, 'Forward loaded a page');
+  assert.equal(forward.request().method(), 'GET');
+  assert.equal(v.url(), result);
+  await page.getByRole('heading', { name: `${st.applicant.first}, your application for Partners In Policing` }).waitFor();
+  v.doc = forward;
+  await v.check('status page, after Forward');
+  const again = await page.reload({ waitUntil: 'load' });
+  assert.equal(again.request().method(), 'GET');
+  assert.equal(again.status(), 200);
+}
+
+// The applicant corrects a phone number from the status page: refused, fixed, saved.
+async function correctDetails(v, st) {
+  const page = v.page;
+  await v.goto('/');
+  await checkStatus(v, st, 'status page, before correcting');
+  await v.click(link(v, 'Correct your details'));
+  assert.match(v.url(), /^\/status\/update\?view=[\w-]+$/);
+  await v.check('correction form');
+  assert.equal(await page.getByRole('textbox', { name: 'Reference' }).inputValue(), st.ref);
+  await page.getByLabel('New phone number (optional)').fill('555');
+  await v.click(button(v, 'Save my details'));
+  await v.check('correction form with errors', { status: 422 });
+  await fixErrors(v, 'correction form with errors', { phone: (f) => f.fill('424-555-0142') });
+  await v.click(button(v, 'Save my details'));
+  assert.equal(v.url(), `/confirmation/${st.ref}?done=updated`);
+  await page.getByText('Your details are saved.').waitFor();
+  await v.check('confirmation page, details saved');
+  const [row] = st.srv.sql(`SELECT phone FROM applications WHERE ref = '${st.ref}'`);
+  assert.equal(row.phone, '4245550142');
+}
+
+// Someone who lost the e-mail asks for the references again.
+async function resend(v, st) {
+  const page = v.page;
+  await v.goto('/status');
+  await v.click(link(v, 'email you the references'));
+  assert.equal(v.url(), '/status/resend');
+  await v.check('references form');
+  await v.click(button(v, 'Email my references'));
+  await v.check('references form with errors', { status: 422 });
+  await fixErrors(v, 'references form with errors', { email: (f) => f.fill(st.applicant.email) });
+  await v.click(button(v, 'Email my references'));
+  assert.equal(v.url(), '/status/resend?sent=1');
+  await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+  await v.check('references sent');
+}
+
+// The applicant withdraws from the status page, through the confirmation step.
 async function withdraw(v, st) {
   await v.goto('/');
   await checkStatus(v, st, 'status page, before withdrawing');
   await v.click(button(v, 'Withdraw my application'));
+  await v.page.getByRole('heading', { name: 'Are you sure you want to withdraw your application?' }).waitFor();
+  await v.check('withdrawal, are you sure');
+  const [before] = st.srv.sql(`SELECT status FROM applications WHERE ref = '${st.ref}'`);
+  assert.notEqual(before.status, 'withdrawn', 'nothing changes before the confirmation');
+  await v.click(button(v, 'Yes, withdraw my application'));
   await v.page.getByRole('heading', { name: 'Your application is withdrawn' }).waitFor();
   await v.check('confirmation page, withdrawn');
   const [row] = st.srv.sql(`SELECT status FROM applications WHERE ref = '${st.ref}'`);
@@ -585,7 +655,30 @@ async function nominate(v, st) {
   await v.check('counselor page, nominated');
   await v.click(page.getByRole('link', { name: `View Tomas Reyes-${st.n}` }));
   assert.match(v.url(), /^\/counselor\/nominations\/\d+$/);
+  const nominationUrl = v.url();
   await v.check('nomination page');
+  // The counselor corrects the guardian's phone: refused once, then saved.
+  await v.click(link(v, 'Correct the nomination'));
+  assert.equal(v.url(), `${nominationUrl}/edit`);
+  await v.check('nomination correction form');
+  await page.getByLabel("Parent or guardian's phone number").fill('12');
+  await v.click(button(v, 'Save the corrections'));
+  await v.check('nomination correction form with errors', { status: 422 });
+  await fixErrors(v, 'nomination correction form with errors', {
+    guardian_phone: (f) => f.fill('424-555-0143'),
+  });
+  await v.click(button(v, 'Save the corrections'));
+  assert.equal(v.url(), `${nominationUrl}?done=corrected`);
+  await page.getByText('The corrections are saved.').waitFor();
+  await v.check('nomination page, corrected');
+  // ... then withdraws it, through the confirmation step.
+  await v.click(button(v, 'Withdraw the nomination'));
+  await page.getByRole('heading', { name: `Withdraw the nomination of Tomas Reyes-${st.n}?` }).waitFor();
+  await v.check('nomination withdrawal, are you sure');
+  await v.click(button(v, 'Yes, withdraw the nomination'));
+  assert.equal(v.url(), `${nominationUrl}?done=withdrawn`);
+  await page.getByText('The nomination is withdrawn.').waitFor();
+  await v.check('nomination page, withdrawn');
   await signOut(v);
 }
 
@@ -675,5 +768,6 @@ module.exports = {
   staffDesk,
   PW, story, signIn, signOut, errorSummary, fixErrors,
   publicPages, interestList, createClass, apply, checkStatus, withdraw, review, attendance,
+  statusBack, correctDetails, resend,
   nominate, editPage, registrationStates, makeClass, fromToday,
 };

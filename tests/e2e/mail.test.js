@@ -273,7 +273,7 @@ test('a waitlist promotion tells the promoted applicant', async () => {
 
   const c = srv.client();
   await c.get('/status');
-  const w = await c.post('/status/withdraw', { ref: refA, email: first });
+  const w = await c.post('/status/withdraw', { ref: refA, email: first, confirm: 'yes' });
   assert.equal(w.status, 303);
   const [, promoted] = await delivered(second, 2);
   assert.equal(promoted.subject, `Your application ${refB} ${DASH} Received`);
@@ -303,11 +303,17 @@ test('a TAP nomination is sent to the guardian and the counselor, once each', as
   });
   assert.equal(r.status, 303, r.text.slice(0, 400));
   const ref = (r.headers.get('location') || '').match(/nominated=(T-[0-9A-Z]{4}-[0-9A-Z]{4})/)[1];
-  const subject = `Teens and Policing nomination received ${DASH} ${ref}`;
   const [g] = await delivered(guardian, 1);
   const [n] = await delivered(COUNSELOR, 1);
+  // The family reads about the student by name; the counselor by reference.
+  assert.equal(g.subject, `Alex Rivera is nominated for Teens and Policing ${DASH} ${ref}`);
+  assert.equal(n.subject, `Teens and Policing nomination received ${DASH} ${ref}`);
+  assert.match(g.body, /^Hello Pat Rivera,/);
+  assert.match(n.body, /^Hello Nora North,/);
+  assert.match(g.flat, new RegExp(`/status\\?ref=${ref}`));
+  assert.match(n.flat, /\/counselor\/nominations\/\d+/);
+  assert.ok(!n.flat.includes('with this email address'), n.body);
   for (const m of [g, n]) {
-    assert.equal(m.subject, subject);
     assert.ok(m.body.includes(ref));
     assert.match(m.flat, /Nora North of North High School has nominated Alex Rivera for Teens and Policing/);
   }

@@ -238,8 +238,9 @@ test('every command takes its options before or after its name; anything else is
 });
 
 const KEYS = ['database', 'socket', 'socket_mode', 'datadir', 'threads', 'sendmail', 'mail_from',
-  'site_name', 'department_contact', 'base_url', 'mail_retry_seconds', 'retention_days',
-  'secure_cookies', 'time_zone', 'default_location', 'key_file'];
+  'site_name', 'department_contact', 'department_phone', 'department_email', 'base_url',
+  'mail_retry_seconds', 'retention_days', 'secure_cookies', 'time_zone', 'default_location',
+  'key_file'];
 
 test('the example configuration documents every key and parses, defaults included', (t) => {
   const dir = tmpdir(t);

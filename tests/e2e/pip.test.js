@@ -297,7 +297,7 @@ test('a POST without a valid CSRF token is 403 and stores nothing', async () => 
 async function withdraw(ref, email) {
   const c = srv.client();
   await c.get('/status');
-  return c.post('/status/withdraw', { ref, email });
+  return c.post('/status/withdraw', { ref, email, confirm: 'yes' });
 }
 
 test('a full class waitlists; a withdrawal promotes the first one waiting', async () => {
@@ -380,8 +380,16 @@ test('status lookup: the right pair shows the status, a wrong pair 404 without s
 
   const c = srv.client();
   await c.get('/status');
-  const ok = await c.post('/status', { ref, email: 'kenji.w@example.com' });
+  // The lookup answers 303 to a result page named by a short-lived token, never by the
+  // address, so that Back returns to it without a resubmission.
+  const posted = await c.post('/status', { ref, email: 'kenji.w@example.com' });
+  assert.equal(posted.status, 303);
+  const to = posted.headers.get('location');
+  assert.match(to, /^\/status\/result\?view=[A-Za-z0-9_-]{20,}$/);
+  assert.ok(!to.includes('kenji'));
+  const ok = await c.get(to);
   assert.equal(ok.status, 200);
+  assert.equal(ok.headers.get('cache-control'), 'no-store');
   assert.match(ok.text, /Kenji, your application for Partners In Policing/);
   assert.match(ok.text, /tag--submitted/);
   assert.match(ok.text, /Class 55/);
@@ -389,7 +397,9 @@ test('status lookup: the right pair shows the status, a wrong pair 404 without s
   for (const secret of ['Watanabe', '3105550177', '555-0177', 'Elm Avenue']) {
     assert.ok(!ok.text.includes(secret), `status page shows ${secret}`);
   }
-  const upper = await c.post('/status', { ref: ref.toLowerCase(), email: 'KENJI.W@Example.COM' });
+  const upperPost = await c.post('/status', { ref: ref.toLowerCase(), email: 'KENJI.W@Example.COM' });
+  assert.equal(upperPost.status, 303);
+  const upper = await c.get(upperPost.headers.get('location'));
   assert.equal(upper.status, 200);
   assert.match(upper.text, /Kenji, your application/);
 

@@ -221,7 +221,7 @@ test('today: the reminders due are queued once, none for sessions begun or past'
   assert.ok(r.body.includes(`Date: ${longDate(day(1))}\nTime: 7:00 to 9:00 PM\n` +
     'Place: Torrance Airport, Hangar 5\nTopic: Traffic stops\n'), r.body);
   assert.ok(r.body.includes(`Reference: ${a1.ref}`), r.body);
-  assert.match(r.body, /Check the status at any time: http\S*\/status\n/);
+  assert.match(r.body, /Check the status at any time: http\S*\/status\?ref=[A-Z0-9-]+\n/);
   assert.match(r.body, /Telephone 310-618-5555/);
   // Tonight's session: still to come at noon, the cohort's place.
   const tonight = find(rows, a2, 'day', 4, day(0), 'applicant');
