@@ -395,7 +395,7 @@ test('no reminder is promised for a class without them; a withdrawal says only w
   assert.ok(withdrawn, 'the withdrawal message');
   assert.equal(withdrawn.type, 'text/plain');
   const w = withdrawn.parts[0].content.replace(/\s+/g, ' ');
-  assert.ok(w.includes('The application has been withdrawn. Nothing more is needed.'), w);
+  assert.ok(w.includes('Your application has been withdrawn. Nothing more is needed.'), w);
   assert.ok(!/next person|given to/.test(w), w);
 });
 
@@ -422,7 +422,7 @@ test("a TAP acceptance tells the semester's real time and place, with its calend
     const { m } = await acceptance(to, 2);
     assert.equal(m.type, 'multipart/mixed');
     const flat = m.parts[0].content.replace(/\s+/g, ' ');
-    assert.ok(flat.includes('The student has a place. The first session is'), flat);
+    assert.ok(flat.includes('Kai has a place. The first session is'), flat);
     assert.ok(flat.includes('3:30 to 5:00 PM, at Training Room.'), flat);
     assert.ok(flat.includes('We will email the family a reminder a week before the first session and the day before each session.'), flat);
     assert.equal(m.parts[1].filename, `teens-and-policing-spring-${sem.year}.ics`);
