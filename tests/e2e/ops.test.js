@@ -768,10 +768,12 @@ test('the units, the example configuration and the nginx site agree', () => {
     ['UMask', '0077'], ['Restart', 'always'], ['RestartSec', '1'], ['ProtectSystem', 'strict'],
     ['ProtectHome', 'yes'], ['PrivateTmp', 'yes'], ['NoNewPrivileges', 'yes'],
     ['CapabilityBoundingSet', ''], ['SystemCallFilter', '@system-service'],
-    ['SystemCallArchitectures', 'native'], ['MemoryDenyWriteExecute', 'yes'],
-    ['Environment', 'TZ=America/Los_Angeles']]) {
+    ['SystemCallArchitectures', 'native'], ['MemoryDenyWriteExecute', 'yes']]) {
     assert.equal(set(service, k), v, `portal.service ${k}`);
   }
+  // Dates follow the time_zone setting, never TZ; the key is made on the first start.
+  assert.doesNotMatch(service, /^Environment=TZ/m);
+  assert.match(set(service, 'ExecStartPre'), /^\+\/bin\/sh -c 'test -e \/etc\/portal\/portal.key \|\| \{ \/usr\/local\/bin\/portal keygen \/etc\/portal\/portal.key/);
   // The backup unit must use the same user and group, or systemd would hand
   // the state folder back and forth between them.
   assert.equal(set(backup, 'User'), 'portal');
