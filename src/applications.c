@@ -401,6 +401,17 @@ enum move_result application_move_locked(struct db *db, int64_t id, enum status 
 	struct cohort c;
 	if (cohort_get(db, cohort_id, &c) != 1)
 		return MOVE_ERROR;
+	if (to == ST_ACCEPTED && c.require_clearance) {
+		/* The class accepts only those whose background check has cleared. */
+		st = db_stmt(db, "SELECT COALESCE(background, '') = 'cleared' FROM applications"
+				 " WHERE id = ?");
+		db_bind_int(st, 1, id);
+		int64_t cleared = db_int(db, st, -1);
+		if (cleared < 0)
+			return MOVE_ERROR;
+		if (!cleared)
+			return MOVE_NOT_CLEARED;
+	}
 	if (to == ST_COMPLETED && date_cmp(date_today(), c.last) < 0)
 		return MOVE_TOO_EARLY; /* nobody has completed a program still under way */
 	if (to == ST_COMPLETED) {
@@ -850,4 +861,107 @@ enum update_result application_update_details(struct db *db, struct arena *arena
 		return r;
 	}
 	return db_commit(db) == 0 ? UPDATE_OK : UPDATE_ERROR;
+}
+
+/* ---- bulk decisions and background checks ---- */
+
+/* Reads who application id is, for a bulk decision's messages: 1 (of cohort_id), 0 not
+ * found or of another cohort, -1.  The names go in arena. */
+static int bulk_person(struct db *db, struct arena *arena, int64_t cohort_id, int64_t id,
+		       const char **name)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT cohort_id, COALESCE(first_name, ''),"
+				       " COALESCE(last_name, ''), erased_at IS NOT NULL"
+				       " FROM applications WHERE id = ?");
+	db_bind_int(st, 1, id);
+	int rc = db_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? 0 : -1;
+	}
+	int found = sqlite3_column_int64(st, 0) == cohort_id;
+	*name = sqlite3_column_int(st, 3)
+		    ? arena_printf(arena, "application %lld (details erased)", (long long)id)
+		    : arena_printf(arena, "%s %s", db_col_text(st, 1), db_col_text(st, 2));
+	sqlite3_reset(st);
+	return found;
+}
+
+enum move_result application_move_many(struct db *db, struct arena *arena, int64_t cohort_id,
+				       const int64_t *ids, int n, enum status to,
+				       const struct actor *who, const char *note,
+				       struct bulk_outcome *out)
+{
+	if (db_begin_write(db) < 0)
+		return MOVE_ERROR;
+	enum move_result first = MOVE_OK;
+	for (int i = 0; i < n; i++) {
+		out[i].id = ids[i];
+		out[i].name = "";
+		out[i].result = MOVE_OK;
+		int found = bulk_person(db, arena, cohort_id, ids[i], &out[i].name);
+		enum move_result r;
+		if (found < 0)
+			r = MOVE_ERROR;
+		else if (found == 0)
+			r = MOVE_NOT_FOUND;
+		else
+			/* After a refusal the rest still run, so that every refusal is named;
+			 * the transaction is then rolled back whole. */
+			r = application_move_locked(db, ids[i], to, who, note, NULL);
+		out[i].result = r;
+		if (r != MOVE_OK && first == MOVE_OK)
+			first = r;
+		if (r == MOVE_ERROR)
+			break;
+	}
+	if (first != MOVE_OK) {
+		db_rollback(db);
+		return first;
+	}
+	return db_commit(db) == 0 ? MOVE_OK : MOVE_ERROR;
+}
+
+const char *const background_names[BG_MAX] = {"not_started", "in_progress", "cleared",
+					      "not_cleared"};
+const char *const background_labels[BG_MAX] = {"Not started", "In progress", "Cleared",
+					       "Not cleared"};
+
+int background_parse(const char *s)
+{
+	for (int i = 0; s && i < BG_MAX; i++)
+		if (strcmp(s, background_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+int application_set_background(struct db *db, int64_t id, enum background state,
+			       const struct actor *who)
+{
+	if (db_begin_write(db) < 0)
+		return -1;
+	sqlite3_stmt *st = db_stmt(db, "SELECT status, c.program = 'pip' FROM applications a"
+				       " JOIN cohorts c ON c.id = a.cohort_id WHERE a.id = ?");
+	db_bind_int(st, 1, id);
+	int rc = db_step(st);
+	int status = rc == SQLITE_ROW ? status_parse(db_col_text(st, 0)) : -1;
+	bool pip = rc == SQLITE_ROW && sqlite3_column_int(st, 1) != 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW || status < 0 || !pip) {
+		db_rollback(db);
+		return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+	}
+	st = db_stmt(db, "UPDATE applications SET background = ?, background_at = ?,"
+			 " background_by = ? WHERE id = ?");
+	db_bind_text(st, 1, background_names[state]);
+	db_bind_int(st, 2, app_now());
+	db_bind_text(st, 3, who->name);
+	db_bind_int(st, 4, id);
+	char note[80];
+	snprintf(note, sizeof(note), "Background check: %s", background_labels[state]);
+	if (db_exec_stmt(db, st) < 0 || audit(db, id, status, (enum status)status, who, note) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db) == 0 ? 1 : -1;
 }

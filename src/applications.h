@@ -54,6 +54,7 @@ enum move_result {
 	MOVE_NOT_ALLOWED, /* SPEC.md does not allow it (409) */
 	MOVE_NOT_QUALIFIED, /* completed, without the required attendance (409) */
 	MOVE_TOO_EARLY,     /* completed before the last session's date (409) */
+	MOVE_NOT_CLEARED,   /* accepted into a require_clearance class, check not cleared (409) */
 	MOVE_ERROR,
 };
 
@@ -71,6 +72,40 @@ enum move_result application_move(struct db *db, int64_t id, enum status to,
 enum move_result application_move_locked(struct db *db, int64_t id, enum status to,
 					 const struct actor *who, const char *note,
 					 char *promoted_ref);
+
+/* One application of a bulk decision and what became of it. */
+struct bulk_outcome {
+	int64_t id;
+	const char *name;        /* "First Last", in the arena; "" when not found */
+	enum move_result result; /* MOVE_NOT_FOUND also when it is of another cohort */
+};
+
+/*
+ * Moves each of ids[0..n) (distinct, of cohort_id) to `to` in ONE write
+ * transaction, each through application_move_locked (audited and e-mailed as if
+ * moved one by one, promotions included).  All or nothing: when any is refused,
+ * everything is rolled back.  out[0..n) receives each one's outcome.  Returns
+ * MOVE_OK when all moved and the transaction committed, else the first refusal
+ * (or MOVE_ERROR).
+ */
+enum move_result application_move_many(struct db *db, struct arena *arena, int64_t cohort_id,
+				       const int64_t *ids, int n, enum status to,
+				       const struct actor *who, const char *note,
+				       struct bulk_outcome *out);
+
+/* A PIP applicant's background check. */
+enum background { BG_NOT_STARTED, BG_IN_PROGRESS, BG_CLEARED, BG_NOT_CLEARED, BG_MAX };
+extern const char *const background_names[BG_MAX];  /* as stored and in forms */
+extern const char *const background_labels[BG_MAX]; /* as pages show them */
+/* The state named s, or -1. */
+int background_parse(const char *s);
+/*
+ * Sets application id's background check to state, with the time and who->name,
+ * and an audit row, in one write transaction: 1, 0 when there is no such PIP
+ * application, -1 on failure.
+ */
+int application_set_background(struct db *db, int64_t id, enum background state,
+			       const struct actor *who);
 
 /* ---- the personal details: the one reader and the one writer ---- */
 

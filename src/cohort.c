@@ -18,7 +18,8 @@
 	" (SELECT count(*) FROM cohort_sessions s WHERE s.cohort_id = c.id),"               \
 	" c.start_time, c.end_time, c.location, c.reminders,"                              \
 	" c.registration_closed_at IS NOT NULL,"                                           \
-	" (SELECT max(date) FROM cohort_sessions s WHERE s.cohort_id = c.id) FROM cohorts c "
+	" (SELECT max(date) FROM cohort_sessions s WHERE s.cohort_id = c.id),"            \
+	" c.require_clearance FROM cohorts c "
 
 /* Fills out from a row of COHORT_COLUMNS. */
 static void read_row(sqlite3_stmt *st, struct cohort *out)
@@ -45,6 +46,7 @@ static void read_row(sqlite3_stmt *st, struct cohort *out)
 	out->closed = !out->open && sqlite3_column_int(st, 15) != 0;
 	if (date_parse(db_col_text(st, 16), &out->last) < 0)
 		out->last = out->start;
+	out->require_clearance = sqlite3_column_int(st, 17) != 0;
 }
 
 /* Steps a prepared cohort query once: 1 with *out filled, 0 no row, -1 error. */
@@ -188,7 +190,8 @@ int cohort_insert(struct db *db, struct cohort *c, const struct cohort_session *
 	sqlite3_stmt *st = db_stmt(db, "INSERT INTO cohorts (program, number, term, year,"
 				       " start_date, capacity, school_cap, required_sessions,"
 				       " registration_open, created_at, start_time, end_time, location,"
-				       " reminders) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+				       " reminders, require_clearance)"
+				       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	db_bind_text(st, 1, c->program);
 	if (!tap)
 		db_bind_int(st, 2, c->number);
@@ -208,6 +211,7 @@ int cohort_insert(struct db *db, struct cohort *c, const struct cohort_session *
 	db_bind_text(st, 12, to);
 	db_bind_text(st, 13, c->location);
 	db_bind_int(st, 14, c->reminders);
+	db_bind_int(st, 15, c->require_clearance);
 	if (db_exec_stmt(db, st) < 0)
 		return -1;
 	c->id = sqlite3_last_insert_rowid(db_conn(db));

@@ -30,6 +30,7 @@ struct cohort {
 	char location[800];  /* the usual place; "" = the default_location setting */
 	bool reminders;      /* e-mail reminders to accepted participants */
 	struct date last;    /* the last session's date (the start when it has none) */
+	bool require_clearance; /* PIP: accepting needs a cleared background check */
 };
 
 /* One session.  A time of -1 or a NULL location (as the create form gives them)

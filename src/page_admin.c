@@ -124,6 +124,8 @@ static void show_cohorts(struct request *req, struct response *res, const struct
 	/* Reminders are on unless a sent form turned them off. */
 	json_object_set_new(data, "reminders",
 			    json_boolean(form == NULL || !kv_has(form, "reminders", "no")));
+	json_object_set_new(data, "require_clearance",
+			    json_boolean(form && kv_has(form, "require_clearance", "yes")));
 	json_object_set_new(data, "fall", json_boolean(form && kv_has(form, "term", "fall")));
 	json_object_set_new(data, "spring", json_boolean(form && kv_has(form, "term", "spring")));
 	if (errs && errs->n)
@@ -285,6 +287,8 @@ static int check_cohort_form(struct request *req, bool tap, struct cohort *c,
 		if (parse_int(kv_str(f, "number"), 1, 9999, &v) < 0)
 			form_error(errs, "number", "Enter the class number, like 45");
 		c->number = (int)v;
+		/* A checkbox: only a ticked one sends the field. */
+		c->require_clearance = kv_has(f, "require_clearance", "yes");
 	}
 	if (date_parse_input(kv_str(f, "start_date"), &c->start) < 0)
 		form_error(errs, "start_date", "Enter the date of the first session, like 1/14/2027");

@@ -21,21 +21,33 @@ enum { PAGE_SIZE = 50 };
 	" FROM applications WHERE cohort_id = ?1 AND (?2 = '' OR status = ?2) AND"          \
 	" (?3 = '' OR first_name LIKE ?3 ESCAPE '\\' OR last_name LIKE ?3 ESCAPE '\\' OR"   \
 	" (email LIKE ?3 ESCAPE '\\' AND substr(email, 1, 3) <> 's1:') OR"                   \
-	" (first_name || ' ' || last_name) LIKE ?3 ESCAPE '\\' OR ref LIKE ?3 ESCAPE '\\')"
+	" (first_name || ' ' || last_name) LIKE ?3 ESCAPE '\\' OR ref LIKE ?3 ESCAPE '\\') AND" \
+	" (?6 = '' OR COALESCE(background, 'not_started') = ?6)"
 #define LIST_COLUMNS                                                                       \
 	"SELECT id, ref, status, COALESCE(waitlist_position, 0), submitted_at,"            \
 	" COALESCE(first_name, ''), COALESCE(last_name, ''), COALESCE(email, ''),"         \
-	" verify_residence, COALESCE(school, ''), COALESCE(grade, 0), erased_at"
+	" verify_residence, COALESCE(school, ''), COALESCE(grade, 0), erased_at,"           \
+	" COALESCE(background, 'not_started')"
+#define ORDER_TIME " ORDER BY submitted_at, id"
+#define ORDER_NAME " ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id"
+#define ORDER_STATUS                                                                       \
+	" ORDER BY CASE status WHEN 'submitted' THEN 0 WHEN 'waitlisted' THEN 1"            \
+	" WHEN 'accepted' THEN 2 WHEN 'completed' THEN 3 WHEN 'declined' THEN 4 ELSE 5 END," \
+	" waitlist_position, submitted_at, id"
 
-static const char list_by_time[] = LIST_COLUMNS LIST_FROM
-    " ORDER BY submitted_at, id LIMIT ?4 OFFSET ?5";
-static const char list_by_name[] = LIST_COLUMNS LIST_FROM
-    " ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id LIMIT ?4 OFFSET ?5";
-static const char list_by_status[] = LIST_COLUMNS LIST_FROM
-    " ORDER BY CASE status WHEN 'submitted' THEN 0 WHEN 'waitlisted' THEN 1"
-    " WHEN 'accepted' THEN 2 WHEN 'completed' THEN 3 WHEN 'declined' THEN 4 ELSE 5 END,"
-    " waitlist_position, submitted_at, id LIMIT ?4 OFFSET ?5";
+static const char list_by_time[] = LIST_COLUMNS LIST_FROM ORDER_TIME " LIMIT ?4 OFFSET ?5";
+static const char list_by_name[] = LIST_COLUMNS LIST_FROM ORDER_NAME " LIMIT ?4 OFFSET ?5";
+static const char list_by_status[] = LIST_COLUMNS LIST_FROM ORDER_STATUS " LIMIT ?4 OFFSET ?5";
 static const char list_count[] = "SELECT count(*)" LIST_FROM;
+
+/* The applications before and after ?7 in the list's order and filters (the
+ * application page's previous and next links). */
+#define NEIGHBOURS(order)                                                                  \
+	"SELECT COALESCE(prev, 0), COALESCE(next, 0) FROM (SELECT id, lag(id) OVER w AS prev," \
+	" lead(id) OVER w AS next" LIST_FROM " WINDOW w AS (" order ")) WHERE id = ?7"
+static const char neighbours_by_time[] = NEIGHBOURS(ORDER_TIME);
+static const char neighbours_by_name[] = NEIGHBOURS(ORDER_NAME);
+static const char neighbours_by_status[] = NEIGHBOURS(ORDER_STATUS);
 
 /* A LIKE pattern that finds q anywhere, with % _ and \ in q taken literally. */
 static char *like_pattern(struct arena *a, const char *q)
@@ -56,7 +68,7 @@ static char *like_pattern(struct arena *a, const char *q)
 
 /* The list's filters as the query string gave them, cleaned. */
 struct filters {
-	const char *status, *q, *sort;
+	const char *status, *q, *sort, *background;
 	long page;
 };
 
@@ -73,6 +85,16 @@ static void read_filters(struct request *req, struct filters *f)
 		f->sort = "submitted";
 	if (parse_int(kv_str(&req->query, "page"), 1, 100000, &f->page) < 0)
 		f->page = 1;
+	f->background = kv_str(&req->query, "background");
+	if (background_parse(f->background) < 0)
+		f->background = "";
+}
+
+/* The filters and order as a query string ("?status=...") for links that keep them. */
+static char *filter_query(struct arena *a, const struct filters *f)
+{
+	return arena_printf(a, "?status=%s&q=%s&sort=%s&background=%s", f->status,
+			    url_encode(a, f->q), f->sort, f->background);
 }
 
 static void bind_filters(sqlite3_stmt *st, int64_t cohort_id, const struct filters *f,
@@ -81,6 +103,7 @@ static void bind_filters(sqlite3_stmt *st, int64_t cohort_id, const struct filte
 	db_bind_int(st, 1, cohort_id);
 	db_bind_text(st, 2, f->status);
 	db_bind_text(st, 3, pattern);
+	db_bind_text(st, 6, f->background);
 }
 
 /* One row of the list; a TAP student's e-mail is sealed, opened in arena (and
@@ -109,6 +132,9 @@ static json_t *row_json(sqlite3_stmt *st, struct arena *arena)
 		json_object_set_new(r, "school", json_string(school));
 	if (sqlite3_column_int(st, 10))
 		json_object_set_new(r, "grade", json_integer(sqlite3_column_int(st, 10)));
+	int bg = background_parse(db_col_text(st, 12));
+	json_object_set_new(r, "background",
+			    json_string(background_labels[bg >= 0 ? bg : BG_NOT_STARTED]));
 	return r;
 }
 
@@ -116,8 +142,8 @@ static json_t *row_json(sqlite3_stmt *st, struct arena *arena)
 static char *list_url(struct arena *a, const char *base, const struct filters *f,
 		      const char *sort, long page)
 {
-	return arena_printf(a, "%s?status=%s&q=%s&sort=%s&page=%ld", base, f->status,
-			    url_encode(a, f->q), sort, page);
+	return arena_printf(a, "%s?status=%s&q=%s&sort=%s&background=%s&page=%ld", base,
+			    f->status, url_encode(a, f->q), sort, f->background, page);
 }
 
 /* How many rows the filters find: from the kept counts unless there is a search, so
@@ -125,7 +151,7 @@ static char *list_url(struct arena *a, const char *base, const struct filters *f
 static int64_t list_total(struct db *db, const struct cohort *c, const struct filters *f,
 			  const char *pattern)
 {
-	if (f->q[0] == '\0') {
+	if (f->q[0] == '\0' && f->background[0] == '\0') {
 		int n[ST_MAX];
 		if (cohort_counts(db, c->id, n) == 0) {
 			int s = status_parse(f->status);
@@ -160,6 +186,7 @@ static void add_list(struct request *req, json_t *data, const struct cohort *c,
 	while (db_step(st) == SQLITE_ROW)
 		json_array_append_new(rows, row_json(st, req->arena));
 	sqlite3_reset(st);
+	json_object_set_new(data, "has_rows", json_boolean(json_array_size(rows) > 0));
 	json_object_set_new(data, "rows", rows);
 	json_object_set_new(data, "total", json_integer(total));
 	json_object_set_new(data, "page", json_integer(page));
@@ -184,7 +211,14 @@ static void add_list(struct request *req, json_t *data, const struct cohort *c,
 						status_labels[s],
 						"selected", strcmp(f->status, status_names[s]) == 0));
 	json_object_set_new(filter, "options", options);
+	json_t *bgs = json_array();
+	for (int b = 0; b < BG_MAX; b++)
+		json_array_append_new(bgs, json_pack("{s:s, s:s, s:b}", "value", background_names[b],
+						     "label", background_labels[b], "selected",
+						     strcmp(f->background, background_names[b]) == 0));
+	json_object_set_new(filter, "backgrounds", bgs);
 	json_object_set_new(data, "filter", filter);
+	json_object_set_new(data, "list_query", json_string(filter_query(req->arena, f)));
 }
 
 /* Active and waiting nominations per school, for a semester. */
@@ -208,6 +242,40 @@ static json_t *school_counts(struct db *db, const struct cohort *c)
 		sqlite3_reset(st);
 	}
 	return list;
+}
+
+/* After a bulk decision: the banner naming the people moved, read back from the ids the
+ * redirect carries (only those of this cohort). */
+static void add_decided(struct request *req, json_t *data, int64_t cohort_id)
+{
+	int to = status_parse(kv_str(&req->query, "decided"));
+	if (to < 0)
+		return;
+	struct buf names;
+	buf_init(&names, req->arena);
+	long found = 0;
+	sqlite3_stmt *st = db_stmt(req->db, "SELECT COALESCE(first_name, ''),"
+					    " COALESCE(last_name, ''), erased_at IS NOT NULL"
+					    " FROM applications WHERE id = ? AND cohort_id = ?");
+	char *save = NULL;
+	char *list = arena_strndup(req->arena, kv_str(&req->query, "who"), 4000);
+	for (char *t = strtok_r(list, ".", &save); t; t = strtok_r(NULL, ".", &save)) {
+		long v;
+		if (parse_int(t, 1, 1L << 40, &v) < 0)
+			continue;
+		db_bind_int(st, 1, v);
+		db_bind_int(st, 2, cohort_id);
+		if (db_step(st) == SQLITE_ROW && !sqlite3_column_int(st, 2))
+			buf_puts(&names, arena_printf(req->arena, "%s%s %s", found++ ? ", " : "",
+						      db_col_text(st, 0), db_col_text(st, 1)));
+		sqlite3_reset(st);
+	}
+	long n;
+	if (parse_int(kv_str(&req->query, "n"), 1, 100000, &n) < 0)
+		n = found;
+	json_object_set_new(data, "decided",
+			    json_pack("{s:s, s:i, s:s}", "to", status_labels[to], "count", (int)n,
+				      "names", buf_str(&names)));
 }
 
 void admin_cohort_page(struct request *req, struct response *res)
@@ -248,6 +316,7 @@ void admin_cohort_page(struct request *req, struct response *res)
 	if (tap)
 		json_object_set_new(data, "schools", school_counts(req->db, &c));
 	add_list(req, data, &c, &f, base);
+	add_decided(req, data, c.id);
 	db_end_read(req->db);
 	json_object_set_new(data, "created",
 			    json_boolean(kv_get(&req->query, "created") != NULL));
@@ -420,6 +489,66 @@ static json_t *moves_json(int s)
 	return list;
 }
 
+/* A PIP application's background check: state, when and who, and the form's choices. */
+static json_t *background_json(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT COALESCE(background, 'not_started'),"
+				       " background_at, COALESCE(background_by, '')"
+				       " FROM applications WHERE id = ?");
+	db_bind_int(st, 1, id);
+	json_t *b = json_object();
+	int state = BG_NOT_STARTED;
+	if (db_step(st) == SQLITE_ROW) {
+		int v = background_parse(db_col_text(st, 0));
+		state = v >= 0 ? v : BG_NOT_STARTED;
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+			char when[40];
+			time_format(sqlite3_column_int64(st, 1), when, sizeof(when));
+			json_object_set_new(b, "when", json_string(when));
+			json_object_set_new(b, "who", json_string(db_col_text(st, 2)));
+		}
+	}
+	sqlite3_reset(st);
+	json_object_set_new(b, "state", json_string(background_names[state]));
+	json_object_set_new(b, "label", json_string(background_labels[state]));
+	json_t *options = json_array();
+	for (int i = 0; i < BG_MAX; i++)
+		json_array_append_new(options,
+				      json_pack("{s:s, s:s, s:b}", "value", background_names[i],
+						"label", background_labels[i], "selected", i == state));
+	json_object_set_new(b, "options", options);
+	return b;
+}
+
+/* The previous and next applications of the list the page was opened from (same
+ * filters and order, carried in the query string), as links that keep them. */
+static void add_neighbours(struct request *req, json_t *data, int64_t cohort_id, int64_t id,
+			   const struct filters *f)
+{
+	const char *sql = strcmp(f->sort, "name") == 0     ? neighbours_by_name
+			  : strcmp(f->sort, "status") == 0 ? neighbours_by_status
+							   : neighbours_by_time;
+	sqlite3_stmt *st = db_stmt(req->db, sql);
+	bind_filters(st, cohort_id, f, like_pattern(req->arena, f->q));
+	db_bind_int(st, 7, id);
+	if (db_step(st) == SQLITE_ROW) {
+		const char *query = filter_query(req->arena, f);
+		int64_t prev = sqlite3_column_int64(st, 0), next = sqlite3_column_int64(st, 1);
+		if (prev)
+			json_object_set_new(data, "prev_url",
+					    json_string(arena_printf(req->arena,
+								     "/admin/applications/%lld%s",
+								     (long long)prev, query)));
+		if (next)
+			json_object_set_new(data, "next_url",
+					    json_string(arena_printf(req->arena,
+								     "/admin/applications/%lld%s",
+								     (long long)next, query)));
+	}
+	sqlite3_reset(st);
+	json_object_set_new(data, "list_query", json_string(filter_query(req->arena, f)));
+}
+
 void admin_application(struct request *req, struct response *res)
 {
 	int64_t id;
@@ -447,6 +576,11 @@ void admin_application(struct request *req, struct response *res)
 	json_object_set_new(a, "affiliations", affiliations_json(req->db, id));
 	json_object_set_new(data, "app", a);
 	json_object_set_new(data, "history", admin_history_json(req->db, id));
+	if (!tap)
+		json_object_set_new(data, "background", background_json(req->db, id));
+	struct filters f;
+	read_filters(req, &f);
+	add_neighbours(req, data, c.id, id, &f);
 	db_end_read(req->db);
 	json_t *moves = moves_json(s);
 	json_object_set_new(data, "has_moves", json_boolean(json_array_size(moves) > 0));
@@ -464,6 +598,10 @@ void admin_application(struct request *req, struct response *res)
 	const char *promoted = kv_str(&req->query, "promoted");
 	if (promoted[0] && strlen(promoted) == 11)
 		json_object_set_new(data, "promoted", json_string(promoted));
+	json_object_set_new(data, "background_set",
+			    json_boolean(kv_get(&req->query, "background_set") != NULL));
+	json_object_set_new(data, "corrected",
+			    json_boolean(kv_get(&req->query, "corrected") != NULL));
 	res->no_store = true;
 	view_render(req, res, "admin_application", data);
 }
@@ -511,8 +649,297 @@ void admin_application_status(struct request *req, struct response *res)
 			   "A participant can be completed on or after the date of the last "
 			   "session. Nothing was changed.");
 		return;
+	case MOVE_NOT_CLEARED:
+		view_error(req, res, 409, "The background check has not cleared",
+			   "This class accepts only applicants whose background check is marked "
+			   "cleared. Record the check on this page first. Nothing was changed.");
+		return;
 	case MOVE_ERROR:
 		break;
+	}
+	view_error(req, res, 500, "Sorry, there is a problem", "Nothing was changed. Try again.");
+}
+
+/* Why a move was refused, in a few words, for the bulk decision's 409. */
+static const char *refusal(enum move_result r)
+{
+	switch (r) {
+	case MOVE_NOT_FOUND: return "not an application of this class or semester";
+	case MOVE_NOT_ALLOWED: return "its status cannot move there";
+	case MOVE_NOT_QUALIFIED: return "not enough sessions attended";
+	case MOVE_TOO_EARLY: return "the program has not ended yet";
+	case MOVE_NOT_CLEARED: return "background check not cleared";
+	case MOVE_OK:
+	case MOVE_ERROR: break;
+	}
+	return "";
+}
+
+/* The bulk decisions a list offers. */
+static bool bulk_status(int s)
+{
+	return s == ST_ACCEPTED || s == ST_WAITLISTED || s == ST_DECLINED;
+}
+
+void admin_cohort_decide(struct request *req, struct response *res)
+{
+	struct cohort c;
+	if (!admin_load_cohort(req, res, &c))
+		return;
+	int to = status_parse(kv_str(&req->form, "status"));
+	const char *note;
+	if (text_clean_multiline(req->arena, kv_str(&req->form, "note"), LEN_NOTE, &note) < 0)
+		note = NULL;
+	size_t total = kv_count(&req->form, "id");
+	if (!bulk_status(to) || note == NULL || total == 0 || total > 1000) {
+		view_error(req, res, 400, "Choose who and what",
+			   "Tick at least one person (1000 at most), then choose Accept, "
+			   "Waitlist or Decline, with a note of 1000 characters or fewer. Nothing "
+			   "was changed.");
+		return;
+	}
+	/* The ticked ids, each once, in the order the list gave them. */
+	int64_t *ids = arena_alloc(req->arena, total * sizeof(*ids));
+	int n = 0;
+	for (size_t i = 0; i < req->form.n; i++) {
+		if (strcmp(req->form.items[i].key, "id") != 0)
+			continue;
+		long v;
+		if (parse_int(req->form.items[i].val, 1, 1L << 40, &v) < 0) {
+			view_error(req, res, 400, "Choose who and what",
+				   "The people ticked were not understood. Nothing was changed.");
+			return;
+		}
+		bool seen = false;
+		for (int k = 0; k < n && !seen; k++)
+			seen = ids[k] == v;
+		if (!seen)
+			ids[n++] = v;
+	}
+	struct bulk_outcome *out = arena_alloc(req->arena, (size_t)n * sizeof(*out));
+	struct actor who = {req->session->user_id, req->session->name, false};
+	enum move_result r =
+	    application_move_many(req->db, req->arena, c.id, ids, n, (enum status)to, &who,
+				  note[0] ? note : "Decided with others from the list", out);
+	if (r == MOVE_ERROR) {
+		view_error(req, res, 500, "Sorry, there is a problem",
+			   "Nothing was changed. Try again.");
+		return;
+	}
+	if (r != MOVE_OK) {
+		struct buf b;
+		buf_init(&b, req->arena);
+		buf_puts(&b, "Nothing was changed. These cannot be moved to ");
+		buf_puts(&b, status_labels[to]);
+		buf_puts(&b, ": ");
+		bool first = true;
+		for (int i = 0; i < n; i++) {
+			if (out[i].result == MOVE_OK)
+				continue;
+			if (!first)
+				buf_puts(&b, "; ");
+			first = false;
+			buf_puts(&b, out[i].name[0] ? out[i].name
+						    : arena_printf(req->arena, "application %lld",
+								   (long long)out[i].id));
+			buf_puts(&b, " (");
+			buf_puts(&b, refusal(out[i].result));
+			buf_puts(&b, ")");
+		}
+		buf_puts(&b, ". Untick them, or change them one by one, then try again.");
+		view_error(req, res, 409, "Some of these changes are not allowed", buf_str(&b));
+		return;
+	}
+	/* The list names the people moved: their ids travel, never their names. */
+	struct buf b;
+	buf_init(&b, req->arena);
+	for (int i = 0; i < n && i < 200; i++)
+		buf_puts(&b, arena_printf(req->arena, "%s%lld", i ? "." : "", (long long)ids[i]));
+	response_redirect(res, arena_printf(req->arena, "%s/%lld?decided=%s&n=%d&who=%s",
+					    strcmp(c.program, "tap") == 0 ? "/admin/tap/semesters"
+									  : "/admin/pip/classes",
+					    (long long)c.id, status_names[to], n, buf_str(&b)));
+}
+
+void admin_application_background(struct request *req, struct response *res)
+{
+	int64_t id;
+	if (!load_application(req, res, &id))
+		return;
+	int state = background_parse(kv_str(&req->form, "state"));
+	if (state < 0) {
+		view_error(req, res, 400, "Choose a state",
+			   "Choose not started, in progress, cleared or not cleared. Nothing was "
+			   "changed.");
+		return;
+	}
+	struct actor who = {req->session->user_id, req->session->name, false};
+	int rc = application_set_background(req->db, id, (enum background)state, &who);
+	if (rc == 0) {
+		view_error(req, res, 404, "Page not found",
+			   "There is no such Partners In Policing application.");
+		return;
+	}
+	if (rc < 0) {
+		view_error(req, res, 500, "Sorry, there is a problem",
+			   "Nothing was changed. Try again.");
+		return;
+	}
+	response_redirect(res, arena_printf(req->arena, "/admin/applications/%lld?background_set=1",
+					    (long long)id));
+}
+
+/* ---- staff correct an application's personal details ---- */
+
+/* The correction form's fields: the apply form's personal ones (affiliations stay). */
+static const char *const correct_fields[] = {
+	"first_name", "last_name", "dob", "email", "phone", "street", "city", "zip",
+	"emergency_name", "emergency_phone", "accommodations", "referral", NULL,
+};
+
+/* Statuses staff may correct in: any but the closed ones. */
+#define UPDATE_STAFF (UPDATE_PUBLIC | (1u << ST_COMPLETED))
+
+/* The correction form, filled from values (stored or as typed) with errs. */
+static void correct_form(struct request *req, struct response *res, int64_t id,
+			 const char *ref, const struct kvmap *values,
+			 const struct form_errors *errs)
+{
+	json_t *data = json_object();
+	view_form(data, values, correct_fields, errs);
+	json_object_set_new(data, "id", json_integer(id));
+	json_object_set_new(data, "ref", json_string(ref));
+	if (errs && errs->n)
+		res->status = 422;
+	res->no_store = true;
+	view_render(req, res, "admin_application_edit", data);
+}
+
+/* Reads application id for a correction: 1, or 0 after an error page. */
+static int correctable(struct request *req, struct response *res, int64_t id,
+		       struct app_record *r)
+{
+	int found = application_read(req->db, req->arena, id, r);
+	if (found < 0) {
+		view_error(req, res, 500, "Sorry, there is a problem",
+			   "This application's details cannot be read.");
+		return 0;
+	}
+	if (found == 0) {
+		view_error(req, res, 404, "Page not found", "There is no such application.");
+		return 0;
+	}
+	if (r->tap) {
+		view_error(req, res, 409, "Ask the school counselor",
+			   "The details of a Teens and Policing nomination are corrected by the "
+			   "counselor who made it. Nothing was changed.");
+		return 0;
+	}
+	if (r->erased || !(UPDATE_STAFF & (1u << r->status))) {
+		view_error(req, res, 409, "This application can no longer be corrected",
+			   "It is closed: declined or withdrawn. Nothing was changed.");
+		return 0;
+	}
+	return 1;
+}
+
+void admin_application_edit(struct request *req, struct response *res)
+{
+	int64_t id;
+	if (!load_application(req, res, &id))
+		return;
+	struct app_record r;
+	if (!correctable(req, res, id, &r))
+		return;
+	struct kvmap v = {0};
+	struct arena *a = req->arena;
+	const struct app_details *d = &r.d;
+	kv_add(&v, a, "first_name", d->first_name);
+	kv_add(&v, a, "last_name", d->last_name);
+	kv_add(&v, a, "dob", d->dob);
+	kv_add(&v, a, "email", d->email);
+	kv_add(&v, a, "phone", d->phone);
+	kv_add(&v, a, "street", d->street);
+	kv_add(&v, a, "city", d->city);
+	kv_add(&v, a, "zip", d->zip);
+	kv_add(&v, a, "emergency_name", d->emergency_name);
+	kv_add(&v, a, "emergency_phone", d->emergency_phone);
+	kv_add(&v, a, "accommodations", d->accommodations);
+	kv_add(&v, a, "referral", d->referral);
+	correct_form(req, res, id, r.ref, &v, NULL);
+}
+
+/*
+ * POST /admin/applications/ID: the apply form's rules on the application as
+ * corrected (its affiliations kept), then application_update_details (audited
+ * without the values, the applicant told); 303 to the application's page.
+ */
+void admin_application_save(struct request *req, struct response *res)
+{
+	int64_t id;
+	if (!load_application(req, res, &id))
+		return;
+	struct app_record r;
+	if (!correctable(req, res, id, &r))
+		return;
+	struct cohort c;
+	if (cohort_get(req->db, r.cohort_id, &c) != 1) {
+		view_error(req, res, 500, "Sorry, there is a problem", "Nothing was changed.");
+		return;
+	}
+	struct arena *a = req->arena;
+	struct kvmap m = {0};
+	for (size_t i = 0; correct_fields[i]; i++)
+		kv_add(&m, a, correct_fields[i], kv_str(&req->form, correct_fields[i]));
+	for (int k = 0; k < AFF_MAX; k++) {
+		if (r.d.affiliations & (1u << k))
+			kv_add(&m, a, "affiliation", affiliation_names[k]);
+		if (k != AFF_RESIDENT)
+			kv_add(&m, a, arena_printf(a, "%s_detail", affiliation_names[k]),
+			       r.d.detail[k]);
+	}
+	kv_add(&m, a, "ack_background", "yes");
+	struct pip_application app;
+	struct form_errors errs = {0};
+	if (pip_validate(a, &m, c.start, &app, &errs) > 0) {
+		correct_form(req, res, id, r.ref, &req->form, &errs);
+		return;
+	}
+	char dob[16];
+	date_format_iso(app.dob, dob, sizeof(dob));
+	struct app_details want = {.verify_residence = app.verify_residence,
+				   .grade = -1,
+				   .guardian_consent = -1};
+	want.first_name = app.first_name;
+	want.last_name = app.last_name;
+	want.dob = dob;
+	want.email = app.email;
+	want.phone = app.phone;
+	want.street = app.street;
+	want.city = app.city;
+	want.zip = app.zip;
+	want.emergency_name = app.emergency_name;
+	want.emergency_phone = app.emergency_phone;
+	want.accommodations = app.accommodations;
+	want.referral = app.referral;
+	struct actor who = {req->session->user_id, req->session->name, false};
+	switch (application_update_details(req->db, a, id, &want, UPDATE_STAFF, &who, NULL)) {
+	case UPDATE_OK:
+	case UPDATE_UNCHANGED:
+		response_redirect(res, arena_printf(a, "/admin/applications/%lld?corrected=1",
+						    (long long)id));
+		return;
+	case UPDATE_NOT_FOUND:
+	case UPDATE_NOT_ALLOWED:
+		view_error(req, res, 409, "This application can no longer be corrected",
+			   "Its status changed a moment ago. Nothing was changed.");
+		return;
+	case UPDATE_DUPLICATE:
+		view_error(req, res, 409, "That email address is already used",
+			   "Another application for this class uses that email address. Nothing "
+			   "was changed.");
+		return;
+	case UPDATE_ERROR: break;
 	}
 	view_error(req, res, 500, "Sorry, there is a problem", "Nothing was changed. Try again.");
 }

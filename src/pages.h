@@ -43,6 +43,8 @@ handler_fn admin_session_form, admin_session_save;
 
 /* page_review.c */
 handler_fn admin_cohort_page, admin_application, admin_application_status;
+handler_fn admin_cohort_decide, admin_application_background;
+handler_fn admin_application_edit, admin_application_save;
 /* The status history of an application from the audit log, oldest first; new reference. */
 json_t *admin_history_json(struct db *db, int64_t id);
 
