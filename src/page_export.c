@@ -36,6 +36,7 @@ static const char *const class_header[] = {
     "sessions_attended",
     "verify_residence",
     "accommodations",
+    "background",
     NULL,
 };
 static const char *const semester_header[] = {
@@ -83,7 +84,8 @@ enum { H_ID, H_REF, H_STATUS, H_POSITION, H_SUBMITTED, H_ERASED, H_ATTENDED, H_N
 static const char class_rows[] =
     ROW_HEAD " a.first_name, a.last_name, a.dob, a.email, a.phone, a.street, a.city, a.zip,"
              " a.emergency_name, a.emergency_phone, a.referral, a.verify_residence,"
-             " a.accommodations FROM applications a" ROW_ORDER;
+             " a.accommodations, COALESCE(a.background, 'not_started')"
+             " FROM applications a" ROW_ORDER;
 enum {
 	P_FIRST = H_NEXT,
 	P_LAST,
@@ -98,6 +100,7 @@ enum {
 	P_REFERRAL,
 	P_VERIFY,
 	P_ACCOMMODATIONS,
+	P_BACKGROUND,
 };
 
 /*
@@ -280,6 +283,7 @@ static void class_row(struct csv *w, sqlite3_stmt *st, const char *aff, struct a
 	progress_cells(w, st);
 	csv_cell(w, !erased && sqlite3_column_int(st, P_VERIFY) ? "yes" : NULL);
 	csv_cell(w, sealed(a, st, P_ACCOMMODATIONS, erased, bad));
+	csv_cell(w, db_col_text(st, P_BACKGROUND));
 	csv_row_end(w);
 }
 

@@ -156,7 +156,7 @@ const SEMESTER_HEADER = 'reference,status,waitlist_position,submitted_at,school,
   + 'guardian_name,guardian_phone,guardian_email,counselor';
 // SPEC.md's columns after the header rows (language and background are not kept yet),
 // then the ones staff also need.
-const CLASS_MORE = ['status_label', 'sessions_attended', 'verify_residence', 'accommodations'];
+const CLASS_MORE = ['status_label', 'sessions_attended', 'verify_residence', 'accommodations', 'background'];
 const SEMESTER_MORE = ['status_label', 'sessions_attended', 'guardian_consent', 'counselor_note'];
 
 test('a class export parses back exactly, guarded, oldest first', async () => {
