@@ -283,7 +283,7 @@ static void class_row(struct csv *w, sqlite3_stmt *st, const char *aff, struct a
 	progress_cells(w, st);
 	csv_cell(w, !erased && sqlite3_column_int(st, P_VERIFY) ? "yes" : NULL);
 	csv_cell(w, sealed(a, st, P_ACCOMMODATIONS, erased, bad));
-	csv_cell(w, db_col_text(st, P_BACKGROUND));
+	csv_cell(w, erased ? NULL : db_col_text(st, P_BACKGROUND)); /* sensitive: erased too */
 	csv_row_end(w);
 }
 
