@@ -33,7 +33,8 @@ SRC = src/arena.c src/file.c src/kv.c src/http.c src/mustache.c src/validate.c s
 	src/page_auth.c src/page_users.c \
 	src/csv.c src/page_export.c src/page_pages.c src/calendar.c src/page_calendar.c \
 	src/page_attendance.c src/page_roster.c src/page_report.c src/page_sessions.c \
-	src/seal.c src/sealed.c
+	src/seal.c src/sealed.c \
+	src/page_message.c
 UNIT_TESTS = http mustache validate status csv mail clock calendar seal
 
 all: portal

@@ -93,6 +93,12 @@ static const struct route routes[] = {
 	{"GET", "/admin/tap/semesters/*/roster", admin_roster, STAFF},
 	{"GET", "/admin/report", admin_report, STAFF},
 
+	/* Messages to the participants of a class or semester (page_message.c). */
+	{"GET", "/admin/pip/classes/*/message", admin_message_form, STAFF},
+	{"POST", "/admin/pip/classes/*/message", admin_message_send, STAFF},
+	{"GET", "/admin/tap/semesters/*/message", admin_message_form, STAFF},
+	{"POST", "/admin/tap/semesters/*/message", admin_message_send, STAFF},
+
 	/* Accounts, for administrators (page_users.c). */
 	{"GET", "/admin/users", accounts_list, ADMIN},
 	{"POST", "/admin/users", accounts_create, ADMIN},
