@@ -60,6 +60,7 @@ handler_fn admin_message_form, admin_message_send;
 
 /* page_users.c */
 handler_fn accounts_list, accounts_create, accounts_disable;
+handler_fn accounts_enable, accounts_invite, accounts_change;
 
 /* page_export.c */
 handler_fn export_class_applicants, export_semester_nominations, export_interest;

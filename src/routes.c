@@ -103,6 +103,9 @@ static const struct route routes[] = {
 	{"GET", "/admin/users", accounts_list, ADMIN},
 	{"POST", "/admin/users", accounts_create, ADMIN},
 	{"POST", "/admin/users/*/disable", accounts_disable, ADMIN},
+	{"POST", "/admin/users/*/enable", accounts_enable, ADMIN},
+	{"POST", "/admin/users/*/invite", accounts_invite, ADMIN},
+	{"POST", "/admin/users/*", accounts_change, ADMIN},
 
 	/* Staff's CSV downloads of the lists (page_export.c). */
 	{"GET", "/admin/pip/classes/*/applicants.csv", export_class_applicants, STAFF},

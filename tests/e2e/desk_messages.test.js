@@ -130,3 +130,55 @@ test('a bad message is 422 and sends nothing', async () => {
   assert.equal(outboxCount(), before);
   assert.equal((await clients.staff.post('/admin/pip/classes/99999/message', bad[1])).status, 404);
 });
+
+test('account actions: disable asks first, enable, new link, change role; each audited; staff get 403', async () => {
+  const a = clients.admin;
+  srv.cli(['user', 'add', '--role', 'staff', '--email', 'pat@example.org', '--name', 'Pat Person'], `${PW}\n`);
+  const id = srv.sql('SELECT id FROM users WHERE email = \'pat@example.org\'')[0].id;
+  const self = srv.sql('SELECT id FROM users WHERE email = \'admin@example.org\'')[0].id;
+  const audit = () => srv.sql(`SELECT action, detail, actor FROM account_audit WHERE account_id = ${id} ORDER BY id`);
+  for (const p of [`/admin/users/${id}/disable`, `/admin/users/${id}/enable`, `/admin/users/${id}/invite`, `/admin/users/${id}`]) {
+    const r = await clients.staff.post(p, { confirm: 'yes', role: 'admin' });
+    assert.equal(r.status, 403, `staff POST ${p}`);
+  }
+  assert.deepEqual(audit(), []);
+  let r = await a.post(`/admin/users/${id}/disable`, {});
+  assert.equal(r.status, 200);
+  assert.match(r.text, /Are you sure/);
+  assert.equal(srv.sql(`SELECT disabled_at FROM users WHERE id = ${id}`)[0].disabled_at, null);
+  r = await a.post(`/admin/users/${id}/disable`, { confirm: 'yes' });
+  assert.equal(r.status, 303);
+  assert.notEqual(srv.sql(`SELECT disabled_at FROM users WHERE id = ${id}`)[0].disabled_at, null);
+  assert.equal((await a.post(`/admin/users/${id}/invite`, {})).status, 409);
+  r = await a.post(`/admin/users/${id}/enable`, {});
+  assert.equal(r.status, 303);
+  assert.equal(srv.sql(`SELECT disabled_at FROM users WHERE id = ${id}`)[0].disabled_at, null);
+  const pat = srv.client();
+  assert.equal((await pat.login('pat@example.org', PW)).status, 303, 'enabled: signs in again');
+  const mails = () => srv.sql('SELECT count(*) AS n FROM outbox WHERE recipient = \'pat@example.org\'')[0].n;
+  const m0 = mails();
+  r = await a.post(`/admin/users/${id}/invite`, {});
+  assert.equal(r.status, 303);
+  r = await a.post(`/admin/users/${id}/invite`, {});
+  assert.equal(r.status, 303);
+  assert.equal(mails() - m0, 2);
+  const live = srv.sql(`SELECT count(*) AS n FROM password_tokens WHERE user_id = ${id} AND used_at IS NULL`)[0].n;
+  assert.equal(live, 1, 'the older link stops working');
+  const ttl = srv.sql(`SELECT expires_at - (SELECT max(created_at) FROM outbox) AS t FROM password_tokens WHERE user_id = ${id} AND used_at IS NULL`)[0].t;
+  assert.ok(Math.abs(ttl - 72 * 3600) < 60, `72 hours (${ttl})`);
+  assert.equal((await a.post(`/admin/users/${id}`, { role: 'counselor', school: '' })).status, 422, 'a counselor needs a school');
+  assert.equal((await a.post(`/admin/users/${id}`, { role: 'pilot' })).status, 422);
+  r = await a.post(`/admin/users/${id}`, { role: 'counselor', school: 'north' });
+  assert.equal(r.status, 303);
+  assert.deepEqual(srv.sql(`SELECT role, school FROM users WHERE id = ${id}`), [{ role: 'counselor', school: 'north' }]);
+  r = await a.post(`/admin/users/${id}`, { role: 'staff', school: 'north' });
+  assert.deepEqual(srv.sql(`SELECT role, school FROM users WHERE id = ${id}`), [{ role: 'staff', school: null }]);
+  assert.equal((await a.post(`/admin/users/${self}`, { role: 'staff' })).status, 409, 'own admin role stays');
+  assert.equal(srv.sql(`SELECT role FROM users WHERE id = ${self}`)[0].role, 'admin');
+  assert.deepEqual(audit().map((x) => x.action), ['disabled', 'enabled', 'invited', 'invited', 'changed', 'changed']);
+  assert.ok(audit().every((x) => x.actor === 'Ada Admin'));
+  assert.match(audit()[4].detail, /Staff to Counselor/);
+  const page = await a.get('/admin/users');
+  assert.match(page.text, /Recent account changes/);
+  assert.match(page.text, /Pat Person<\/td><td>invited/);
+});
