@@ -86,7 +86,8 @@ run: deps
 	@mkdir -p "$$(dirname $(DB))" "$$(dirname $(KEY))" var/run
 	@[ -f $(KEY) ] || ./portal keygen $(KEY)
 	@./portal --db $(DB) --key-file $(KEY) migrate
-	@./portal --db $(DB) --key-file $(KEY) bootstrap $$([ "$(DEMO)" = 0 ] || echo --demo)
+	@./portal --db $(DB) --key-file $(KEY) bootstrap $$([ "$(DEMO)" = 0 ] || echo --demo) \
+		$(if $(ADMIN_NAME),--admin-name '$(ADMIN_NAME)') $(if $(ADMIN_EMAIL),--admin-email '$(ADMIN_EMAIL)')
 	@PORT=$(PORT) DB=$(DB) KEY=$(KEY) THREADS=$(THREADS) SENDMAIL='$(SENDMAIL)' sh etc/run.sh
 
 format:

@@ -218,6 +218,11 @@ void routes_dispatch(struct request *req, struct response *res)
 		}
 		return;
 	}
+	/* A password printed at set-up must be replaced before any desk page opens. */
+	if (req->session && req->session->must_change_password && r->access != ANYONE) {
+		response_redirect(res, "/account/password");
+		return;
+	}
 	if (post && !auth_csrf_ok(req)) {
 		view_error(req, res, 403, "Your form has expired",
 			   "Go back, reload the page and send the form again. Nothing was "

@@ -182,3 +182,24 @@ test('account actions: disable asks first, enable, new link, change role; each a
   assert.match(page.text, /Recent account changes/);
   assert.match(page.text, /Pat Person<\/td><td>invited/);
 });
+
+test('bootstrap names the first admin, whose printed password must be changed first', async () => {
+  const s2 = await start();
+  try {
+    const out = s2.cli(['bootstrap', '--admin-name', 'Chief Rivera', '--admin-email', 'rivera@example.org']);
+    const pw = String(out).match(/password: (\S+)/)[1];
+    assert.deepEqual(s2.sql('SELECT name, role, must_change_password AS m FROM users'), [{ name: 'Chief Rivera', role: 'admin', m: 1 }]);
+    const c = s2.client();
+    assert.equal((await c.login('rivera@example.org', pw)).status, 303);
+    for (const p of ['/admin', '/admin/users']) {
+      const r = await c.get(p);
+      assert.equal(r.status, 303, p);
+      assert.equal(r.headers.get('location'), '/account/password', p);
+    }
+    await c.get('/account/password');
+    const r = await c.post('/account/password', { password: 'my own long password', password_confirm: 'my own long password' });
+    assert.equal(r.status, 303, r.text.slice(0, 300));
+    assert.equal(s2.sql('SELECT must_change_password AS m FROM users')[0].m, 0);
+    assert.equal((await c.get('/admin')).status, 200);
+  } finally { await s2.stop(); }
+});
