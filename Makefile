@@ -33,7 +33,8 @@ SRC = src/arena.c src/file.c src/kv.c src/http.c src/mustache.c src/validate.c s
 	src/page_auth.c src/page_users.c \
 	src/csv.c src/page_export.c src/page_pages.c src/calendar.c src/page_calendar.c \
 	src/page_attendance.c src/page_roster.c src/page_report.c src/page_sessions.c \
-	src/seal.c src/sealed.c
+	src/seal.c src/sealed.c \
+	src/page_message.c
 UNIT_TESTS = http mustache validate status csv mail clock calendar seal
 
 all: portal
@@ -85,7 +86,8 @@ run: deps
 	@mkdir -p "$$(dirname $(DB))" "$$(dirname $(KEY))" var/run
 	@[ -f $(KEY) ] || ./portal keygen $(KEY)
 	@./portal --db $(DB) --key-file $(KEY) migrate
-	@./portal --db $(DB) --key-file $(KEY) bootstrap $$([ "$(DEMO)" = 0 ] || echo --demo)
+	@./portal --db $(DB) --key-file $(KEY) bootstrap $$([ "$(DEMO)" = 0 ] || echo --demo) \
+		$(if $(ADMIN_NAME),--admin-name '$(ADMIN_NAME)') $(if $(ADMIN_EMAIL),--admin-email '$(ADMIN_EMAIL)')
 	@PORT=$(PORT) DB=$(DB) KEY=$(KEY) THREADS=$(THREADS) SENDMAIL='$(SENDMAIL)' sh etc/run.sh
 
 format:

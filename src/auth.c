@@ -196,7 +196,8 @@ static const struct session *find_session(struct request *req, const char *token
 	long long now = app_now();
 	sqlite3_stmt *st = db_stmt(req->db,
 				   "SELECT u.id, u.email, u.name, u.role, COALESCE(u.school, ''),"
-				   " s.seen_at FROM sessions s JOIN users u ON u.id = s.user_id"
+				   " s.seen_at, u.must_change_password"
+				   " FROM sessions s JOIN users u ON u.id = s.user_id"
 				   " WHERE s.token_hash = ? AND u.disabled_at IS NULL"
 				   " AND s.seen_at > ? AND s.created_at > ?");
 	db_bind_blob(st, 1, s->token_hash, 32);
@@ -212,6 +213,7 @@ static const struct session *find_session(struct request *req, const char *token
 	s->role = arena_strdup(req->arena, db_col_text(st, 3));
 	s->school = arena_strdup(req->arena, db_col_text(st, 4));
 	long long seen = sqlite3_column_int64(st, 5);
+	s->must_change_password = sqlite3_column_int(st, 6) != 0;
 	sqlite3_reset(st);
 	/* Refresh the idle clock at most once a minute: a write per page is waste. */
 	if (now - seen >= 60 && db_begin_write(req->db) == 0) {

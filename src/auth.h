@@ -17,6 +17,7 @@ struct session {
 	int64_t user_id;
 	const char *email, *name, *role, *school; /* school "" unless counselor */
 	unsigned char token_hash[32];
+	bool must_change_password; /* a printed first password: desk pages wait for a new one */
 };
 
 /* Starts libsodium and loads (or makes) the CSRF key kept in the database. 0 or -1. */

@@ -40,9 +40,20 @@ int cli_user_add(struct db *db, const struct cli_user *u)
 	return 0;
 }
 
-/* The first admin, when the database has no account; prints its password once. */
-static int first_admin(struct db *db)
+/*
+ * The first admin, when the database has no account; prints its password
+ * once.  The password went through a terminal, so it must be replaced at the
+ * first sign-in.  name and email default to "Administrator" and admin@example.org.
+ */
+static int first_admin(struct db *db, const struct cli_user *admin)
 {
+	const char *name = admin && admin->name ? admin->name : "Administrator";
+	const char *email = admin && admin->email ? admin->email : "admin@example.org";
+	const char *err = user_check(email, name, "admin", NULL);
+	if (err) {
+		fprintf(stderr, "portal: %s\n", err);
+		return -1;
+	}
 	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM users");
 	if (db_int(db, st, -1) != 0)
 		return 0;
@@ -54,17 +65,21 @@ static int first_admin(struct db *db)
 	char hash[crypto_pwhash_STRBYTES];
 	if (auth_password_hash(password, hash, sizeof(hash)) < 0 || db_begin_write(db) < 0)
 		return -1;
-	if (user_insert(db, "admin@example.org", "Administrator", "admin", NULL, hash) <= 0) {
+	int64_t id = user_insert(db, email, name, "admin", NULL, hash);
+	st = db_stmt(db, "UPDATE users SET must_change_password = 1 WHERE id = ?");
+	db_bind_int(st, 1, id);
+	if (id <= 0 || db_exec_stmt(db, st) < 0) {
 		db_rollback(db);
 		return -1;
 	}
 	if (db_commit(db) < 0)
 		return -1;
-	printf("\n  An administrator account was created. Sign in at /login with:\n"
-	       "    email:    admin@example.org\n"
+	printf("\n  An administrator account was created for %s. Sign in at /login with:\n"
+	       "    email:    %s\n"
 	       "    password: %s\n"
-	       "  This password is shown once; change it at /account/password.\n\n",
-	       password);
+	       "  This password is shown once; you will be asked to choose your own\n"
+	       "  at the first sign-in.\n\n",
+	       name, email, password);
 	return 0;
 }
 
@@ -225,9 +240,9 @@ static int demo_cohorts(struct db *db)
 	return 0;
 }
 
-int cli_bootstrap(struct db *db, int demo)
+int cli_bootstrap(struct db *db, int demo, const struct cli_user *admin)
 {
-	if (first_admin(db) < 0 || (demo && demo_cohorts(db) < 0)) {
+	if (first_admin(db, admin) < 0 || (demo && demo_cohorts(db) < 0)) {
 		fputs("portal: first-run set-up failed\n", stderr);
 		return 1;
 	}

@@ -10,8 +10,9 @@ struct cli_user {
 
 /* `portal user add`: checks and creates the account; returns the exit status. */
 int cli_user_add(struct db *db, const struct cli_user *u);
-/* `portal bootstrap`: an admin when there is no account (its password printed
- * once) and, with demo, an open class and semester when there is none. */
-int cli_bootstrap(struct db *db, int demo);
+/* `portal bootstrap`: an admin when there is no account (named by admin's
+ * name and email when given; its password printed once, to be changed at the
+ * first sign-in) and, with demo, an open class and semester when there is none. */
+int cli_bootstrap(struct db *db, int demo, const struct cli_user *admin);
 
 #endif

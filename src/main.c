@@ -50,6 +50,8 @@ enum opt {
 	OPT_KEY_FILE,
 	OPT_ENCRYPT,
 	OPT_NEW_KEY,
+	OPT_ADMIN_NAME,
+	OPT_ADMIN_EMAIL,
 	OPT_MAX
 };
 static const struct {
@@ -72,6 +74,8 @@ static const struct {
     [OPT_KEY_FILE] = {"key-file", true, "key_file"},
     [OPT_ENCRYPT] = {"encrypt", false, NULL},
     [OPT_NEW_KEY] = {"new-key", true, NULL},
+    [OPT_ADMIN_NAME] = {"admin-name", true, NULL},
+    [OPT_ADMIN_EMAIL] = {"admin-email", true, NULL},
 };
 #define OPT(o) (1u << (o))
 #define GLOBAL_OPTS (OPT(OPT_DB) | OPT(OPT_CONFIG) | OPT(OPT_DATADIR) | OPT(OPT_KEY_FILE))
@@ -111,8 +115,10 @@ static const struct command {
     {"backup", NULL, OPT(OPT_ENCRYPT), 1, cmd_backup, "backup [--encrypt] FILE"},
     {"restore", NULL, 0, 1, cmd_restore,
      "restore FILE         replace the database with a backup (server stopped)"},
-    {"bootstrap", NULL, OPT(OPT_DEMO), 0, cmd_bootstrap,
-     "bootstrap [--demo]   first-run set-up: an admin account and demo classes"},
+    {"bootstrap", NULL, OPT(OPT_DEMO) | OPT(OPT_ADMIN_NAME) | OPT(OPT_ADMIN_EMAIL), 0,
+     cmd_bootstrap,
+     "bootstrap [--demo] [--admin-name NAME] [--admin-email EMAIL]\n"
+     "                     first-run set-up: an admin account and demo classes"},
     {"keygen", NULL, 0, 1, cmd_keygen,
      "keygen FILE          write a new key file (mode 0400; never overwrites)"},
     {"rekey", NULL, OPT(OPT_NEW_KEY), 0, cmd_rekey,
@@ -557,7 +563,8 @@ static int cmd_bootstrap(const struct invocation *inv)
 		db_close(db);
 		return 1;
 	}
-	int rc = auth_init(db) == 0 ? cli_bootstrap(db, demo) : 1;
+	struct cli_user admin = {.name = inv->opt[OPT_ADMIN_NAME], .email = inv->opt[OPT_ADMIN_EMAIL]};
+	int rc = auth_init(db) == 0 ? cli_bootstrap(db, demo, &admin) : 1;
 	if (demo)
 		view_unload();
 	db_close(db);

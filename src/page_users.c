@@ -1,10 +1,12 @@
-/* page_users.c: the administrators' accounts page: list, create with an invitation, disable. */
+/* page_users.c: the administrators' accounts page: list, create with an invitation, disable,
+ * enable, invite again, change role and school; each action audited. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
 #include "auth.h"
+#include "clock.h"
 #include "db.h"
 #include "mail.h"
 #include "pages.h"
@@ -39,6 +41,46 @@ static void answer_unavailable(struct request *req, struct response *res)
 		   "Nothing was changed. Try again in a few minutes.");
 }
 
+/*
+ * Records an administrator's action on account id, inside the caller's write
+ * transaction: who, when, what (action), and detail without secrets.  0 or -1.
+ */
+static int audit_account(struct request *req, int64_t id, const char *action, const char *detail)
+{
+	sqlite3_stmt *st = db_stmt(req->db, "INSERT INTO account_audit (account_id, user_id, actor,"
+					    " at, action, detail) VALUES (?, ?, ?, ?, ?, ?)");
+	db_bind_int(st, 1, id);
+	db_bind_int(st, 2, req->session->user_id);
+	db_bind_text(st, 3, req->session->name);
+	db_bind_int(st, 4, app_now());
+	db_bind_text(st, 5, action);
+	db_bind_text(st, 6, detail);
+	return db_exec_stmt(req->db, st);
+}
+
+/* The latest account actions, newest first.  New reference. */
+static json_t *audit_json(struct db *db)
+{
+	json_t *list = json_array();
+	sqlite3_stmt *st = db_stmt(db, "SELECT a.at, a.actor, a.action, a.detail, u.name"
+				       " FROM account_audit a JOIN users u ON u.id = a.account_id"
+				       " ORDER BY a.at DESC, a.id DESC LIMIT 50");
+	int rc;
+	while ((rc = db_step(st)) == SQLITE_ROW) {
+		char when[64];
+		time_format(sqlite3_column_int64(st, 0), when, sizeof(when));
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s}", "when", when,
+						      "actor", db_col_text(st, 1), "action",
+						      db_col_text(st, 2), "detail",
+						      db_col_text(st, 3), "account",
+						      db_col_text(st, 4)));
+	}
+	if (rc != SQLITE_DONE)
+		db_log_error(db, "listing account actions");
+	sqlite3_reset(st);
+	return list;
+}
+
 /* One row of the accounts table, from (id, name, email, role, school, invited, disabled). */
 static json_t *account_json(sqlite3_stmt *st, int64_t self)
 {
@@ -49,13 +91,27 @@ static json_t *account_json(sqlite3_stmt *st, int64_t self)
 	const char *tag = disabled  ? "tag--withdrawn"
 			  : invited ? "tag--waitlisted"
 				    : "tag--accepted";
-	json_t *row = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b}", "id",
+	json_t *row = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b}", "id",
 				(json_int_t)id, "name", db_col_text(st, 1), "email",
 				db_col_text(st, 2), "role", role_label(db_col_text(st, 3)),
 				"school", school ? school : "", "status", status, "tag", tag,
-				"self", id == self, "can_disable", !disabled && id != self);
+				"self", id == self, "can_disable", !disabled && id != self,
+				"can_enable", disabled, "can_invite", !disabled);
 	if (row == NULL)
 		die_oom();
+	/* The change form's choices, marked as the account has them. */
+	json_t *r = json_array(), *s = json_array();
+	const char *role = db_col_text(st, 3), *slug = db_col_text(st, 4);
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		json_array_append_new(r, json_pack("{s:s, s:s, s:b}", "value", roles[i].value,
+						   "label", roles[i].label, "selected",
+						   strcmp(role, roles[i].value) == 0));
+	for (size_t i = 0; i < sizeof(schools) / sizeof(schools[0]); i++)
+		json_array_append_new(s, json_pack("{s:s, s:s, s:b}", "slug", schools[i].slug,
+						   "name", schools[i].name, "selected",
+						   strcmp(slug, schools[i].slug) == 0));
+	json_object_set_new(row, "role_options", r);
+	json_object_set_new(row, "school_options", s);
 	return row;
 }
 
@@ -123,13 +179,15 @@ static void render_accounts(struct request *req, struct response *res, int statu
 	/* One snapshot for the list and the banners; should BEGIN fail, each query still runs. */
 	db_begin_read(db);
 	json_object_set_new(data, "accounts", accounts_json(db, req->session->user_id));
+	json_object_set_new(data, "audit", audit_json(db));
 	if (status == 200) {
-		json_t *created = banner_json(req, "created");
-		json_t *disabled = banner_json(req, "disabled");
-		if (created)
-			json_object_set_new(data, "created", created);
-		if (disabled)
-			json_object_set_new(data, "disabled", disabled);
+		static const char *const kinds[] = {"created", "disabled", "enabled", "invited",
+						    "changed"};
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+			json_t *b = banner_json(req, kinds[i]);
+			if (b)
+				json_object_set_new(data, kinds[i], b);
+		}
 	}
 	db_end_read(db);
 	view_form(data, values, fields, errs);
@@ -210,7 +268,7 @@ static int64_t create_account(struct request *req, const struct account_form *f)
 			 .secret = token};
 	int rc = body ? mail_queue_mail(db, &m) : -1;
 	free(body);
-	if (rc < 0) {
+	if (rc < 0 || audit_account(req, id, "created", role_label(f->role)) < 0) {
 		db_rollback(db);
 		return -1;
 	}
@@ -242,8 +300,10 @@ void accounts_create(struct request *req, struct response *res)
  * Disables account id in one transaction: the flag, its sessions and its
  * links all go, so it is signed out at once.  1 done, 0 no such account, -1 failure.
  */
-static int disable_account(struct db *db, struct arena *a, int64_t id)
+static int disable_account(struct request *req, int64_t id)
 {
+	struct db *db = req->db;
+	struct arena *a = req->arena;
 	if (db_begin_write(db) < 0)
 		return -1;
 	struct user u;
@@ -253,7 +313,8 @@ static int disable_account(struct db *db, struct arena *a, int64_t id)
 		return found;
 	}
 	if (user_disable(db, id) < 0 || auth_sessions_delete(db, id, NULL) < 0 ||
-	    auth_password_tokens_end(db, id, true) < 0) {
+	    auth_password_tokens_end(db, id, true) < 0 ||
+	    audit_account(req, id, "disabled", "") < 0) {
 		db_rollback(db);
 		return -1;
 	}
@@ -274,11 +335,169 @@ void accounts_disable(struct request *req, struct response *res)
 			   "Ask another administrator to disable it. Nothing was changed.");
 		return;
 	}
-	int done = disable_account(req->db, req->arena, id);
+	/* A slip of the mouse must not lock someone out: the first post asks. */
+	if (!kv_has(&req->form, "confirm", "yes")) {
+		struct user u;
+		int found = user_find_id(req->db, req->arena, id, &u);
+		if (found <= 0) {
+			if (found == 0)
+				view_error(req, res, 404, "Page not found", "There is no such account.");
+			else
+				answer_unavailable(req, res);
+			return;
+		}
+		json_t *data = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "name", u.name,
+					 "email", u.email);
+		if (data == NULL)
+			die_oom();
+		res->no_store = true;
+		view_render(req, res, "users_disable", data);
+		return;
+	}
+	int done = disable_account(req, id);
 	if (done == 0)
 		view_error(req, res, 404, "Page not found", "There is no such account.");
 	else if (done < 0)
 		answer_unavailable(req, res);
 	else
 		response_redirect(res, arena_printf(req->arena, "/admin/users?disabled=%ld", id));
+}
+
+/* The account the URL names, read into u; false after answering 404 or 503. */
+static bool load_account(struct request *req, struct response *res, struct user *u)
+{
+	long id;
+	int found = parse_int(req->params[0], 1, LONG_MAX, &id) < 0
+			? 0
+			: user_find_id(req->db, req->arena, id, u);
+	if (found == 0)
+		view_error(req, res, 404, "Page not found", "There is no such account.");
+	else if (found < 0)
+		answer_unavailable(req, res);
+	return found == 1;
+}
+
+/* 303 to the accounts page with the banner of kind for account id. */
+static void back_to_list(struct request *req, struct response *res, const char *kind, int64_t id)
+{
+	response_redirect(res, arena_printf(req->arena, "/admin/users?%s=%lld", kind,
+					    (long long)id));
+}
+
+/* POST /admin/users/ID/enable: the account may sign in again (with its old password). */
+void accounts_enable(struct request *req, struct response *res)
+{
+	struct user u;
+	if (!load_account(req, res, &u))
+		return;
+	struct db *db = req->db;
+	if (!u.disabled) {
+		back_to_list(req, res, "enabled", u.id);
+		return;
+	}
+	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET disabled_at = NULL WHERE id = ?");
+	if (db_begin_write(db) < 0)
+		goto fail;
+	db_bind_int(st, 1, u.id);
+	if (db_exec_stmt(db, st) < 0 || audit_account(req, u.id, "enabled", "") < 0 ||
+	    db_commit(db) < 0) {
+		db_rollback(db);
+		goto fail;
+	}
+	back_to_list(req, res, "enabled", u.id);
+	return;
+fail:
+	answer_unavailable(req, res);
+}
+
+/*
+ * POST /admin/users/ID/invite: a new 72-hour link to choose a password,
+ * e-mailed as the first invitation was; the account's older unused links stop
+ * working.  409 for a disabled account (enable it first).
+ */
+void accounts_invite(struct request *req, struct response *res)
+{
+	struct user u;
+	if (!load_account(req, res, &u))
+		return;
+	if (u.disabled) {
+		view_error(req, res, 409, "This account is disabled",
+			   "Enable it first, then send a new link. Nothing was sent.");
+		return;
+	}
+	struct db *db = req->db;
+	struct account_form f = {.email = u.email, .name = u.name, .role = u.role,
+				 .school = u.school[0] ? u.school : NULL};
+	if (db_begin_write(db) < 0)
+		goto fail;
+	char *token = auth_password_tokens_end(db, u.id, false) < 0
+			  ? NULL
+			  : auth_password_token_new(db, req->arena, u.id, AUTH_INVITE_SECONDS);
+	char *body = token ? invite_body(req, &f) : NULL;
+	struct mail m = {.to = u.email,
+			 .subject = "Your account for the police community programs",
+			 .body = body,
+			 .secret = token};
+	int rc = body ? mail_queue_mail(db, &m) : -1;
+	free(body);
+	if (rc < 0 || audit_account(req, u.id, "invited", "") < 0 || db_commit(db) < 0) {
+		db_rollback(db);
+		goto fail;
+	}
+	back_to_list(req, res, "invited", u.id);
+	return;
+fail:
+	answer_unavailable(req, res);
+}
+
+/*
+ * POST /admin/users/ID: a new role and school (counselors need one, others
+ * none).  422 with the page for a bad choice; 409 for an administrator
+ * taking away their own role (no one might be left to give it back).
+ */
+void accounts_change(struct request *req, struct response *res)
+{
+	struct user u;
+	if (!load_account(req, res, &u))
+		return;
+	const char *role = kv_str(&req->form, "role");
+	const char *school = strcmp(role, "counselor") == 0 ? kv_str(&req->form, "school") : NULL;
+	struct form_errors errs = {0};
+	user_check_form(u.email, u.name, role, school, &errs);
+	if (errs.n) {
+		render_accounts(req, res, 422, NULL, &errs);
+		return;
+	}
+	if (u.id == req->session->user_id && strcmp(role, "admin") != 0) {
+		view_error(req, res, 409, "You cannot remove your own administrator role",
+			   "Ask another administrator to change it. Nothing was changed.");
+		return;
+	}
+	struct db *db = req->db;
+	const char *was = u.school[0] ? arena_printf(req->arena, "%s (%s)", role_label(u.role),
+						     school_name(u.school))
+				      : role_label(u.role);
+	const char *now = school ? arena_printf(req->arena, "%s (%s)", role_label(role),
+						school_name(school))
+				 : role_label(role);
+	if (strcmp(was, now) == 0) {
+		back_to_list(req, res, "changed", u.id);
+		return;
+	}
+	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET role = ?, school = ? WHERE id = ?");
+	if (db_begin_write(db) < 0)
+		goto fail;
+	db_bind_text(st, 1, role);
+	db_bind_text(st, 2, school);
+	db_bind_int(st, 3, u.id);
+	if (db_exec_stmt(db, st) < 0 ||
+	    audit_account(req, u.id, "changed", arena_printf(req->arena, "%s to %s", was, now)) < 0 ||
+	    db_commit(db) < 0) {
+		db_rollback(db);
+		goto fail;
+	}
+	back_to_list(req, res, "changed", u.id);
+	return;
+fail:
+	answer_unavailable(req, res);
 }

@@ -57,8 +57,12 @@ handler_fn admin_roster, admin_report;
 handler_fn login_form, login_submit, logout_submit;
 handler_fn password_form, password_submit, forgot_form, forgot_submit;
 
+/* page_message.c: e-mail the participants of a class or semester */
+handler_fn admin_message_form, admin_message_send;
+
 /* page_users.c */
 handler_fn accounts_list, accounts_create, accounts_disable;
+handler_fn accounts_enable, accounts_invite, accounts_change;
 
 /* page_export.c */
 handler_fn export_class_applicants, export_semester_nominations, export_interest;

@@ -98,10 +98,19 @@ static const struct route routes[] = {
 	{"GET", "/admin/tap/semesters/*/roster", admin_roster, STAFF},
 	{"GET", "/admin/report", admin_report, STAFF},
 
+	/* Messages to the participants of a class or semester (page_message.c). */
+	{"GET", "/admin/pip/classes/*/message", admin_message_form, STAFF},
+	{"POST", "/admin/pip/classes/*/message", admin_message_send, STAFF},
+	{"GET", "/admin/tap/semesters/*/message", admin_message_form, STAFF},
+	{"POST", "/admin/tap/semesters/*/message", admin_message_send, STAFF},
+
 	/* Accounts, for administrators (page_users.c). */
 	{"GET", "/admin/users", accounts_list, ADMIN},
 	{"POST", "/admin/users", accounts_create, ADMIN},
 	{"POST", "/admin/users/*/disable", accounts_disable, ADMIN},
+	{"POST", "/admin/users/*/enable", accounts_enable, ADMIN},
+	{"POST", "/admin/users/*/invite", accounts_invite, ADMIN},
+	{"POST", "/admin/users/*", accounts_change, ADMIN},
 
 	/* Staff's CSV downloads of the lists (page_export.c). */
 	{"GET", "/admin/pip/classes/*/applicants.csv", export_class_applicants, STAFF},
@@ -212,6 +221,11 @@ void routes_dispatch(struct request *req, struct response *res)
 			char *next = url_encode(req->arena, req->path);
 			response_redirect(res, arena_printf(req->arena, "/login?next=%s", next));
 		}
+		return;
+	}
+	/* A password printed at set-up must be replaced before any desk page opens. */
+	if (req->session && req->session->must_change_password && r->access != ANYONE) {
+		response_redirect(res, "/account/password");
 		return;
 	}
 	if (post && !auth_csrf_ok(req)) {

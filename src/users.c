@@ -180,7 +180,8 @@ int user_find_id(struct db *db, struct arena *a, int64_t id, struct user *out)
 
 int user_set_password(struct db *db, int64_t id, const char *password_hash)
 {
-	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET password_hash = ? WHERE id = ?");
+	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET password_hash = ?,"
+				       " must_change_password = 0 WHERE id = ?");
 	db_bind_text(st, 1, password_hash);
 	db_bind_int(st, 2, id);
 	return db_exec_stmt(db, st);

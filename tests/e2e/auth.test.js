@@ -456,7 +456,7 @@ check('disabling an account ends its session and its sign-ins', async () => {
   assert.equal((await user.get('/account/password')).status, 200);
   const admin = await signedIn('admin@example.org');
   await admin.get('/admin/users');
-  const r = await admin.post(`/admin/users/${id}/disable`);
+  const r = await admin.post(`/admin/users/${id}/disable`, { confirm: 'yes' });
   assert.equal(r.status, 303);
   assert.equal(r.headers.get('location'), `/admin/users?disabled=${id}`);
   const page = await admin.get(r.headers.get('location'));
