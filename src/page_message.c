@@ -17,15 +17,23 @@
 #define MESSAGE_SUBJECT_MAX 200
 #define MESSAGE_BODY_MAX 5000
 
-/* Who a message can go to; the SQL condition on an application's status for each. */
+/* The recipients' query of each audience, whole: db_stmt keeps statements by the
+ * address of their text, so each must be a literal of its own. */
+#define RECIPIENTS(where)                                                                  \
+	"SELECT first_name, COALESCE(email, ''), COALESCE(guardian_email, ''),"            \
+	" COALESCE(guardian_name, ''), id FROM applications WHERE cohort_id = ? AND " where \
+	" AND erased_at IS NULL ORDER BY id"
+
+/* Who a message can go to, and the query that finds them. */
 static const struct {
-	const char *value, *id, *label, *where;
+	const char *value, *id, *label, *sql;
 } audiences[] = {
-	{"accepted", "audience", "Accepted participants", "status = 'accepted'"},
-	{"waitlisted", "audience-waitlisted", "The waitlist", "status = 'waitlisted'"},
+	{"accepted", "audience", "Accepted participants", RECIPIENTS("status = 'accepted'")},
+	{"waitlisted", "audience-waitlisted", "The waitlist", RECIPIENTS("status = 'waitlisted'")},
 	{"active", "audience-active", "Everyone still in: received and accepted",
-	 "status IN ('submitted', 'accepted')"},
-	{"completed", "audience-completed", "Those who completed", "status = 'completed'"},
+	 RECIPIENTS("status IN ('submitted', 'accepted')")},
+	{"completed", "audience-completed", "Those who completed",
+	 RECIPIENTS("status = 'completed'")},
 };
 enum { NAUDIENCES = sizeof(audiences) / sizeof(audiences[0]) };
 
@@ -102,14 +110,8 @@ static int recipients(struct request *req, const struct cohort *c, int audience,
 {
 	struct db *db = req->db;
 	bool tap = strcmp(c->program, "tap") == 0;
-	/* The condition comes from the table above, never from the request. */
-	const char *sql = arena_printf(
-	    req->arena,
-	    "SELECT first_name, COALESCE(email, ''), COALESCE(guardian_email, ''),"
-	    " COALESCE(guardian_name, ''), id FROM applications WHERE cohort_id = ? AND %s"
-	    " AND erased_at IS NULL ORDER BY id",
-	    audiences[audience].where);
-	sqlite3_stmt *st = db_stmt(db, sql);
+	/* The query comes from the table above, never from the request. */
+	sqlite3_stmt *st = db_stmt(db, audiences[audience].sql);
 	db_bind_int(st, 1, c->id);
 	size_t cap = 16, n = 0;
 	struct recipient *list = arena_alloc(req->arena, cap * sizeof(*list));
