@@ -90,11 +90,24 @@ static void read_filters(struct request *req, struct filters *f)
 		f->background = "";
 }
 
-/* The filters and order as a query string ("?status=...") for links that keep them. */
+/* The filters and order as a query string for links that keep them: only those that
+ * differ from the list's default, so that the plain list keeps its plain address. */
 static char *filter_query(struct arena *a, const struct filters *f)
 {
-	return arena_printf(a, "?status=%s&q=%s&sort=%s&background=%s", f->status,
-			    url_encode(a, f->q), f->sort, f->background);
+	struct buf b;
+	buf_init(&b, a);
+	if (f->status[0])
+		buf_printf(&b, "&status=%s", f->status);
+	if (f->q[0])
+		buf_printf(&b, "&q=%s", url_encode(a, f->q));
+	if (strcmp(f->sort, "submitted") != 0)
+		buf_printf(&b, "&sort=%s", f->sort);
+	if (f->background[0])
+		buf_printf(&b, "&background=%s", f->background);
+	if (b.len == 0)
+		return "";
+	b.data[0] = '?';
+	return buf_str(&b);
 }
 
 static void bind_filters(sqlite3_stmt *st, int64_t cohort_id, const struct filters *f,

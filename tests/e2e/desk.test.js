@@ -232,8 +232,9 @@ test('previous and next links follow the list order and filter', async () => {
   let page = await staff.get(`/admin/applications/${apps[1].id}?sort=submitted`);
   const prev = page.text.match(/<a href="([^"]+)" rel="prev">Previous applicant/);
   const next = page.text.match(/<a href="([^"]+)" rel="next">Next applicant/);
-  assert.ok(prev[1].startsWith(`/admin/applications/${apps[0].id}?`));
-  assert.ok(next[1].startsWith(`/admin/applications/${apps[2].id}?`));
+  // Unfiltered in the default order: the plain addresses.
+  assert.equal(prev[1], `/admin/applications/${apps[0].id}`);
+  assert.equal(next[1], `/admin/applications/${apps[2].id}`);
   page = await staff.get(`/admin/applications/${apps[0].id}`);
   assert.ok(!/rel="prev">Previous applicant/.test(page.text), 'the first has no previous');
   // Filtered: only the cleared ones, and the link keeps the filter.
@@ -244,5 +245,5 @@ test('previous and next links follow the list order and filter', async () => {
   assert.ok(!/rel="prev">Previous applicant/.test(page.text));
   // The list's row links carry the filter to the application page.
   const list = await staff.get(`/admin/pip/classes/${id}?background=cleared`);
-  assert.match(list.text, new RegExp(`href="/admin/applications/${apps[1].id}\\?status=&amp;q=&amp;sort=submitted&amp;background=cleared"`));
+  assert.match(list.text, new RegExp(`href="/admin/applications/${apps[1].id}\\?background=cleared"`));
 });
