@@ -154,10 +154,11 @@ const CLASS_HEADER = 'reference,status,waitlist_position,submitted_at,first_name
 const SEMESTER_HEADER = 'reference,status,waitlist_position,submitted_at,school,'
   + 'student_first_name,student_last_name,student_id,grade,dob,student_email,student_phone,'
   + 'guardian_name,guardian_phone,guardian_email,counselor';
-// SPEC.md's columns after the header rows (language and background are not kept yet),
-// then the ones staff also need.
-const CLASS_MORE = ['status_label', 'sessions_attended', 'verify_residence', 'accommodations'];
-const SEMESTER_MORE = ['status_label', 'sessions_attended', 'guardian_consent', 'counselor_note'];
+// SPEC.md's columns after the header rows, then the ones staff also need.
+const CLASS_MORE = ['status_label', 'sessions_attended', 'language', 'verify_residence',
+  'accommodations'];
+const SEMESTER_MORE = ['status_label', 'sessions_attended', 'language', 'guardian_consent',
+  'counselor_note'];
 
 test('a class export parses back exactly, guarded, oldest first', async () => {
   const id = openClass(45, 2);
@@ -214,7 +215,7 @@ test('a class export parses back exactly, guarded, oldest first', async () => {
     affiliations: 'resident; work: Acme, Inc.; other: Volunteer at the library',
     emergency_name: 'Jose Lopez', emergency_phone: '310-555-0199',
     referral: '\'@torrancepd on Instagram',
-    status_label: 'Accepted', sessions_attended: '3',
+    status_label: 'Accepted', sessions_attended: '3', language: 'en',
   });
   assert.equal(smith.accommodations, 'A ramp, please\nand a seat near the front');
   assert.equal(smith.verify_residence, '');
@@ -239,8 +240,9 @@ test('a class export parses back exactly, guarded, oldest first', async () => {
   assert.equal(erased.submitted_at, '2026-11-18 03:07');
   assert.equal(erased.status_label, 'Withdrawn');
   assert.equal(erased.sessions_attended, '2');
+  assert.equal(erased.language, 'en');
   for (const h of header.slice(4)) {
-    if (h !== 'status_label' && h !== 'sessions_attended') {
+    if (!['status_label', 'sessions_attended', 'language'].includes(h)) {
       assert.equal(erased[h], '', `erased row keeps ${h}`);
     }
   }
@@ -291,6 +293,7 @@ test('a semester export names the school and the counselor', async () => {
     student_id: 'S-9', grade: '12', dob: '2008-01-02', student_email: 'ana@example.com',
     student_phone: '310-555-0122', guardian_name: '', guardian_phone: '', guardian_email: '',
     counselor: 'Carla Counselor', status_label: 'Received', sessions_attended: '0',
+    language: 'en',
   });
   assert.deepEqual(kim, {
     ...kim,
