@@ -16,10 +16,13 @@
 
 enum { PAGE_SIZE = 50 };
 
-/* The list's WHERE clause, shared by the count and the three orders. */
+/* The list's WHERE clause, shared by the count and the three orders.  ?8 is the
+ * search's digits when it reads as a phone number (phone_pattern): stored phones
+ * are bare digits, and a TAP student's is sealed, so only a PIP phone matches. */
 #define LIST_FROM                                                                          \
 	" FROM applications WHERE cohort_id = ?1 AND (?2 = '' OR status = ?2) AND"          \
 	" (?3 = '' OR first_name LIKE ?3 ESCAPE '\\' OR last_name LIKE ?3 ESCAPE '\\' OR"   \
+	" (?8 <> '' AND phone LIKE ?8 AND substr(phone, 1, 3) <> 's1:') OR"                  \
 	" (email LIKE ?3 ESCAPE '\\' AND substr(email, 1, 3) <> 's1:') OR"                   \
 	" (first_name || ' ' || last_name) LIKE ?3 ESCAPE '\\' OR ref LIKE ?3 ESCAPE '\\')"
 #define LIST_COLUMNS                                                                       \
@@ -54,9 +57,37 @@ static char *like_pattern(struct arena *a, const char *q)
 	return buf_str(&b);
 }
 
+/*
+ * A LIKE pattern of the digits of q when q reads as (part of) a phone number:
+ * only digits, spaces and ( ) - . +, at least three digits; a leading 1 of an
+ * eleven-digit number (the country code) is dropped.  "" otherwise, which
+ * matches no phone.  So "(310) 555-0123", "310.555.0123" and "555-01" all find
+ * 3105550123.
+ */
+static const char *phone_pattern(struct arena *a, const char *q)
+{
+	char digits[32];
+	size_t n = 0;
+	for (const char *p = q; *p; p++) {
+		if (*p >= '0' && *p <= '9') {
+			if (n + 1 >= sizeof(digits))
+				return "";
+			digits[n++] = *p;
+		} else if (strchr(" ()-.+", *p) == NULL) {
+			return "";
+		}
+	}
+	digits[n] = '\0';
+	if (n < 3)
+		return "";
+	const char *d = n == 11 && digits[0] == '1' ? digits + 1 : digits;
+	return arena_printf(a, "%%%s%%", d);
+}
+
 /* The list's filters as the query string gave them, cleaned. */
 struct filters {
 	const char *status, *q, *sort;
+	const char *phone; /* phone_pattern of q */
 	long page;
 };
 
@@ -68,6 +99,7 @@ static void read_filters(struct request *req, struct filters *f)
 	const char *q = kv_str(&req->query, "q");
 	if (text_clean(req->arena, q, 200, &f->q) < 0)
 		f->q = "";
+	f->phone = phone_pattern(req->arena, f->q);
 	f->sort = kv_str(&req->query, "sort");
 	if (strcmp(f->sort, "name") && strcmp(f->sort, "status"))
 		f->sort = "submitted";
@@ -81,6 +113,7 @@ static void bind_filters(sqlite3_stmt *st, int64_t cohort_id, const struct filte
 	db_bind_int(st, 1, cohort_id);
 	db_bind_text(st, 2, f->status);
 	db_bind_text(st, 3, pattern);
+	db_bind_text(st, 8, f->phone);
 }
 
 /* One row of the list; a TAP student's e-mail is sealed, opened in arena (and

@@ -145,6 +145,10 @@ test('only one class takes registrations at a time: opening a second is 409', as
   assert.equal((await c.post(`/admin/pip/classes/${a}/registration`, { state: 'open' })).status, 303);
   const r = await c.post(`/admin/pip/classes/${b}/registration`, { state: 'open' });
   assert.equal(r.status, 409);
+  // The page names the open class and links to it, where it can be closed.
+  assert.match(r.text, /<h1>Another class is open<\/h1>/);
+  assert.match(r.text, /Class 80 takes registrations now/);
+  assert.match(r.text, new RegExp(`<a href="/admin/pip/classes/${a}">Go to Class 80</a>`));
   assert.equal(srv.sql(`SELECT registration_open AS o FROM cohorts WHERE id = ${b}`)[0].o, 0);
   assert.equal((await c.post(`/admin/pip/classes/${a}/registration`, { state: 'closed' })).status, 303);
   assert.equal((await c.post(`/admin/pip/classes/${b}/registration`, { state: 'open' })).status, 303);
@@ -238,6 +242,25 @@ test('a decline promotes the earliest waitlisted one; positions stay gapless', a
   await c.get(`/admin/applications/${w2.id}`);
   assert.equal((await c.post(`/admin/applications/${w2.id}/status`, { status: 'accepted' })).status, 303);
   assert.deepEqual(srv.sql(`SELECT waitlist_position AS p FROM applications WHERE id = ${w3.id}`)[0].p, 1);
+  srv.sql('UPDATE cohorts SET registration_open = 0');
+});
+
+test('the applicant list finds a phone number however its digits are typed', async () => {
+  const classId = makeClass(189, 10, true);
+  const who = await apply(classId, { first_name: 'Phoebe', phone: '(424) 555-0177' });
+  await apply(classId, { first_name: 'Other', phone: '310-555-0101' });
+  const c = clients.staff;
+  const base = `/admin/pip/classes/${classId}`;
+  for (const q of ['4245550177', '(424) 555-0177', '424.555.0177', '+1 424 555 0177',
+    '555-0177', '0177']) {
+    const r = await c.get(`${base}?q=${encodeURIComponent(q)}`);
+    assert.equal(r.status, 200);
+    assert.match(r.text, new RegExp(`href="/admin/applications/${who.id}"`), q);
+    assert.doesNotMatch(r.text, /Other/, q);
+  }
+  // Two digits are too few to mean a phone number, and letters mean a name.
+  assert.doesNotMatch((await c.get(`${base}?q=77`)).text, /Phoebe/);
+  assert.doesNotMatch((await c.get(`${base}?q=x0177`)).text, /Phoebe/);
   srv.sql('UPDATE cohorts SET registration_open = 0');
 });
 
