@@ -425,9 +425,27 @@ test('preview shows the typed page and saves nothing', async () => {
   assert.match(r.text, /<h2>Preview only<\/h2>/);
   assert.match(r.text, /<li>one<\/li>/);
   assert.match(r.text, /not saved yet/);
+  assert.doesNotMatch(r.text, /id="dropped-/, 'nothing was left out');
   assert.match(r.text, /## Preview only/, 'the textarea keeps what was typed');
   assert.deepEqual(page('tap'), before0);
   assert.ok(!(await srv.client().get('/tap')).text.includes('Preview only'));
+});
+
+test('the preview says when it left out raw HTML or an unsafe link', async () => {
+  const before0 = page('tap');
+  await admin.get('/admin/pages/tap');
+  const md = '<div>boxed</div>\n\nSome <b>bold</b> text and [a trap](javascript:alert(1)),'
+    + ' [a page](https://example.org) and ![a picture](DATA:text/html;base64,AAAA).';
+  const r = await admin.post('/admin/pages/tap', { markdown: md, action: 'preview' });
+  assert.equal(r.status, 200);
+  assert.match(r.text, /id="dropped-html">The page leaves out the raw HTML you typed \(3 pieces\)/);
+  assert.match(r.text, /id="dropped-links">The page leaves out the address of 2 unsafe links/);
+  assert.doesNotMatch(r.text, /<b>bold|href="javascript/);
+  const one = await admin.post('/admin/pages/tap', { markdown: 'x <br> [y](file:///etc)',
+    action: 'preview' });
+  assert.match(one.text, /\(1 piece\)/);
+  assert.match(one.text, /1 unsafe link \(/);
+  assert.deepEqual(page('tap'), before0);
 });
 
 test('a page over 32 KB or empty is refused with 422 and changes nothing', async () => {
