@@ -357,8 +357,13 @@ test('the report: figures per class and semester, and a chart of how applicants 
   assert.match(r.text, /<th scope="row">Facebook<\/th><td class="num">4<\/td>/);
   assert.match(r.text, /<th scope="row">A neighbour<\/th><td class="num">3<\/td>/);
   assert.match(r.text, /<th scope="row">The library &lt;b&gt;<\/th><td class="num">1<\/td>/);
-  assert.match(r.text, /<rect x="220" y="\d+" width="360" height="24" fill="#1d70b8"\/>/);
-  assert.match(r.text, /<rect x="220" y="\d+" width="270" height="24"/);
+  // Bars scaled to the longest (340 units, 4 answers; 3 gives 255), each label on its own
+  // line from the left edge, so that no label is cut at any width.
+  assert.match(r.text, /<rect x="0" y="\d+" width="340" height="22" fill="#1d70b8"\/>/);
+  assert.match(r.text, /<rect x="0" y="\d+" width="255" height="22"/);
+  assert.match(r.text, /<svg class="chart__svg" viewBox="0 0 400 \d+"/);
+  assert.doesNotMatch(r.text, /text-anchor="end"/);
+  assert.match(r.text, /<text x="0" y="\d+" font-size="15" fill="#0b0c0c">Facebook<\/text>/);
   assert.match(r.text, /Teens and Policing semesters/);
   // One class only, through the GET filter.
   const other = makeClass({ sessions: 2 });
