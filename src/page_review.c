@@ -442,6 +442,53 @@ static json_t *application_json(struct request *req, int64_t id, struct cohort *
 	return a;
 }
 
+/* "+1" and the digits of a phone shown as view_phone shows it, for a tel: link;
+ * NULL when it holds no ten digits. */
+static json_t *tel_json(const json_t *shown)
+{
+	const char *p = json_string_value(shown);
+	char digits[11];
+	size_t n = 0;
+	for (; p && *p; p++)
+		if (*p >= '0' && *p <= '9') {
+			if (n == 10)
+				return NULL;
+			digits[n++] = *p;
+		}
+	if (n != 10)
+		return NULL;
+	digits[n] = '\0';
+	return json_sprintf("+1%s", digits);
+}
+
+/*
+ * Adds to application a what the page links and works out from its details:
+ * tel: addresses of its phones, and the age on the first session's date
+ * (c's start), which decides eligibility and the consent a minor needs.
+ */
+static void add_contact_json(json_t *a, const struct cohort *c)
+{
+	static const char *const phones[] = {"phone", "emergency_phone"};
+	for (size_t i = 0; i < sizeof(phones) / sizeof(phones[0]); i++) {
+		json_t *tel = tel_json(json_object_get(a, phones[i]));
+		if (tel)
+			json_object_set_new(a, phones[i] == phones[0] ? "phone_tel" : "emergency_tel",
+			                    tel);
+	}
+	json_t *tap = json_object_get(a, "tap");
+	json_t *gtel = tap ? tel_json(json_object_get(tap, "guardian_phone")) : NULL;
+	if (gtel)
+		json_object_set_new(tap, "guardian_tel", gtel);
+	struct date born;
+	const char *dob = json_string_value(json_object_get(a, "dob"));
+	if (dob && date_parse(dob, &born) == 0 && c->start.y > 0) {
+		char on[64];
+		date_format_long(c->start, on, sizeof(on));
+		json_object_set_new(a, "age", json_integer(date_age_on(born, c->start)));
+		json_object_set_new(a, "age_on", json_string(on));
+	}
+}
+
 /* The moves allowed from status s, for the status form. */
 static json_t *moves_json(int s)
 {
@@ -478,6 +525,7 @@ void admin_application(struct request *req, struct response *res)
 	cohort_title(&c, title, sizeof(title));
 	bool tap = strcmp(c.program, "tap") == 0;
 	json_object_set_new(a, "affiliations", affiliations_json(req->db, id));
+	add_contact_json(a, &c);
 	json_object_set_new(data, "app", a);
 	json_object_set_new(data, "history", admin_history_json(req->db, id));
 	db_end_read(req->db);

@@ -308,6 +308,13 @@ test('one application shows every field, its history and only the allowed moves'
   }
   for (const v of ['accepted', 'waitlisted', 'declined', 'withdrawn']) assert.match(r.text, new RegExp(`value="${v}"`));
   assert.doesNotMatch(r.text, /value="completed"/);
+  // E-mail and phones are links a phone can follow; the age is that on the first session.
+  assert.match(r.text, /<a href="mailto:ana\d+@example.com">ana\d+@example.com<\/a>/);
+  assert.match(r.text, /<a href="tel:\+13105550101">310-555-0101<\/a>/);
+  assert.match(r.text, /Luis Reyes, <a href="tel:\+13105550102">310-555-0102<\/a>/);
+  const [y, m, d] = START.split('-').map(Number);
+  const age = y - 1975 - (m < 2 || (m === 2 && d < 11) ? 1 : 0);
+  assert.match(r.text, new RegExp(`<br>${age} years old on [^<]*${y}, the first session</dd>`));
   assert.equal((await clients.staff.get('/admin/applications/999999')).status, 404);
   assert.equal((await clients.staff.get('/admin/applications/abc')).status, 404);
   srv.sql('UPDATE cohorts SET registration_open = 0');
