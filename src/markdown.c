@@ -2,7 +2,10 @@
 #include "markdown.h"
 
 #include <cmark.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "app.h"
 #include "arena.h"
@@ -27,7 +30,57 @@ static void *md_realloc(void *p, size_t size)
 
 static cmark_mem md_mem = {md_calloc, md_realloc, free};
 
+/* Whether cmark's safe mode empties a link to url: its rule, that of
+ * _scan_dangerous_url in cmark's html.c (javascript:, vbscript:, file:, and
+ * data: but for four kinds of image), case-insensitive. */
+static bool unsafe_url(const char *url)
+{
+	static const char *const images[] = {"image/png", "image/gif", "image/jpeg", "image/webp"};
+	if (url == NULL)
+		return false;
+	if (strncasecmp(url, "javascript:", 11) == 0 || strncasecmp(url, "vbscript:", 9) == 0 ||
+	    strncasecmp(url, "file:", 5) == 0)
+		return true;
+	if (strncasecmp(url, "data:", 5) != 0)
+		return false;
+	for (size_t i = 0; i < sizeof(images) / sizeof(images[0]); i++)
+		if (strncasecmp(url + 5, images[i], strlen(images[i])) == 0)
+			return false;
+	return true;
+}
+
+/* Counts into *d what the safe mode of rendering doc leaves out. */
+static void count_dropped(cmark_node *doc, struct markdown_dropped *d)
+{
+	cmark_iter *it = cmark_iter_new(doc);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		cmark_node *n = cmark_iter_get_node(it);
+		switch (cmark_node_get_type(n)) {
+		case CMARK_NODE_HTML_BLOCK:
+		case CMARK_NODE_HTML_INLINE:
+			d->raw_html++;
+			break;
+		case CMARK_NODE_LINK:
+		case CMARK_NODE_IMAGE:
+			if (unsafe_url(cmark_node_get_url(n)))
+				d->unsafe_links++;
+			break;
+		default:
+			break;
+		}
+	}
+	cmark_iter_free(it);
+}
+
 char *markdown_render(const char *md, size_t len)
+{
+	return markdown_render_checked(md, len, NULL);
+}
+
+char *markdown_render_checked(const char *md, size_t len, struct markdown_dropped *dropped)
 {
 	if (len > MARKDOWN_MAX)
 		return NULL;
@@ -38,6 +91,10 @@ char *markdown_render(const char *md, size_t len)
 	cmark_parser_feed(p, md, len);
 	cmark_node *doc = cmark_parser_finish(p);
 	cmark_parser_free(p);
+	if (dropped) {
+		*dropped = (struct markdown_dropped){0};
+		count_dropped(doc, dropped);
+	}
 	/* The HTML comes from the document's allocator, so free() releases it. */
 	char *html = cmark_render_html(doc, options);
 	cmark_node_free(doc);

@@ -406,6 +406,30 @@ static int tell_interest_list(struct db *db, struct arena *a, const struct cohor
 	return db_exec_stmt(db, st);
 }
 
+/* The 409 page for opening a second class or semester: it names the one that
+ * is open and links to it, where staff can close it. */
+static void another_open(struct request *req, struct response *res, const struct cohort *other)
+{
+	bool tap = strcmp(other->program, "tap") == 0;
+	char title[32];
+	cohort_title(other, title, sizeof(title));
+	json_t *data = json_pack(
+	    "{s:s, s:s, s:i, s:{s:s, s:s}}", "heading",
+	    tap ? "Another semester is open" : "Another class is open", "message",
+	    arena_printf(req->arena,
+	                 "%s takes registrations now, and only one %s does at a time. Close it "
+	                 "first, then open this one. Nothing was changed.",
+	                 title, tap ? "semester" : "class"),
+	    "status", 409, "link", "url",
+	    arena_printf(req->arena, "%s/%lld", tap ? "/admin/tap/semesters" : "/admin/pip/classes",
+	                 (long long)other->id),
+	    "text", arena_printf(req->arena, "Go to %s", title));
+	if (data == NULL)
+		die_oom();
+	res->status = 409;
+	view_render(req, res, "error", data);
+}
+
 void admin_cohort_registration(struct request *req, struct response *res)
 {
 	struct cohort c;
@@ -421,15 +445,15 @@ void admin_cohort_registration(struct request *req, struct response *res)
 	if (db_begin_write(db) < 0)
 		goto fail;
 	if (open) {
-		sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM cohorts WHERE program = ? AND"
-					       " registration_open = 1 AND id <> ?");
-		db_bind_text(st, 1, c.program);
-		db_bind_int(st, 2, c.id);
-		if (db_int(db, st, 1) != 0) {
+		struct cohort other;
+		int found = cohort_open_now(db, c.program, &other);
+		if (found < 0) {
 			db_rollback(db);
-			view_error(req, res, 409, "Another one is open",
-				   "Only one class and one semester take registrations at a time. "
-				   "Close the open one first. Nothing was changed.");
+			goto fail;
+		}
+		if (found > 0 && other.id != c.id) {
+			db_rollback(db);
+			another_open(req, res, &other);
 			return;
 		}
 	}

@@ -34,9 +34,10 @@ static const char *const class_header[] = {
     "referral",
     "status_label",
     "sessions_attended",
+    "language",
+    "background",
     "verify_residence",
     "accommodations",
-    "background",
     NULL,
 };
 static const char *const semester_header[] = {
@@ -58,6 +59,7 @@ static const char *const semester_header[] = {
     "counselor",
     "status_label",
     "sessions_attended",
+    "language",
     "guardian_consent",
     "counselor_note",
     NULL,
@@ -68,14 +70,15 @@ static const char *const interest_header[] = {"email", "name", "joined_at", "not
  * Every export query starts with these columns, so that one function writes
  * them: reference, status, waitlist position, the submission time (Unix time,
  * written in the portal's zone by fmt_csv_time), whether retention has erased
- * the row's personal data, and the number of sessions attended (the primary
- * key of attendance makes each count one index lookup).
+ * the row's personal data, the number of sessions attended (the primary
+ * key of attendance makes each count one index lookup) and the language the
+ * applicant reads.
  */
 #define ROW_HEAD                                                                                   \
 	"SELECT a.id, a.ref, a.status, a.waitlist_position, a.submitted_at,"                       \
 	" a.erased_at IS NOT NULL,"                                                                \
-	" (SELECT count(*) FROM attendance t WHERE t.application_id = a.id),"
-enum { H_ID, H_REF, H_STATUS, H_POSITION, H_SUBMITTED, H_ERASED, H_ATTENDED, H_NEXT };
+	" (SELECT count(*) FROM attendance t WHERE t.application_id = a.id), a.language,"
+enum { H_ID, H_REF, H_STATUS, H_POSITION, H_SUBMITTED, H_ERASED, H_ATTENDED, H_LANGUAGE, H_NEXT };
 
 /* Oldest first; the index applications_cohort_time gives this order without sorting. */
 #define ROW_ORDER " WHERE a.cohort_id = ? ORDER BY a.submitted_at, a.id"
@@ -186,15 +189,16 @@ static bool head_cells(struct csv *w, sqlite3_stmt *st)
 }
 
 /*
- * Writes the cells SPEC.md puts after its header row: the status in words and
- * the sessions attended.  Neither is personal: retention keeps the status, and
- * the attendance rows, of an erased row.
+ * Writes the cells SPEC.md puts after its header row: the status in words,
+ * the sessions attended and the language.  None is personal: retention keeps
+ * the status, the attendance rows and the language of an erased row.
  */
 static void progress_cells(struct csv *w, sqlite3_stmt *st)
 {
 	int s = status_parse(db_col_text(st, H_STATUS));
 	csv_cell(w, s >= 0 ? status_labels[s] : NULL);
 	csv_cell_int(w, sqlite3_column_int64(st, H_ATTENDED));
+	csv_cell(w, db_col_text(st, H_LANGUAGE));
 }
 
 /*
@@ -281,9 +285,11 @@ static void class_row(struct csv *w, sqlite3_stmt *st, const char *aff, struct a
 	phone_cell(w, sealed(a, st, P_EMERGENCY_PHONE, erased, bad));
 	csv_cell(w, personal(st, P_REFERRAL, erased));
 	progress_cells(w, st);
+	/* SPEC.md puts the background check right after the language, before the columns
+	 * staff also need. */
+	csv_cell(w, erased ? NULL : db_col_text(st, P_BACKGROUND)); /* sensitive: erased too */
 	csv_cell(w, !erased && sqlite3_column_int(st, P_VERIFY) ? "yes" : NULL);
 	csv_cell(w, sealed(a, st, P_ACCOMMODATIONS, erased, bad));
-	csv_cell(w, erased ? NULL : db_col_text(st, P_BACKGROUND)); /* sensitive: erased too */
 	csv_row_end(w);
 }
 

@@ -76,19 +76,28 @@ static json_t *pages_json(const struct program_page *current)
 /*
  * Renders the editor for page p: the form holding markdown, the preview of
  * html (the stored page's, or, when previewing, the one rendered from what
- * was typed) and errs (status 422 when there are any).  Both strings are only
- * read.
+ * was typed, and then what rendering left out: previewing is not NULL) and
+ * errs (status 422 when there are any).  Everything given is only read.
  */
 static void show_editor(struct request *req, struct response *res, const struct program_page *p,
                         const struct stored *s, const char *markdown, const char *html,
-                        bool previewing, const struct form_errors *errs)
+                        const struct markdown_dropped *previewing, const struct form_errors *errs)
 {
 	json_t *data = json_pack(
 	    "{s:{s:s, s:s, s:s}, s:o, s:s, s:b, s:b}", "page", "slug", p->slug, "title", p->title,
-	    "url", p->url, "pages", pages_json(p), "preview", html, "previewing", previewing,
+	    "url", p->url, "pages", pages_json(p), "preview", html, "previewing", previewing != NULL,
 	    "saved", !previewing && !errs && strcmp(kv_str(&req->query, "saved"), "1") == 0);
 	if (data == NULL)
 		die_oom();
+	if (previewing && previewing->raw_html > 0) {
+		json_object_set_new(data, "dropped_html", json_integer(previewing->raw_html));
+		json_object_set_new(data, "dropped_html_one", json_boolean(previewing->raw_html == 1));
+	}
+	if (previewing && previewing->unsafe_links > 0) {
+		json_object_set_new(data, "dropped_links", json_integer(previewing->unsafe_links));
+		json_object_set_new(data, "dropped_links_one",
+		                    json_boolean(previewing->unsafe_links == 1));
+	}
 	if (s->updated_at > 0) {
 		char when[48];
 		time_format(s->updated_at, when, sizeof(when));
@@ -130,7 +139,7 @@ void admin_page_edit(struct request *req, struct response *res)
 		failed(req, res, "The page could not be read. Try again in a few minutes.");
 		return;
 	}
-	show_editor(req, res, p, &s, s.markdown, s.html, false, NULL);
+	show_editor(req, res, p, &s, s.markdown, s.html, NULL, NULL);
 }
 
 /*
@@ -203,17 +212,18 @@ void admin_page_save(struct request *req, struct response *res)
 	else if (!preview && blank(md))
 		form_error(&errs, "markdown", "Enter the page text");
 	if (errs.n) {
-		show_editor(req, res, p, &s, md, s.html, false, &errs);
+		show_editor(req, res, p, &s, md, s.html, NULL, &errs);
 		return;
 	}
 	/* Rendered once here; the public pages only ever read the stored HTML. */
-	char *html = markdown_render(md, len);
+	struct markdown_dropped dropped;
+	char *html = markdown_render_checked(md, len, &dropped);
 	if (html == NULL) {
 		failed(req, res, "The page could not be rendered. Nothing was saved.");
 		return;
 	}
 	if (preview) {
-		show_editor(req, res, p, &s, md, html, true, NULL);
+		show_editor(req, res, p, &s, md, html, &dropped, NULL);
 		free(html);
 		return;
 	}

@@ -6,14 +6,22 @@
 #include "pages.h"
 #include "view.h"
 
-/* The referral chart's geometry, in SVG user units; the template draws what C computes. */
+/*
+ * The referral chart's geometry, in SVG user units; the template draws what C
+ * computes.  Each answer's label sits on its own line above its bar, starting
+ * at the left edge, so that no label is cut by the edge of the drawing however
+ * long (28 characters of 15-unit text fit in 400 units), and the drawing is
+ * narrow enough that at phone width (about 360 px) text is still about 13 px.
+ */
 enum {
-	CHART_WIDTH = 640,
-	CHART_LABEL_END = 212, /* labels are right-aligned here */
-	CHART_BAR_X = 220,
-	CHART_BAR_MAX = 360, /* the longest bar */
-	CHART_ROW = 36,
-	CHART_BAR = 24,
+	CHART_WIDTH = 400,
+	CHART_LABEL_X = 0,
+	CHART_BAR_X = 0,
+	CHART_BAR_MAX = 340, /* the longest bar, with room after it for its count */
+	CHART_ROW = 52,
+	CHART_LABEL_Y = 16, /* the label's baseline within its row */
+	CHART_BAR_Y = 22,   /* the bar's top within its row */
+	CHART_BAR = 22,
 	CHART_LABEL_CHARS = 28, /* longer labels are cut, with the whole text in the table */
 	TOP_REFERRALS = 10,
 };
@@ -130,20 +138,21 @@ static json_t *chart_json(struct arena *a, json_t *list)
 		json_int_t n = json_integer_value(json_object_get(r, "count"));
 		json_int_t width = top ? n * CHART_BAR_MAX / top : 0;
 		width = width < 2 ? 2 : width;
-		int y = (int)i * CHART_ROW + (CHART_ROW - CHART_BAR) / 2;
+		int row = (int)i * CHART_ROW;
+		int y = row + CHART_BAR_Y;
 		const char *label = json_string_value(json_object_get(r, "label"));
-		json_t *b =
-		    json_pack("{s:s, s:I, s:i, s:i, s:I, s:I, s:b}", "label",
-		              short_label(a, label, CHART_LABEL_CHARS), "count", n, "y", y,
-		              "text_y", y + CHART_BAR - 7, "width", width, "count_x",
-		              CHART_BAR_X + width + 8, "last", i + 1 == json_array_size(list));
+		json_t *b = json_pack("{s:s, s:I, s:i, s:i, s:i, s:I, s:I, s:b}", "label",
+		                      short_label(a, label, CHART_LABEL_CHARS), "count", n, "y", y,
+		                      "text_y", row + CHART_LABEL_Y, "count_y", y + CHART_BAR - 6,
+		                      "width", width, "count_x", CHART_BAR_X + width + 6, "last",
+		                      i + 1 == json_array_size(list));
 		if (b == NULL)
 			die_oom();
 		json_array_append_new(bars, b);
 	}
 	json_t *chart =
 	    json_pack("{s:o, s:i, s:i, s:i, s:i, s:i}", "bars", bars, "width", CHART_WIDTH,
-	              "height", (int)json_array_size(list) * CHART_ROW, "label_x", CHART_LABEL_END,
+	              "height", (int)json_array_size(list) * CHART_ROW, "label_x", CHART_LABEL_X,
 	              "bar_x", CHART_BAR_X, "bar_height", CHART_BAR);
 	if (chart == NULL)
 		die_oom();

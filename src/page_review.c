@@ -16,10 +16,13 @@
 
 enum { PAGE_SIZE = 50 };
 
-/* The list's WHERE clause, shared by the count and the three orders. */
+/* The list's WHERE clause, shared by the count and the three orders.  ?8 is the
+ * search's digits when it reads as a phone number (phone_pattern): stored phones
+ * are bare digits, and a TAP student's is sealed, so only a PIP phone matches. */
 #define LIST_FROM                                                                          \
 	" FROM applications WHERE cohort_id = ?1 AND (?2 = '' OR status = ?2) AND"          \
 	" (?3 = '' OR first_name LIKE ?3 ESCAPE '\\' OR last_name LIKE ?3 ESCAPE '\\' OR"   \
+	" (?8 <> '' AND phone LIKE ?8 AND substr(phone, 1, 3) <> 's1:') OR"                  \
 	" (email LIKE ?3 ESCAPE '\\' AND substr(email, 1, 3) <> 's1:') OR"                   \
 	" (first_name || ' ' || last_name) LIKE ?3 ESCAPE '\\' OR ref LIKE ?3 ESCAPE '\\') AND" \
 	" (?6 = '' OR COALESCE(background, 'not_started') = ?6)"
@@ -66,9 +69,37 @@ static char *like_pattern(struct arena *a, const char *q)
 	return buf_str(&b);
 }
 
+/*
+ * A LIKE pattern of the digits of q when q reads as (part of) a phone number:
+ * only digits, spaces and ( ) - . +, at least three digits; a leading 1 of an
+ * eleven-digit number (the country code) is dropped.  "" otherwise, which
+ * matches no phone.  So "(310) 555-0123", "310.555.0123" and "555-01" all find
+ * 3105550123.
+ */
+static const char *phone_pattern(struct arena *a, const char *q)
+{
+	char digits[32];
+	size_t n = 0;
+	for (const char *p = q; *p; p++) {
+		if (*p >= '0' && *p <= '9') {
+			if (n + 1 >= sizeof(digits))
+				return "";
+			digits[n++] = *p;
+		} else if (strchr(" ()-.+", *p) == NULL) {
+			return "";
+		}
+	}
+	digits[n] = '\0';
+	if (n < 3)
+		return "";
+	const char *d = n == 11 && digits[0] == '1' ? digits + 1 : digits;
+	return arena_printf(a, "%%%s%%", d);
+}
+
 /* The list's filters as the query string gave them, cleaned. */
 struct filters {
 	const char *status, *q, *sort, *background;
+	const char *phone; /* phone_pattern of q */
 	long page;
 };
 
@@ -80,6 +111,7 @@ static void read_filters(struct request *req, struct filters *f)
 	const char *q = kv_str(&req->query, "q");
 	if (text_clean(req->arena, q, 200, &f->q) < 0)
 		f->q = "";
+	f->phone = phone_pattern(req->arena, f->q);
 	f->sort = kv_str(&req->query, "sort");
 	if (strcmp(f->sort, "name") && strcmp(f->sort, "status"))
 		f->sort = "submitted";
@@ -117,6 +149,7 @@ static void bind_filters(sqlite3_stmt *st, int64_t cohort_id, const struct filte
 	db_bind_text(st, 2, f->status);
 	db_bind_text(st, 3, pattern);
 	db_bind_text(st, 6, f->background);
+	db_bind_text(st, 8, f->phone);
 }
 
 /* One row of the list; a TAP student's e-mail is sealed, opened in arena (and
@@ -491,6 +524,53 @@ static json_t *application_json(struct request *req, int64_t id, struct cohort *
 	return a;
 }
 
+/* "+1" and the digits of a phone shown as view_phone shows it, for a tel: link;
+ * NULL when it holds no ten digits. */
+static json_t *tel_json(const json_t *shown)
+{
+	const char *p = json_string_value(shown);
+	char digits[11];
+	size_t n = 0;
+	for (; p && *p; p++)
+		if (*p >= '0' && *p <= '9') {
+			if (n == 10)
+				return NULL;
+			digits[n++] = *p;
+		}
+	if (n != 10)
+		return NULL;
+	digits[n] = '\0';
+	return json_sprintf("+1%s", digits);
+}
+
+/*
+ * Adds to application a what the page links and works out from its details:
+ * tel: addresses of its phones, and the age on the first session's date
+ * (c's start), which decides eligibility and the consent a minor needs.
+ */
+static void add_contact_json(json_t *a, const struct cohort *c)
+{
+	static const char *const phones[] = {"phone", "emergency_phone"};
+	for (size_t i = 0; i < sizeof(phones) / sizeof(phones[0]); i++) {
+		json_t *tel = tel_json(json_object_get(a, phones[i]));
+		if (tel)
+			json_object_set_new(a, phones[i] == phones[0] ? "phone_tel" : "emergency_tel",
+			                    tel);
+	}
+	json_t *tap = json_object_get(a, "tap");
+	json_t *gtel = tap ? tel_json(json_object_get(tap, "guardian_phone")) : NULL;
+	if (gtel)
+		json_object_set_new(tap, "guardian_tel", gtel);
+	struct date born;
+	const char *dob = json_string_value(json_object_get(a, "dob"));
+	if (dob && date_parse(dob, &born) == 0 && c->start.y > 0) {
+		char on[64];
+		date_format_long(c->start, on, sizeof(on));
+		json_object_set_new(a, "age", json_integer(date_age_on(born, c->start)));
+		json_object_set_new(a, "age_on", json_string(on));
+	}
+}
+
 /* The moves allowed from status s, for the status form. */
 static json_t *moves_json(int s)
 {
@@ -587,6 +667,7 @@ void admin_application(struct request *req, struct response *res)
 	cohort_title(&c, title, sizeof(title));
 	bool tap = strcmp(c.program, "tap") == 0;
 	json_object_set_new(a, "affiliations", affiliations_json(req->db, id));
+	add_contact_json(a, &c);
 	json_object_set_new(data, "app", a);
 	json_object_set_new(data, "history", admin_history_json(req->db, id));
 	if (!tap)

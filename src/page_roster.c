@@ -19,7 +19,9 @@ static json_t *finished(struct db *db, int rc, json_t *list)
 }
 
 /* One participant as the roster prints them: PIP contact details, or TAP school
- * details, the sealed ones opened in arena (*bad set when one does not open). */
+ * details, and the needs staff should know about (a PIP applicant's
+ * accommodations, a TAP counselor's note), the sealed ones opened in arena
+ * (*bad set when one does not open). */
 static json_t *participant_json(sqlite3_stmt *st, bool tap, struct arena *a, bool *bad)
 {
 	json_t *p = json_pack("{s:s, s:s, s:s}", "first_name", db_col_text(st, 0), "last_name",
@@ -27,6 +29,8 @@ static json_t *participant_json(sqlite3_stmt *st, bool tap, struct arena *a, boo
 	if (p == NULL)
 		die_oom();
 	if (!tap) {
+		json_object_set_new(p, "needs",
+		                    json_string(seal_open_or_fail(a, db_col_text(st, 10), bad)));
 		json_object_set_new(p, "phone", view_phone(db_col_text(st, 2)));
 		json_object_set_new(p, "emergency_name",
 		                    json_string(seal_open_or_fail(a, db_col_text(st, 3), bad)));
@@ -36,6 +40,7 @@ static json_t *participant_json(sqlite3_stmt *st, bool tap, struct arena *a, boo
 	}
 	const char *school = school_name(db_col_text(st, 5));
 	json_object_set_new(p, "school", json_string(school ? school : ""));
+	json_object_set_new(p, "needs", json_string(db_col_text(st, 11)));
 	json_object_set_new(p, "grade", json_integer(sqlite3_column_int(st, 6)));
 	json_object_set_new(p, "guardian_name",
 	                    json_string(seal_open_or_fail(a, db_col_text(st, 7), bad)));
@@ -55,7 +60,8 @@ static json_t *participants_json(struct db *db, struct arena *a, const struct co
 	    db, "SELECT COALESCE(first_name, ''), COALESCE(last_name, ''), COALESCE(phone, ''),"
 	        " COALESCE(emergency_name, ''), COALESCE(emergency_phone, ''),"
 	        " COALESCE(school, ''), COALESCE(grade, 0), COALESCE(guardian_name, ''),"
-	        " COALESCE(guardian_phone, ''), ref FROM applications WHERE cohort_id = ? AND"
+	        " COALESCE(guardian_phone, ''), ref, COALESCE(accommodations, ''),"
+	        " COALESCE(counselor_note, '') FROM applications WHERE cohort_id = ? AND"
 	        " status IN ('accepted', 'completed') ORDER BY last_name COLLATE NOCASE,"
 	        " first_name COLLATE NOCASE, id");
 	db_bind_int(st, 1, c->id);
@@ -80,7 +86,13 @@ static json_t *sessions_json(struct request *req, const struct cohort *c)
 	return n < 0 ? NULL : cohort_schedule_json(LANG_EN, s, n);
 }
 
-/* A roster with a name missing would be worse than none: any failure is a 500. */
+/* Rows left empty at the foot of each sign-in sheet, for people who come without
+ * being on the list (a guest, a late acceptance). */
+enum { WALK_IN_ROWS = 5 };
+
+/* A roster with a name missing would be worse than none: any failure is a 500.
+ * A class nobody was accepted to prints no sign-in sheets: the template says so
+ * instead, rather than a stack of sheets with nothing but blank rows. */
 void admin_roster(struct request *req, struct response *res)
 {
 	struct cohort c;
@@ -103,6 +115,10 @@ void admin_roster(struct request *req, struct response *res)
 		return;
 	}
 	json_t *data = json_object();
+	json_t *blank = json_array();
+	for (int i = 0; i < WALK_IN_ROWS; i++)
+		json_array_append_new(blank, json_integer(i + 1));
+	json_object_set_new(data, "blank", blank);
 	json_object_set_new(data, "sessions", sessions);
 	json_object_set_new(data, "count", json_integer((json_int_t)json_array_size(people)));
 	json_object_set_new(data, "has_people", json_boolean(json_array_size(people) > 0));

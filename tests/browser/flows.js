@@ -418,6 +418,16 @@ async function review(v, st) {
   await v.click(button(v, 'Filter'));
   await v.check('class list, filtered');
   await main(v).getByRole('caption').filter({ hasText: /^1 applications?/ }).waitFor();
+  // At any width, phones included (390 px, where rows become cards), the list's Status
+  // column and each row's link lie inside the window (UX.md).
+  const list = main(v).locator('table.table--cards');
+  const width = await page.evaluate(() => document.documentElement.clientWidth);
+  const outside = await list.locator('tbody tr').evaluateAll((rows, w) => rows.flatMap((r) => {
+    const cells = [r.querySelector('td[data-label="Status"]'), r.querySelector('a[href^="/admin/applications/"]')];
+    return cells.filter((c) => !c || c.getBoundingClientRect().right > w || c.getBoundingClientRect().left < 0)
+      .map((c) => (c ? c.textContent : 'missing'));
+  }), width);
+  assert.deepEqual(outside, [], `class list (${v.where}): status or link outside the window`);
   await v.click(link(v, `${st.applicant.last}, ${st.applicant.first}`));
   // The row link carries the list's filter, for the previous and next links.
   assert.match(v.url(), /^\/admin\/applications\/\d+(\?.*)?$/);
@@ -654,7 +664,7 @@ async function nominate(v, st) {
   assert.match(v.url(), /^\/counselor\?nominated=T-/);
   await page.getByRole('heading', { name: 'Nomination received' }).waitFor();
   await v.check('counselor page, nominated');
-  await v.click(page.getByRole('link', { name: `View Tomas Reyes-${st.n}` }));
+  await v.click(page.getByRole('link', { name: `Tomas Reyes-${st.n}`, exact: true }));
   assert.match(v.url(), /^\/counselor\/nominations\/\d+$/);
   const nominationUrl = v.url();
   await v.check('nomination page');
@@ -752,8 +762,28 @@ async function staffDesk(v, st) {
   // sheet per session (each session starts a page).
   const pdf = await page.pdf({ format: 'Letter', printBackground: false });
   assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-', 'the roster renders to PDF');
-  const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
-  assert.ok(pages >= 2, `the printed roster has ${pages} pages`);
+  const pdfPages = (bytes) => (bytes.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+  // The story's applicant has withdrawn by now: the roster says so on one page.
+  assert.equal(pdfPages(pdf), 1, 'a class without participants prints one page');
+  // A class of three: the roster, then a sheet per session; a class nobody was accepted
+  // to: one page, which says there is nothing to sign.
+  const three = makeClass(st.srv, 700 + st.n, fromToday(-300));
+  for (let i = 1; i <= 3; i++) {
+    st.srv.sql(`INSERT INTO applications (ref, cohort_id, status, submitted_at, status_at, first_name,
+      last_name, phone, accommodations) VALUES ('P-PDF${st.n}-000${i}', ${three}, 'accepted', 0, 0,
+      'Pat${i}', 'Printer', '3105550100', 'Needs ${i}')`);
+  }
+  const [{ n: threeSessions }] = st.srv.sql(`SELECT count(*) AS n FROM cohort_sessions WHERE cohort_id = ${three}`);
+  await v.goto(`/admin/pip/classes/${three}/roster`);
+  await v.check('class roster, three participants');
+  assert.equal(pdfPages(await page.pdf({ format: 'Letter' })), 1 + threeSessions, 'class of 3: roster and sheets');
+  assert.equal(await page.locator('.sign-in__blank').count(), 5 * threeSessions, 'five walk-in rows a sheet');
+  const none = makeClass(st.srv, 800 + st.n, fromToday(-300));
+  await v.goto(`/admin/pip/classes/${none}/roster`);
+  await v.check('class roster, nobody accepted');
+  assert.equal(pdfPages(await page.pdf({ format: 'Letter' })), 1, 'no participants: one page');
+  await main(v).getByText('there are no sign-in sheets to print').waitFor();
+  await v.goto(`/admin/pip/classes/${st.classId}/roster`);
   await v.click(page.locator('main').getByRole('link', { name: 'Staff desk' }));
   await v.click(link(v, 'Change your password'));
   assert.equal(v.url(), '/account/password');

@@ -145,6 +145,10 @@ test('only one class takes registrations at a time: opening a second is 409', as
   assert.equal((await c.post(`/admin/pip/classes/${a}/registration`, { state: 'open' })).status, 303);
   const r = await c.post(`/admin/pip/classes/${b}/registration`, { state: 'open' });
   assert.equal(r.status, 409);
+  // The page names the open class and links to it, where it can be closed.
+  assert.match(r.text, /<h1>Another class is open<\/h1>/);
+  assert.match(r.text, /Class 80 takes registrations now/);
+  assert.match(r.text, new RegExp(`<a href="/admin/pip/classes/${a}">Go to Class 80</a>`));
   assert.equal(srv.sql(`SELECT registration_open AS o FROM cohorts WHERE id = ${b}`)[0].o, 0);
   assert.equal((await c.post(`/admin/pip/classes/${a}/registration`, { state: 'closed' })).status, 303);
   assert.equal((await c.post(`/admin/pip/classes/${b}/registration`, { state: 'open' })).status, 303);
@@ -241,6 +245,25 @@ test('a decline promotes the earliest waitlisted one; positions stay gapless', a
   srv.sql('UPDATE cohorts SET registration_open = 0');
 });
 
+test('the applicant list finds a phone number however its digits are typed', async () => {
+  const classId = makeClass(189, 10, true);
+  const who = await apply(classId, { first_name: 'Phoebe', phone: '(424) 555-0177' });
+  await apply(classId, { first_name: 'Other', phone: '310-555-0101' });
+  const c = clients.staff;
+  const base = `/admin/pip/classes/${classId}`;
+  for (const q of ['4245550177', '(424) 555-0177', '424.555.0177', '+1 424 555 0177',
+    '555-0177', '0177']) {
+    const r = await c.get(`${base}?q=${encodeURIComponent(q)}`);
+    assert.equal(r.status, 200);
+    assert.match(r.text, new RegExp(`href="/admin/applications/${who.id}[?"]`), q);
+    assert.doesNotMatch(r.text, /Other/, q);
+  }
+  // Two digits are too few to mean a phone number, and letters mean a name.
+  assert.doesNotMatch((await c.get(`${base}?q=77`)).text, /Phoebe/);
+  assert.doesNotMatch((await c.get(`${base}?q=x0177`)).text, /Phoebe/);
+  srv.sql('UPDATE cohorts SET registration_open = 0');
+});
+
 test('the applicant list filters, searches, sorts and pages by 50', async () => {
   const classId = makeClass(92, 200, true);
   srv.sql(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120)
@@ -285,6 +308,13 @@ test('one application shows every field, its history and only the allowed moves'
   }
   for (const v of ['accepted', 'waitlisted', 'declined', 'withdrawn']) assert.match(r.text, new RegExp(`value="${v}"`));
   assert.doesNotMatch(r.text, /value="completed"/);
+  // E-mail and phones are links a phone can follow; the age is that on the first session.
+  assert.match(r.text, /<a href="mailto:ana\d+@example.com">ana\d+@example.com<\/a>/);
+  assert.match(r.text, /<a href="tel:\+13105550101">310-555-0101<\/a>/);
+  assert.match(r.text, /Luis Reyes, <a href="tel:\+13105550102">310-555-0102<\/a>/);
+  const [y, m, d] = START.split('-').map(Number);
+  const age = y - 1975 - (m < 2 || (m === 2 && d < 11) ? 1 : 0);
+  assert.match(r.text, new RegExp(`<br>${age} years old on [^<]*${y}, the first session</dd>`));
   assert.equal((await clients.staff.get('/admin/applications/999999')).status, 404);
   assert.equal((await clients.staff.get('/admin/applications/abc')).status, 404);
   srv.sql('UPDATE cohorts SET registration_open = 0');

@@ -288,7 +288,9 @@ check('/admin/users is for administrators only', async () => {
   assert.equal(r.status, 200);
   assert.equal(r.headers.get('cache-control'), 'no-store');
   assert.match(r.text, /<caption class="table__caption" id="accounts-caption">Accounts<\/caption>/);
-  assert.match(r.text, /<td>Cora Counselor<\/td><td>counselor@example.org<\/td><td>Counselor<\/td><td>North High School<\/td>/);
+  assert.match(r.text, new RegExp('<td data-label="Name">Cora Counselor</td><td data-label="Email">'
+    + '<a href="mailto:counselor@example.org">counselor@example.org</a></td>'
+    + '<td data-label="Role">Counselor</td><td data-label="School">North High School</td>'));
   assert.match(r.text, /Ada Admin \(you\)/);
   assert.match(r.text, /<button class="button" type="submit">Create account<\/button>/);
 });

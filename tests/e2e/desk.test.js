@@ -136,7 +136,7 @@ test('background checks: stored with date and who, audited, shown, filtered, in 
   // The list: a column, and the filter.
   let list = await staff.get(`/admin/pip/classes/${id}`);
   assert.match(list.text, /<th scope="col">Background check<\/th>/);
-  assert.match(list.text, /<td>Cleared<\/td>/);
+  assert.match(list.text, /<td data-label="Background check">Cleared<\/td>/);
   list = await staff.get(`/admin/pip/classes/${id}?background=cleared`);
   assert.ok(list.text.includes(`${a.last_name}, ${a.first_name}`));
   assert.ok(!list.text.includes(`${b.last_name}, ${b.first_name}`));
@@ -148,8 +148,11 @@ test('background checks: stored with date and who, audited, shown, filtered, in 
   const csv = await staff.get(`/admin/pip/classes/${id}/applicants.csv`);
   assert.equal(csv.status, 200);
   const lines = csv.text.trim().split(/\r?\n/);
-  assert.ok(lines[0].endsWith(',background'));
-  const byRef = Object.fromEntries(lines.slice(1).map((l) => [l.split(',')[0], l.split(',').pop()]));
+  // SPEC.md's order: ..., status_label, sessions_attended, language, background, then more.
+  const header = lines[0].split(',');
+  const at = header.indexOf('background');
+  assert.equal(header[at - 1], 'language');
+  const byRef = Object.fromEntries(lines.slice(1).map((l) => [l.split(',')[0], l.split(',')[at]]));
   assert.equal(byRef[a.ref], 'cleared');
   assert.equal(byRef[b.ref], 'not_started');
 });

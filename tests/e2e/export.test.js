@@ -154,10 +154,11 @@ const CLASS_HEADER = 'reference,status,waitlist_position,submitted_at,first_name
 const SEMESTER_HEADER = 'reference,status,waitlist_position,submitted_at,school,'
   + 'student_first_name,student_last_name,student_id,grade,dob,student_email,student_phone,'
   + 'guardian_name,guardian_phone,guardian_email,counselor';
-// SPEC.md's columns after the header rows (language and background are not kept yet),
-// then the ones staff also need.
-const CLASS_MORE = ['status_label', 'sessions_attended', 'verify_residence', 'accommodations', 'background'];
-const SEMESTER_MORE = ['status_label', 'sessions_attended', 'guardian_consent', 'counselor_note'];
+// SPEC.md's columns after the header rows, then the ones staff also need.
+const CLASS_MORE = ['status_label', 'sessions_attended', 'language', 'background',
+  'verify_residence', 'accommodations'];
+const SEMESTER_MORE = ['status_label', 'sessions_attended', 'language', 'guardian_consent',
+  'counselor_note'];
 
 test('a class export parses back exactly, guarded, oldest first', async () => {
   const id = openClass(45, 2);
@@ -214,7 +215,7 @@ test('a class export parses back exactly, guarded, oldest first', async () => {
     affiliations: 'resident; work: Acme, Inc.; other: Volunteer at the library',
     emergency_name: 'Jose Lopez', emergency_phone: '310-555-0199',
     referral: '\'@torrancepd on Instagram',
-    status_label: 'Accepted', sessions_attended: '3',
+    status_label: 'Accepted', sessions_attended: '3', language: 'en',
   });
   assert.equal(smith.accommodations, 'A ramp, please\nand a seat near the front');
   assert.equal(smith.verify_residence, '');
@@ -239,8 +240,9 @@ test('a class export parses back exactly, guarded, oldest first', async () => {
   assert.equal(erased.submitted_at, '2026-11-18 03:07');
   assert.equal(erased.status_label, 'Withdrawn');
   assert.equal(erased.sessions_attended, '2');
+  assert.equal(erased.language, 'en');
   for (const h of header.slice(4)) {
-    if (h !== 'status_label' && h !== 'sessions_attended') {
+    if (!['status_label', 'sessions_attended', 'language'].includes(h)) {
       assert.equal(erased[h], '', `erased row keeps ${h}`);
     }
   }
@@ -291,6 +293,7 @@ test('a semester export names the school and the counselor', async () => {
     student_id: 'S-9', grade: '12', dob: '2008-01-02', student_email: 'ana@example.com',
     student_phone: '310-555-0122', guardian_name: '', guardian_phone: '', guardian_email: '',
     counselor: 'Carla Counselor', status_label: 'Received', sessions_attended: '0',
+    language: 'en',
   });
   assert.deepEqual(kim, {
     ...kim,
@@ -422,9 +425,27 @@ test('preview shows the typed page and saves nothing', async () => {
   assert.match(r.text, /<h2>Preview only<\/h2>/);
   assert.match(r.text, /<li>one<\/li>/);
   assert.match(r.text, /not saved yet/);
+  assert.doesNotMatch(r.text, /id="dropped-/, 'nothing was left out');
   assert.match(r.text, /## Preview only/, 'the textarea keeps what was typed');
   assert.deepEqual(page('tap'), before0);
   assert.ok(!(await srv.client().get('/tap')).text.includes('Preview only'));
+});
+
+test('the preview says when it left out raw HTML or an unsafe link', async () => {
+  const before0 = page('tap');
+  await admin.get('/admin/pages/tap');
+  const md = '<div>boxed</div>\n\nSome <b>bold</b> text and [a trap](javascript:alert(1)),'
+    + ' [a page](https://example.org) and ![a picture](DATA:text/html;base64,AAAA).';
+  const r = await admin.post('/admin/pages/tap', { markdown: md, action: 'preview' });
+  assert.equal(r.status, 200);
+  assert.match(r.text, /id="dropped-html">The page leaves out the raw HTML you typed \(3 pieces\)/);
+  assert.match(r.text, /id="dropped-links">The page leaves out the address of 2 unsafe links/);
+  assert.doesNotMatch(r.text, /<b>bold|href="javascript/);
+  const one = await admin.post('/admin/pages/tap', { markdown: 'x <br> [y](file:///etc)',
+    action: 'preview' });
+  assert.match(one.text, /\(1 piece\)/);
+  assert.match(one.text, /1 unsafe link \(/);
+  assert.deepEqual(page('tap'), before0);
 });
 
 test('a page over 32 KB or empty is refused with 422 and changes nothing', async () => {

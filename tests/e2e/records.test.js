@@ -279,7 +279,8 @@ test('a semester has attendance and completion too', async () => {
 test('the roster prints the participants and one sign-in sheet per session', async () => {
   const id = makeClass({ sessions: 7 });
   const accepted = addApp(id, { first_name: 'Rosa', last_name: 'Parks-Test', phone: '3105550111',
-    emergency_name: 'Ray Parks', emergency_phone: '3105550122' });
+    emergency_name: 'Ray Parks', emergency_phone: '3105550122',
+    accommodations: 'Step-free access\nNo running: knee' });
   addApp(id, { first_name: 'Wai', last_name: 'Ting', status: 'waitlisted', waitlist_position: 1 });
   const r = await staff.get(`/admin/pip/classes/${id}/roster`);
   assert.equal(r.status, 200);
@@ -292,6 +293,15 @@ test('the roster prints the participants and one sign-in sheet per session', asy
   assert.match(r.text, /Ray Parks, <span class="nowrap">310-555-0122/);
   assert.match(r.text, /Topic 7/);
   assert.match(r.text, /<th scope="col">Signature<\/th>/);
+  // Needs and accommodations on the roster; five rows for walk-ins on each sheet, which
+  // says the session's date, time and place.
+  assert.match(r.text, /<th scope="col">Needs and accommodations<\/th>/);
+  assert.match(r.text, /<td class="multiline">Step-free access\nNo running: knee<\/td>/);
+  assert.equal((r.text.match(/<tr class="sign-in__blank">/g) || []).length, 7 * 5);
+  assert.equal((r.text.match(/<dt>Date<\/dt>/g) || []).length, 7);
+  assert.equal((r.text.match(/<dt>Time<\/dt>/g) || []).length, 7);
+  assert.equal((r.text.match(/<dt>Place<\/dt>/g) || []).length, 7);
+  assert.doesNotMatch(r.text, /Nobody has been accepted yet/);
   assert.doesNotMatch(r.text, /Ting/);
   assert.doesNotMatch(r.text, /style=/);
   assert.ok(accepted);
@@ -306,6 +316,18 @@ test('the roster prints the participants and one sign-in sheet per session', asy
   assert.match(t.text, /Gail Guardian/);
   assert.match(t.text, /310-555-0133/);
   assert.equal((await staff.get(`/admin/pip/classes/${sem}/roster`)).status, 404);
+});
+
+test('a class nobody was accepted to prints no sign-in sheets, and says why', async () => {
+  const id = makeClass({ sessions: 11 });
+  addApp(id, { first_name: 'Wai', last_name: 'Ting', status: 'waitlisted', waitlist_position: 1 });
+  addApp(id, { first_name: 'Sub', last_name: 'Mitted', status: 'submitted' });
+  const r = await staff.get(`/admin/pip/classes/${id}/roster`);
+  assert.equal(r.status, 200);
+  assert.match(r.text, /Nobody has been accepted yet, so there are no sign-in sheets to print/);
+  assert.doesNotMatch(r.text, /class="page-break"/);
+  assert.doesNotMatch(r.text, /<section class="sign-in"/);
+  assert.doesNotMatch(r.text, /Ting|Mitted/);
 });
 
 test('the report: figures per class and semester, and a chart of how applicants heard', async () => {
@@ -335,8 +357,13 @@ test('the report: figures per class and semester, and a chart of how applicants 
   assert.match(r.text, /<th scope="row">Facebook<\/th><td class="num">4<\/td>/);
   assert.match(r.text, /<th scope="row">A neighbour<\/th><td class="num">3<\/td>/);
   assert.match(r.text, /<th scope="row">The library &lt;b&gt;<\/th><td class="num">1<\/td>/);
-  assert.match(r.text, /<rect x="220" y="\d+" width="360" height="24" fill="#1d70b8"\/>/);
-  assert.match(r.text, /<rect x="220" y="\d+" width="270" height="24"/);
+  // Bars scaled to the longest (340 units, 4 answers; 3 gives 255), each label on its own
+  // line from the left edge, so that no label is cut at any width.
+  assert.match(r.text, /<rect x="0" y="\d+" width="340" height="22" fill="#1d70b8"\/>/);
+  assert.match(r.text, /<rect x="0" y="\d+" width="255" height="22"/);
+  assert.match(r.text, /<svg class="chart__svg" viewBox="0 0 400 \d+"/);
+  assert.doesNotMatch(r.text, /text-anchor="end"/);
+  assert.match(r.text, /<text x="0" y="\d+" font-size="15" fill="#0b0c0c">Facebook<\/text>/);
   assert.match(r.text, /Teens and Policing semesters/);
   // One class only, through the GET filter.
   const other = makeClass({ sessions: 2 });

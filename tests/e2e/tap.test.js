@@ -157,9 +157,12 @@ test('a nomination answers 303, is listed for the school, and e-mails guardian a
   assert.equal(list.headers.get('cache-control'), 'no-store');
   assert.match(list.text, /Nomination received/);
   assert.match(list.text, new RegExp(`<strong class="nowrap">${ref}</strong>`));
-  assert.match(list.text, new RegExp(`Alex ${r.nom.fields.student_last_name}</td><td class="num">11</td>` +
-    `<td class="nowrap">${ref}</td><td><span class="tag tag--submitted">Received</span>`));
-  assert.match(list.text, new RegExp(`href="/counselor/nominations/${a.id}"`));
+  // The student's name is the link to the nomination; each cell names its column, for
+  // the cards a phone shows.
+  assert.match(list.text, new RegExp(`<td data-label="Student"><a href="/counselor/nominations/${a.id}">` +
+    `Alex ${r.nom.fields.student_last_name}</a></td><td class="num" data-label="Grade">11</td>` +
+    `<td class="nowrap" data-label="Reference">${ref}</td><td data-label="Status">` +
+    '<span class="tag tag--submitted">Received</span>'));
 
   const mail = sql(`SELECT recipient FROM outbox WHERE body LIKE '%${ref}%' ORDER BY recipient`)
     .map((m) => m.recipient);
