@@ -420,7 +420,7 @@ async function review(v, st) {
   await main(v).getByRole('caption').filter({ hasText: /^1 applications?/ }).waitFor();
   // At any width, phones included (390 px, where rows become cards), the list's Status
   // column and each row's link lie inside the window (UX.md).
-  const list = main(v).locator('table.table--cards');
+  const list = main(v).locator('table.table--cards:has(#list-caption)');
   const width = await page.evaluate(() => document.documentElement.clientWidth);
   const outside = await list.locator('tbody tr').evaluateAll((rows, w) => rows.flatMap((r) => {
     const cells = [r.querySelector('td[data-label="Status"]'), r.querySelector('a[href^="/admin/applications/"]')];

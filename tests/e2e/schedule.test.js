@@ -96,8 +96,8 @@ test('a new class takes its usual times and place; a line may give its own times
   ]);
   // The staff page lists them, each with its time and place.
   const page = await staff.get(`/admin/pip/classes/${id}`);
-  assert.match(page.text, new RegExp(`${longDate(range)}<br><a href="/admin/pip/classes/${id}/sessions/3">Change<span class="visually-hidden"> session 3</span></a></td><td>9:00 AM to 12:00 PM</td>`));
-  assert.match(page.text, new RegExp(`${longDate(first)}<br><a [^>]+>Change<span class="visually-hidden"> session 1</span></a></td><td>6:30 to 9:30 PM</td><td>Torrance Police Department, Main Lobby`));
+  assert.match(page.text, new RegExp(`${longDate(range)}<br><a href="/admin/pip/classes/${id}/sessions/3">Change<span class="visually-hidden"> session 3</span></a></td><td data-label="Time">9:00 AM to 12:00 PM</td>`));
+  assert.match(page.text, new RegExp(`${longDate(first)}<br><a [^>]+>Change<span class="visually-hidden"> session 1</span></a></td><td data-label="Time">6:30 to 9:30 PM</td><td data-label="Place">Torrance Police Department, Main Lobby`));
   assert.match(page.text, /No reminders are sent for this class/);
   assert.match(page.text, new RegExp(`href="/admin/pip/classes/${id}/sessions/3"`));
 });
