@@ -116,6 +116,7 @@ void *arena_alloc(struct arena *a, size_t size)
 
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
+	n = strnlen(s, n); /* as strndup: at most n bytes, never past the string's end */
 	char *p = arena_alloc(a, n + 1);
 	memcpy(p, s, n);
 	p[n] = '\0';
