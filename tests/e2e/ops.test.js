@@ -724,7 +724,13 @@ http {
   assert.equal((await get(`/account/password?token=${token}`)).status, 404);
   assert.equal((await get('/confirmation/P-7K3Q-9XMD')).status, 404);
   assert.equal((await get('/confirmation/t-7k3q-9xmd?done=withdrawn')).status, 404);
-  const access = fs.readFileSync(path.join(dir, 'logs/portal.access.log'), 'utf8');
+  // nginx writes a request's line once the answer is sent: wait for the last one.
+  let access = '';
+  for (const end = Date.now() + 5000; Date.now() < end;) {
+    access = fs.readFileSync(path.join(dir, 'logs/portal.access.log'), 'utf8');
+    if (/"GET \/confirmation\/t-\.\.\. HTTP/.test(access)) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
   for (const bad of [token, 'token=', 'done=', '7K3Q', '7k3q', 'x=1']) {
     assert.ok(!access.includes(bad), `the access log holds ${bad}`);
   }
