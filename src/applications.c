@@ -470,6 +470,31 @@ enum move_result application_withdraw_preview(struct db *db, int64_t id, char *p
 
 /* ---- the personal details ---- */
 
+void app_details_from_pip(struct arena *a, const struct pip_application *app,
+			  struct app_details *out)
+{
+	char dob[16];
+	date_format_iso(app->dob, dob, sizeof(dob));
+	*out = (struct app_details){.first_name = app->first_name,
+				    .last_name = app->last_name,
+				    .dob = arena_strdup(a, dob),
+				    .email = app->email,
+				    .phone = app->phone,
+				    .street = app->street,
+				    .city = app->city,
+				    .zip = app->zip,
+				    .verify_residence = app->verify_residence,
+				    .emergency_name = app->emergency_name,
+				    .emergency_phone = app->emergency_phone,
+				    .accommodations = app->accommodations,
+				    .referral = app->referral,
+				    .affiliations = app->affiliations,
+				    .grade = -1,
+				    .guardian_consent = -1};
+	for (int k = 0; k < AFF_MAX; k++)
+		out->detail[k] = app->detail[k];
+}
+
 /* Column i copied into the arena ("" for NULL). */
 static const char *col(struct arena *a, sqlite3_stmt *st, int i)
 {

@@ -130,6 +130,15 @@ struct app_details {
 	const char *counselor_note;
 };
 
+/*
+ * The personal details of a validated PIP form, as a correction's wish (strings
+ * are app's, the ISO date of birth is in a).  Affiliations are carried but only
+ * count once the caller sets set_affiliations; a caller that does not change a
+ * field sets it back to NULL.
+ */
+void app_details_from_pip(struct arena *a, const struct pip_application *app,
+			  struct app_details *out);
+
 /* An application with what identifies it, read by application_read. */
 struct app_record {
 	int64_t id, cohort_id, counselor_id;

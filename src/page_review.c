@@ -999,23 +999,9 @@ void admin_application_save(struct request *req, struct response *res)
 		correct_form(req, res, id, r.ref, &req->form, &errs);
 		return;
 	}
-	char dob[16];
-	date_format_iso(app.dob, dob, sizeof(dob));
-	struct app_details want = {.verify_residence = app.verify_residence,
-				   .grade = -1,
-				   .guardian_consent = -1};
-	want.first_name = app.first_name;
-	want.last_name = app.last_name;
-	want.dob = dob;
-	want.email = app.email;
-	want.phone = app.phone;
-	want.street = app.street;
-	want.city = app.city;
-	want.zip = app.zip;
-	want.emergency_name = app.emergency_name;
-	want.emergency_phone = app.emergency_phone;
-	want.accommodations = app.accommodations;
-	want.referral = app.referral;
+	/* Staff correct the personal fields; the stored affiliations stay as they are. */
+	struct app_details want;
+	app_details_from_pip(a, &app, &want);
 	struct actor who = {req->session->user_id, req->session->name, false};
 	switch (application_update_details(req->db, a, id, &want, UPDATE_STAFF, &who, NULL)) {
 	case UPDATE_OK:

@@ -655,21 +655,12 @@ void public_update(struct request *req, struct response *res)
 		update_form(req, res, &req->form, &errs, false);
 		return;
 	}
-	struct app_details want = {.verify_residence = app.verify_residence,
-				   .grade = -1,
-				   .guardian_consent = -1};
-	want.email = app.email;
-	want.phone = app.phone;
-	want.street = app.street;
-	want.city = app.city;
-	want.zip = app.zip;
-	want.emergency_name = app.emergency_name;
-	want.emergency_phone = app.emergency_phone;
-	want.accommodations = app.accommodations;
+	/* An applicant corrects contacts, address, needs and affiliations, never the
+	 * name, the date of birth or how they heard of the program. */
+	struct app_details want;
+	app_details_from_pip(req->arena, &app, &want);
+	want.first_name = want.last_name = want.dob = want.referral = NULL;
 	want.set_affiliations = kv_count(&req->form, "affiliation") > 0;
-	want.affiliations = app.affiliations;
-	for (int k = 0; k < AFF_MAX; k++)
-		want.detail[k] = app.detail[k];
 	struct actor actor = proof_actor(who);
 	switch (application_update_details(req->db, req->arena, id, &want, UPDATE_PUBLIC, &actor,
 					   NULL)) {
