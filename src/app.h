@@ -23,6 +23,8 @@ struct config {
 	int secure_cookies; /* 1 always, 0 never, -1 when the request came over HTTPS */
 	const char *default_location; /* where sessions are held unless a class says otherwise */
 	const char *key_file; /* 32 random bytes sealing personal data (seal.c); NULL = none given */
+	bool require_two_factor; /* every account sets up a second factor after its password */
+	int access_log_days;     /* how long the access log keeps a row */
 	/* The time zone (time_zone) is clock.c's: clock_zone(). */
 };
 

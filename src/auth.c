@@ -16,13 +16,24 @@
 static unsigned char csrf_key[crypto_generichash_KEYBYTES];
 /* A hash verified for unknown accounts, so they cost what a wrong password costs. */
 static char dummy_hash[crypto_pwhash_STRBYTES];
-/* Argon2id takes 64 MiB a hash: bound how many run at once. */
-static sem_t hash_slots;
+/*
+ * Argon2id takes 64 MiB and tens of milliseconds of a core a hash.  hash_slots
+ * bounds how many run at once (memory, and the cores the other pages need);
+ * hash_gate bounds the workers inside a hash, computing or waiting for a
+ * slot, to one fewer than the workers, so that a burst of sign-ins can never
+ * hold every worker while the rest of the site waits.  A request that finds
+ * the gate full is answered at once (AUTH_BUSY) rather than queued.
+ */
+static sem_t hash_slots, hash_gate;
+/* Hashes computed at once at most: one core stays for the other pages of a small machine. */
+#define HASH_PARALLEL 1
 
 _Static_assert(AUTH_HASH_SIZE >= crypto_pwhash_STRBYTES, "AUTH_HASH_SIZE is too small");
 
 static const char SESSION_COOKIE[] = "session";
 static const char CSRF_COOKIE[] = "csrf";
+/* Names a half-finished sign-in, between the password and the second factor. */
+static const char CHALLENGE_COOKIE[] = "signin";
 
 /* Loads the CSRF key from settings, or stores a new random one. */
 static int load_key(struct db *db)
@@ -62,7 +73,9 @@ int auth_init(struct db *db)
 	}
 	static int started;
 	if (!started) {
-		if (sem_init(&hash_slots, 0, 2) < 0)
+		int gate = app_config.threads > 1 ? app_config.threads - 1 : 1;
+		if (sem_init(&hash_slots, 0, gate < HASH_PARALLEL ? gate : HASH_PARALLEL) < 0 ||
+		    sem_init(&hash_gate, 0, gate) < 0)
 			return -1;
 		char pw[33];
 		unsigned char raw[16];
@@ -112,37 +125,60 @@ void auth_new_reference(char prefix, char out[12])
 	out[11] = '\0';
 }
 
+void auth_random(void *buf, size_t size)
+{
+	randombytes_buf(buf, size);
+}
+
+/* Takes a place at the gate and then a hashing slot; false when the gate is full. */
+static bool hash_enter(void)
+{
+	if (sem_trywait(&hash_gate) < 0)
+		return false;
+	while (sem_wait(&hash_slots) < 0)
+		; /* only EINTR: the semaphore is valid */
+	return true;
+}
+
+static void hash_leave(void)
+{
+	sem_post(&hash_slots);
+	sem_post(&hash_gate);
+}
+
 int auth_password_hash(const char *password, char *out, size_t size)
 {
 	if (size < crypto_pwhash_STRBYTES)
 		return -1;
-	sem_wait(&hash_slots);
+	if (!hash_enter())
+		return AUTH_BUSY;
 	errno = 0;
 	int rc = crypto_pwhash_str(out, password, strlen(password),
 				   crypto_pwhash_OPSLIMIT_INTERACTIVE,
 				   crypto_pwhash_MEMLIMIT_INTERACTIVE);
 	int e = errno;
-	sem_post(&hash_slots);
+	hash_leave();
 	if (rc != 0 && e == ENOMEM)
 		die_oom();
 	return rc == 0 ? 0 : -1;
 }
 
-bool auth_password_verify(const char *hash, const char *password)
+int auth_password_verify(const char *hash, const char *password)
 {
 	const char *h = hash && hash[0] ? hash : dummy_hash;
-	sem_wait(&hash_slots);
+	if (!hash_enter())
+		return AUTH_BUSY;
 	errno = 0;
 	int rc = crypto_pwhash_str_verify(h, password, strlen(password));
 	int e = errno;
-	sem_post(&hash_slots);
+	hash_leave();
 	/* A mismatch says so with EINVAL; any other failure (Argon2 running out of
 	 * memory) is no wrong password and must not count as a failed sign-in.
 	 * libsodium reports memory running out while hashing as a mismatch,
 	 * though: that case still reads as a wrong password. */
 	if (rc != 0 && e != EINVAL && e != 0)
 		die_oom();
-	return rc == 0 && h != dummy_hash;
+	return rc == 0 && h != dummy_hash ? 1 : 0;
 }
 
 static bool secure_cookies(const struct request *req)
@@ -196,7 +232,7 @@ static const struct session *find_session(struct request *req, const char *token
 	long long now = app_now();
 	sqlite3_stmt *st = db_stmt(req->db,
 				   "SELECT u.id, u.email, u.name, u.role, COALESCE(u.school, ''),"
-				   " s.seen_at, u.must_change_password"
+				   " s.seen_at, u.must_change_password, u.totp_secret IS NOT NULL"
 				   " FROM sessions s JOIN users u ON u.id = s.user_id"
 				   " WHERE s.token_hash = ? AND u.disabled_at IS NULL"
 				   " AND s.seen_at > ? AND s.created_at > ?");
@@ -214,6 +250,7 @@ static const struct session *find_session(struct request *req, const char *token
 	s->school = arena_strdup(req->arena, db_col_text(st, 4));
 	long long seen = sqlite3_column_int64(st, 5);
 	s->must_change_password = sqlite3_column_int(st, 6) != 0;
+	s->has_second_factor = sqlite3_column_int(st, 7) != 0;
 	sqlite3_reset(st);
 	/* Refresh the idle clock at most once a minute: a write per page is waste. */
 	if (now - seen >= 60 && db_begin_write(req->db) == 0) {
@@ -302,43 +339,166 @@ json_t *auth_user_json(const struct request *req)
 	return u;
 }
 
-int auth_session_start(struct request *req, struct response *res, int64_t user_id)
+/*
+ * Whether user_id may start a session now: enabled, and its credentials still
+ * those of version.  Inside the caller's write transaction, so that no change
+ * of credentials can commit between this check and the session's insert.
+ * 1 yes, 0 no, -1 failure.
+ */
+static int credentials_current(struct db *db, int64_t user_id, int64_t version)
 {
+	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM users WHERE id = ?"
+				       " AND credential_version = ? AND disabled_at IS NULL");
+	db_bind_int(st, 1, user_id);
+	db_bind_int(st, 2, version);
+	int64_t n = db_int(db, st, -1);
+	return n < 0 ? -1 : n > 0;
+}
+
+int auth_session_create(struct request *req, int64_t user_id, int64_t version,
+			const char **token)
+{
+	int current = credentials_current(req->db, user_id, version);
+	if (current <= 0)
+		return current;
 	unsigned char hash[32];
-	char *token = auth_new_token(req->arena, hash);
+	*token = auth_new_token(req->arena, hash);
 	long long now = app_now();
-	if (db_begin_write(req->db) < 0)
-		return -1;
 	sqlite3_stmt *st = db_stmt(req->db, "INSERT INTO sessions (token_hash, user_id, created_at,"
 					    " seen_at) VALUES (?, ?, ?, ?)");
 	db_bind_blob(st, 1, hash, 32);
 	db_bind_int(st, 2, user_id);
 	db_bind_int(st, 3, now);
 	db_bind_int(st, 4, now);
-	if (db_exec_stmt(req->db, st) < 0) {
-		db_rollback(req->db);
+	if (db_exec_stmt(req->db, st) < 0)
 		return -1;
-	}
 	/* A token that was known before sign-in must not be worth anything after it. */
 	if (req->session) {
 		st = db_stmt(req->db, "DELETE FROM sessions WHERE token_hash = ?");
 		db_bind_blob(st, 1, req->session->token_hash, 32);
-		if (db_exec_stmt(req->db, st) < 0) {
-			db_rollback(req->db);
+		if (db_exec_stmt(req->db, st) < 0)
 			return -1;
-		}
 	}
-	/* Forget sessions that have expired, so the table does not grow for ever. */
+	/* Forget sessions and sign-ins that have expired, so the tables do not grow for ever. */
 	st = db_stmt(req->db, "DELETE FROM sessions WHERE seen_at <= ? OR created_at <= ?");
 	db_bind_int(st, 1, now - AUTH_IDLE_SECONDS);
 	db_bind_int(st, 2, now - AUTH_ABSOLUTE_SECONDS);
+	if (db_exec_stmt(req->db, st) < 0)
+		return -1;
+	st = db_stmt(req->db, "DELETE FROM login_challenges WHERE created_at <= ?");
+	db_bind_int(st, 1, now - AUTH_CHALLENGE_SECONDS);
+	return db_exec_stmt(req->db, st) < 0 ? -1 : 1;
+}
+
+void auth_session_cookie(struct request *req, struct response *res, const char *token)
+{
+	set_cookie(req, res, SESSION_COOKIE, token, "Strict", -1);
+	req->session = NULL;
+}
+
+int auth_session_start(struct request *req, struct response *res, int64_t user_id,
+		       int64_t version)
+{
+	if (db_begin_write(req->db) < 0)
+		return -1;
+	const char *token = NULL;
+	int made = auth_session_create(req, user_id, version, &token);
+	if (made <= 0) {
+		db_rollback(req->db);
+		return made;
+	}
+	if (db_commit(req->db) < 0)
+		return -1;
+	auth_session_cookie(req, res, token);
+	return 1;
+}
+
+int auth_challenge_start(struct request *req, struct response *res, int64_t user_id,
+			 int64_t version, const char *next)
+{
+	unsigned char hash[32];
+	char *token = auth_new_token(req->arena, hash);
+	if (db_begin_write(req->db) < 0)
+		return -1;
+	int current = credentials_current(req->db, user_id, version);
+	if (current <= 0) {
+		db_rollback(req->db);
+		return current;
+	}
+	sqlite3_stmt *st = db_stmt(req->db, "INSERT INTO login_challenges (token_hash, user_id,"
+					    " credential_version, created_at, next)"
+					    " VALUES (?, ?, ?, ?, ?)");
+	db_bind_blob(st, 1, hash, 32);
+	db_bind_int(st, 2, user_id);
+	db_bind_int(st, 3, version);
+	db_bind_int(st, 4, app_now());
+	db_bind_text(st, 5, next);
 	if (db_exec_stmt(req->db, st) < 0 || db_commit(req->db) < 0) {
 		db_rollback(req->db);
 		return -1;
 	}
-	set_cookie(req, res, SESSION_COOKIE, token, "Strict", -1);
-	req->session = NULL;
-	return 0;
+	set_cookie(req, res, CHALLENGE_COOKIE, token, "Strict", -1);
+	return 1;
+}
+
+int auth_challenge_find(struct request *req, struct challenge *out)
+{
+	const char *token = kv_get(&req->cookies, CHALLENGE_COOKIE);
+	if (token == NULL || !token_shaped(token))
+		return 0;
+	auth_token_hash(token, out->token_hash);
+	sqlite3_stmt *st = db_stmt(req->db,
+				   "SELECT c.user_id, c.credential_version, c.failures, c.next,"
+				   " c.created_at FROM login_challenges c JOIN users u"
+				   " ON u.id = c.user_id WHERE c.token_hash = ? AND c.created_at > ?"
+				   " AND u.credential_version = c.credential_version"
+				   " AND u.disabled_at IS NULL");
+	db_bind_blob(st, 1, out->token_hash, 32);
+	db_bind_int(st, 2, app_now() - AUTH_CHALLENGE_SECONDS);
+	int rc = db_step(st), found = 0;
+	if (rc == SQLITE_ROW) {
+		out->user_id = sqlite3_column_int64(st, 0);
+		out->credential_version = sqlite3_column_int64(st, 1);
+		out->failures = sqlite3_column_int(st, 2);
+		out->next = sqlite3_column_type(st, 3) == SQLITE_NULL
+				? NULL
+				: arena_strdup(req->arena, db_col_text(st, 3));
+		out->created_at = sqlite3_column_int64(st, 4);
+		found = 1;
+	} else if (rc != SQLITE_DONE) {
+		db_log_error(req->db, "half-finished sign-in");
+		found = -1;
+	}
+	sqlite3_reset(st);
+	return found;
+}
+
+int auth_challenge_failed(struct db *db, const struct challenge *c, int *left)
+{
+	sqlite3_stmt *st;
+	*left = AUTH_CHALLENGE_TRIES - c->failures - 1;
+	if (*left <= 0) {
+		*left = 0;
+		st = db_stmt(db, "DELETE FROM login_challenges WHERE token_hash = ?");
+		db_bind_blob(st, 1, c->token_hash, 32);
+	} else {
+		st = db_stmt(db, "UPDATE login_challenges SET failures = failures + 1"
+				 " WHERE token_hash = ?");
+		db_bind_blob(st, 1, c->token_hash, 32);
+	}
+	return db_exec_stmt(db, st);
+}
+
+int auth_challenge_delete(struct db *db, const struct challenge *c)
+{
+	sqlite3_stmt *st = db_stmt(db, "DELETE FROM login_challenges WHERE token_hash = ?");
+	db_bind_blob(st, 1, c->token_hash, 32);
+	return db_exec_stmt(db, st);
+}
+
+void auth_challenge_clear_cookie(struct request *req, struct response *res)
+{
+	set_cookie(req, res, CHALLENGE_COOKIE, "", "Strict", 0);
 }
 
 void auth_session_end(struct request *req, struct response *res)

@@ -18,6 +18,7 @@ struct session {
 	const char *email, *name, *role, *school; /* school "" unless counselor */
 	unsigned char token_hash[32];
 	bool must_change_password; /* a printed first password: desk pages wait for a new one */
+	bool has_second_factor;    /* require_two_factor lets no desk page open without one */
 };
 
 /* Starts libsodium and loads (or makes) the CSRF key kept in the database. 0 or -1. */
@@ -37,18 +38,66 @@ json_t *auth_user_json(const struct request *req);
 /* The size of a buffer for an Argon2id hash string (crypto_pwhash_STRBYTES). */
 #define AUTH_HASH_SIZE 128
 
-/* Hashes a password with Argon2id into out (an AUTH_HASH_SIZE buffer); 0 or -1. */
+/*
+ * What the password functions answer when every worker but one is already
+ * inside a password hash: the caller answers 503 with Retry-After at once,
+ * so that sign-ins never hold every worker (the site's other pages go on).
+ */
+#define AUTH_BUSY (-2)
+
+/* Hashes a password with Argon2id into out (an AUTH_HASH_SIZE buffer); 0, -1 or AUTH_BUSY. */
 int auth_password_hash(const char *password, char *out, size_t size);
 /* Verifies a password against a stored hash; hash may be NULL (a dummy is
- * verified then, so that an unknown account costs the same time). */
-bool auth_password_verify(const char *hash, const char *password);
+ * verified then, so that an unknown account costs the same time).  1 right,
+ * 0 wrong, AUTH_BUSY. */
+int auth_password_verify(const char *hash, const char *password);
+/* size random bytes from the system's generator into buf. */
+void auth_random(void *buf, size_t size);
 
 /*
- * Starts a session for user_id: a new random token, its hash stored, the
- * cookie set.  A session the request already had is ended in the same
- * transaction (a sign-in always rotates the token).  0 or -1.
+ * Inside the caller's write transaction, creates a session for user_id when
+ * the account is enabled and its credential version is still version (read
+ * with the password that was checked): a change of credentials committed
+ * meanwhile refuses it.  A session the request already had is ended (a
+ * sign-in always rotates the token).  1 made (*token, in the arena, goes in
+ * the cookie with auth_session_cookie after the commit), 0 refused, -1 failure.
  */
-int auth_session_start(struct request *req, struct response *res, int64_t user_id);
+int auth_session_create(struct request *req, int64_t user_id, int64_t version,
+			const char **token);
+/* Sets the session cookie of a session auth_session_create made and committed. */
+void auth_session_cookie(struct request *req, struct response *res, const char *token);
+/* auth_session_create in a transaction of its own, then the cookie: 1, 0 or -1 as it. */
+int auth_session_start(struct request *req, struct response *res, int64_t user_id,
+		       int64_t version);
+
+/* How long a half-finished sign-in waits for its second step, and how many wrong codes end it. */
+#define AUTH_CHALLENGE_SECONDS (5 * 60)
+#define AUTH_CHALLENGE_TRIES 5
+
+/* A half-finished sign-in (the password was right; the second factor is awaited). */
+struct challenge {
+	unsigned char token_hash[32];
+	int64_t user_id, credential_version;
+	int failures;     /* wrong codes so far */
+	const char *next; /* the page asked for, or NULL */
+	long long created_at;
+};
+/*
+ * Starts a half-finished sign-in for user_id whose password (of credential
+ * version) was right, and sets its cookie.  1, 0 when the credentials changed
+ * meanwhile, -1 failure.
+ */
+int auth_challenge_start(struct request *req, struct response *res, int64_t user_id,
+			 int64_t version, const char *next);
+/* The request's half-finished sign-in while it works: 1 found (out filled), 0 none, -1. */
+int auth_challenge_find(struct request *req, struct challenge *out);
+/* Counts a wrong code inside the caller's write transaction; the last allowed one
+ * ends the sign-in.  *left: wrong codes still allowed.  0 or -1. */
+int auth_challenge_failed(struct db *db, const struct challenge *c, int *left);
+/* Ends a half-finished sign-in inside the caller's write transaction.  0 or -1. */
+int auth_challenge_delete(struct db *db, const struct challenge *c);
+/* Clears the half-finished sign-in's cookie. */
+void auth_challenge_clear_cookie(struct request *req, struct response *res);
 /* Ends this request's session and clears the cookie. */
 void auth_session_end(struct request *req, struct response *res);
 /*

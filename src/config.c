@@ -41,6 +41,8 @@ void config_defaults(struct config *c)
 	c->department_email = "programs@torranceca.gov";
 	c->base_url = "http://127.0.0.1:8080";
 	c->retention_days = 180;
+	c->require_two_factor = false;
+	c->access_log_days = 730;
 	c->mail_retry_seconds = 60;
 	c->secure_cookies = -1;
 	c->default_location = "Torrance Police Department, Community Room, 3300 Civic Center "
@@ -149,6 +151,14 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 		return set_int(value, 1, 86400, &c->mail_retry_seconds, err);
 	} else if (strcmp(key, "retention_days") == 0) {
 		return set_int(value, 1, 36500, &c->retention_days, err);
+	} else if (strcmp(key, "access_log_days") == 0) {
+		return set_int(value, 1, 36500, &c->access_log_days, err);
+	} else if (strcmp(key, "require_two_factor") == 0) {
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) {
+			*err = "expects yes or no";
+			return -1;
+		}
+		c->require_two_factor = strcmp(value, "yes") == 0;
 	} else if (strcmp(key, "time_zone") == 0) {
 		if (clock_set_zone(value) < 0) {
 			*err = "expects a time zone name such as America/Los_Angeles";

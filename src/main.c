@@ -17,6 +17,7 @@
 #include "http.h"
 #include "markdown.h"
 #include "seal.h"
+#include "totp.h"
 #include "sealed.h"
 #include "oomtest.h"
 #include "server.h"
@@ -653,5 +654,10 @@ int main(int argc, char **argv)
 	/* A key given must be one that works, for every command but the one making it. */
 	if (cmd->run != cmd_keygen && app_config.key_file && seal_init(app_config.key_file) < 0)
 		return 1;
+	/* liboath starts once, before any thread. */
+	if (totp_init() < 0) {
+		fputs("portal: liboath failed to start\n", stderr);
+		return 1;
+	}
 	return cmd->run(&inv);
 }

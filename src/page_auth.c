@@ -15,8 +15,7 @@
 /* The one message for every failed sign-in: it must not tell which half was wrong. */
 static const char LOGIN_FAILED[] = "The email address or password is not right";
 
-/* The page each role starts on. */
-static const char *home_for(const char *role)
+const char *login_home(const char *role)
 {
 	return strcmp(role, "counselor") == 0 ? "/counselor" : "/admin";
 }
@@ -93,7 +92,7 @@ void login_form(struct request *req, struct response *res)
 		const char *role = req->session->role;
 		bool blocked = local_next(next) && !next_allowed(req->arena, next, role);
 		json_t *who = json_pack("{s:s, s:b, s:s}", "name", req->session->name, "blocked",
-					blocked, "home", home_for(role));
+					blocked, "home", login_home(role));
 		if (who == NULL)
 			die_oom();
 		json_object_set_new(data, "signed_in", who);
@@ -102,8 +101,14 @@ void login_form(struct request *req, struct response *res)
 	view_render(req, res, "login", data);
 }
 
-/* The 429 page: how long to wait, and the way out for a forgotten password. */
-static void render_locked(struct request *req, struct response *res, long long wait)
+void page_busy(struct request *req, struct response *res)
+{
+	response_header(res, "Retry-After", "1");
+	view_error(req, res, 503, "Sorry, many people are signing in right now",
+		   "Nothing was changed. Wait a moment, then send the form again.");
+}
+
+void login_render_locked(struct request *req, struct response *res, long long wait)
 {
 	long long minutes = (wait + 59) / 60;
 	int window = AUTH_THROTTLE_SECONDS / 60;
@@ -145,7 +150,7 @@ void login_submit(struct request *req, struct response *res)
 		return;
 	}
 	if (attempt == 0) {
-		render_locked(req, res, wait);
+		login_render_locked(req, res, wait);
 		return;
 	}
 	struct user u = {0};
@@ -155,20 +160,44 @@ void login_submit(struct request *req, struct response *res)
 		return;
 	}
 	/* Every cause of failure costs one Argon2id verification, so timing tells nothing. */
-	bool right = auth_password_verify(found ? u.password_hash : NULL, password);
+	int right = auth_password_verify(found ? u.password_hash : NULL, password);
+	if (right == AUTH_BUSY) {
+		/* Not a guess that failed: the attempt must not count toward a lock. */
+		if (auth_login_forgive(req->db, attempt) < 0)
+			unavailable(req, res);
+		else
+			page_busy(req, res);
+		return;
+	}
 	if (!right || !found || u.disabled) {
 		form_error(&errs, "email", LOGIN_FAILED);
 		render_login(req, res, 401, email, next, &errs);
 		return;
 	}
-	if (auth_login_forgive(req->db, attempt) < 0 || auth_session_start(req, res, u.id) < 0) {
+	if (auth_login_forgive(req->db, attempt) < 0) {
 		unavailable(req, res);
 		return;
 	}
-	const char *to = local_next(next) && next_allowed(req->arena, next, u.role)
-			     ? next
-			     : home_for(u.role);
-	response_redirect(res, to);
+	const char *to = local_next(next) && next_allowed(req->arena, next, u.role) ? next : NULL;
+	/* With a second factor, the password only opens its step: no session yet. */
+	int started = u.has_totp ? auth_challenge_start(req, res, u.id, u.credential_version, to)
+				 : auth_session_start(req, res, u.id, u.credential_version);
+	if (started < 0) {
+		unavailable(req, res);
+		return;
+	}
+	/* The password changed (or the account was disabled) while it was being checked. */
+	if (started == 0) {
+		form_error(&errs, "email", LOGIN_FAILED);
+		render_login(req, res, 401, email, next, &errs);
+		return;
+	}
+	if (u.has_totp)
+		response_redirect(res, "/login/two-factor");
+	else if (app_config.require_two_factor)
+		response_redirect(res, "/account/two-factor");
+	else
+		response_redirect(res, to ? to : login_home(u.role));
 }
 
 /* POST /logout: the session's row goes, so its cookie is worth nothing even if kept. */
@@ -207,7 +236,7 @@ static void render_password(struct request *req, struct response *res, int statu
 	if (token)
 		json_object_set_new(data, "token", json_string(token));
 	if (req->session && token == NULL)
-		json_object_set_new(data, "home", json_string(home_for(req->session->role)));
+		json_object_set_new(data, "home", json_string(login_home(req->session->role)));
 	bool done = token == NULL && strcmp(kv_str(&req->query, "done"), "1") == 0;
 	json_object_set_new(data, "done", json_boolean(done));
 	res->status = status;
@@ -282,7 +311,7 @@ static int store_password(struct request *req, const struct user *u, const char 
 		return 0;
 	}
 	const unsigned char *keep = token ? NULL : req->session->token_hash;
-	if (user_set_password(db, u->id, hash) < 0 ||
+	if (user_set_password(db, u->id, hash) < 0 || user_credentials_changed(db, u->id) < 0 ||
 	    auth_password_tokens_end(db, u->id, false) < 0 ||
 	    auth_sessions_delete(db, u->id, keep) < 0 ||
 	    auth_login_failures_clear(db, u->email) < 0) {
@@ -320,9 +349,12 @@ void password_submit(struct request *req, struct response *res)
 		return;
 	}
 	char hash[AUTH_HASH_SIZE];
-	int stored = auth_password_hash(password, hash, sizeof(hash)) < 0
-			 ? -1
-			 : store_password(req, &u, token, hash);
+	int hashed = auth_password_hash(password, hash, sizeof(hash));
+	if (hashed == AUTH_BUSY) {
+		page_busy(req, res);
+		return;
+	}
+	int stored = hashed < 0 ? -1 : store_password(req, &u, token, hash);
 	if (stored == 0)
 		link_expired(req, res);
 	else if (stored < 0)

@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "db.h"
 #include "mail.h"
+#include "twofactor.h"
 #include "pages.h"
 #include "users.h"
 #include "validate.h"
@@ -81,7 +82,8 @@ static json_t *audit_json(struct db *db)
 	return list;
 }
 
-/* One row of the accounts table, from (id, name, email, role, school, invited, disabled). */
+/* One row of the accounts table, from (id, name, email, role, school, invited, disabled,
+ * has a second factor). */
 static json_t *account_json(sqlite3_stmt *st, int64_t self)
 {
 	int64_t id = sqlite3_column_int64(st, 0);
@@ -99,6 +101,7 @@ static json_t *account_json(sqlite3_stmt *st, int64_t self)
 				"can_enable", disabled, "can_invite", !disabled);
 	if (row == NULL)
 		die_oom();
+	json_object_set_new(row, "has_totp", json_boolean(sqlite3_column_int(st, 7)));
 	/* The change form's choices, marked as the account has them. */
 	json_t *r = json_array(), *s = json_array();
 	const char *role = db_col_text(st, 3), *slug = db_col_text(st, 4);
@@ -120,8 +123,8 @@ static json_t *accounts_json(struct db *db, int64_t self)
 {
 	json_t *list = json_array();
 	sqlite3_stmt *st = db_stmt(db, "SELECT id, name, email, role, COALESCE(school, ''),"
-				       " password_hash IS NULL, disabled_at IS NOT NULL"
-				       " FROM users ORDER BY disabled_at IS NOT NULL,"
+				       " password_hash IS NULL, disabled_at IS NOT NULL,"
+				       " totp_secret IS NOT NULL FROM users ORDER BY disabled_at IS NOT NULL,"
 				       " name COLLATE NOCASE, id");
 	int rc;
 	while ((rc = db_step(st)) == SQLITE_ROW)
@@ -182,7 +185,7 @@ static void render_accounts(struct request *req, struct response *res, int statu
 	json_object_set_new(data, "audit", audit_json(db));
 	if (status == 200) {
 		static const char *const kinds[] = {"created", "disabled", "enabled", "invited",
-						    "changed"};
+						    "changed", "reset"};
 		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 			json_t *b = banner_json(req, kinds[i]);
 			if (b)
@@ -193,6 +196,9 @@ static void render_accounts(struct request *req, struct response *res, int statu
 	view_form(data, values, fields, errs);
 	add_choices(data, values);
 	json_object_set_new(data, "invite_hours", json_integer(AUTH_INVITE_SECONDS / 3600));
+	json_t *reset = json_object_get(data, "reset");
+	if (reset)
+		json_object_set_new(reset, "required", json_boolean(app_config.require_two_factor));
 	res->status = status;
 	res->no_store = true;
 	view_render(req, res, "users", data);
@@ -312,7 +318,8 @@ static int disable_account(struct request *req, int64_t id)
 		db_rollback(db);
 		return found;
 	}
-	if (user_disable(db, id) < 0 || auth_sessions_delete(db, id, NULL) < 0 ||
+	if (user_disable(db, id) < 0 || user_credentials_changed(db, id) < 0 ||
+	    auth_sessions_delete(db, id, NULL) < 0 ||
 	    auth_password_tokens_end(db, id, true) < 0 ||
 	    audit_account(req, id, "disabled", "") < 0) {
 		db_rollback(db);
@@ -497,6 +504,31 @@ void accounts_change(struct request *req, struct response *res)
 		goto fail;
 	}
 	back_to_list(req, res, "changed", u.id);
+	return;
+fail:
+	answer_unavailable(req, res);
+}
+
+/*
+ * POST /admin/users/ID/reset-two-factor: the account's second factors go, and
+ * with them its sessions and half-finished sign-ins (its credentials
+ * changed), in one transaction with the audit row; 303 back with a banner.
+ */
+void accounts_reset_two_factor(struct request *req, struct response *res)
+{
+	struct user u;
+	if (!load_account(req, res, &u))
+		return;
+	struct db *db = req->db;
+	if (db_begin_write(db) < 0)
+		goto fail;
+	if (twofactor_remove(db, u.id) < 0 || user_credentials_changed(db, u.id) < 0 ||
+	    auth_sessions_delete(db, u.id, NULL) < 0 ||
+	    audit_account(req, u.id, "two-factor reset", "") < 0 || db_commit(db) < 0) {
+		db_rollback(db);
+		goto fail;
+	}
+	back_to_list(req, res, "reset", u.id);
 	return;
 fail:
 	answer_unavailable(req, res);

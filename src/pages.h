@@ -56,13 +56,23 @@ handler_fn admin_roster, admin_report;
 /* page_auth.c */
 handler_fn login_form, login_submit, logout_submit;
 handler_fn password_form, password_submit, forgot_form, forgot_submit;
+/* The page each role starts on ("/admin" or "/counselor"). */
+const char *login_home(const char *role);
+/* The 429 page of a paused sign-in: wait seconds (Retry-After), and the way out. */
+void login_render_locked(struct request *req, struct response *res, long long wait);
+/* The 503 page when every worker but one is computing a password hash (auth.h AUTH_BUSY). */
+void page_busy(struct request *req, struct response *res);
+
+/* page_twofactor.c: the second step of signing in, and setting up a second factor */
+handler_fn login_two_factor_form, login_two_factor_submit;
+handler_fn account_two_factor_form, account_two_factor_submit;
 
 /* page_message.c: e-mail the participants of a class or semester */
 handler_fn admin_message_form, admin_message_send;
 
 /* page_users.c */
 handler_fn accounts_list, accounts_create, accounts_disable;
-handler_fn accounts_enable, accounts_invite, accounts_change;
+handler_fn accounts_enable, accounts_invite, accounts_change, accounts_reset_two_factor;
 
 /* page_export.c */
 handler_fn export_class_applicants, export_semester_nominations, export_interest;

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "app.h"
 #include "auth.h"
 #include "pages.h"
 #include "view.h"
@@ -49,6 +50,10 @@ static const struct route routes[] = {
 	{"POST", "/logout", logout_submit, ANYONE},
 	{"GET", "/account/password", password_form, ANYONE},
 	{"POST", "/account/password", password_submit, ANYONE},
+	{"GET", "/login/two-factor", login_two_factor_form, ANYONE},
+	{"POST", "/login/two-factor", login_two_factor_submit, ANYONE},
+	{"GET", "/account/two-factor", account_two_factor_form, SIGNED_IN},
+	{"POST", "/account/two-factor", account_two_factor_submit, SIGNED_IN},
 	{"GET", "/forgot", forgot_form, ANYONE},
 	{"POST", "/forgot", forgot_submit, ANYONE},
 
@@ -110,6 +115,7 @@ static const struct route routes[] = {
 	{"POST", "/admin/users/*/disable", accounts_disable, ADMIN},
 	{"POST", "/admin/users/*/enable", accounts_enable, ADMIN},
 	{"POST", "/admin/users/*/invite", accounts_invite, ADMIN},
+	{"POST", "/admin/users/*/reset-two-factor", accounts_reset_two_factor, ADMIN},
 	{"POST", "/admin/users/*", accounts_change, ADMIN},
 
 	/* Staff's CSV downloads of the lists (page_export.c). */
@@ -226,6 +232,18 @@ void routes_dispatch(struct request *req, struct response *res)
 	/* A password printed at set-up must be replaced before any desk page opens. */
 	if (req->session && req->session->must_change_password && r->access != ANYONE) {
 		response_redirect(res, "/account/password");
+		return;
+	}
+	/* With require_two_factor, an account without a second factor sets one up first. */
+	if (req->session && app_config.require_two_factor && !req->session->has_second_factor &&
+	    r->access != ANYONE && r->handler != account_two_factor_form &&
+	    r->handler != account_two_factor_submit) {
+		if (post)
+			view_error(req, res, 403, "Set up a second factor first",
+				   "Your account needs a second factor before anything else. "
+				   "Nothing was changed.");
+		else
+			response_redirect(res, "/account/two-factor");
 		return;
 	}
 	if (post && !auth_csrf_ok(req)) {

@@ -144,6 +144,8 @@ static void read_user(sqlite3_stmt *st, struct arena *a, struct user *out)
 				 ? NULL
 				 : arena_strdup(a, db_col_text(st, 5));
 	out->disabled = sqlite3_column_type(st, 6) != SQLITE_NULL;
+	out->credential_version = sqlite3_column_int64(st, 7);
+	out->has_totp = sqlite3_column_int(st, 8) != 0;
 }
 
 /* Steps a bound SELECT of one account: 1 found (out filled), 0 not, -1 failure. */
@@ -165,7 +167,8 @@ static int find_one(struct db *db, sqlite3_stmt *st, struct arena *a, struct use
 int user_find_email(struct db *db, struct arena *a, const char *email, struct user *out)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT id, email, name, role, COALESCE(school, ''),"
-				       " password_hash, disabled_at FROM users WHERE email = ?");
+				       " password_hash, disabled_at, credential_version,"
+				       " totp_secret IS NOT NULL FROM users WHERE email = ?");
 	db_bind_text(st, 1, email);
 	return find_one(db, st, a, out);
 }
@@ -173,7 +176,8 @@ int user_find_email(struct db *db, struct arena *a, const char *email, struct us
 int user_find_id(struct db *db, struct arena *a, int64_t id, struct user *out)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT id, email, name, role, COALESCE(school, ''),"
-				       " password_hash, disabled_at FROM users WHERE id = ?");
+				       " password_hash, disabled_at, credential_version,"
+				       " totp_secret IS NOT NULL FROM users WHERE id = ?");
 	db_bind_int(st, 1, id);
 	return find_one(db, st, a, out);
 }
@@ -184,6 +188,18 @@ int user_set_password(struct db *db, int64_t id, const char *password_hash)
 				       " must_change_password = 0 WHERE id = ?");
 	db_bind_text(st, 1, password_hash);
 	db_bind_int(st, 2, id);
+	return db_exec_stmt(db, st);
+}
+
+int user_credentials_changed(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET credential_version ="
+				       " credential_version + 1 WHERE id = ?");
+	db_bind_int(st, 1, id);
+	if (db_exec_stmt(db, st) < 0)
+		return -1;
+	st = db_stmt(db, "DELETE FROM login_challenges WHERE user_id = ?");
+	db_bind_int(st, 1, id);
 	return db_exec_stmt(db, st);
 }
 

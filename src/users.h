@@ -44,6 +44,8 @@ struct user {
 	const char *email, *name, *role, *school; /* school "" unless counselor */
 	const char *password_hash;                /* NULL until the user sets one */
 	bool disabled;
+	int64_t credential_version; /* grows with each change of credentials */
+	bool has_totp;              /* a confirmed TOTP second factor */
 };
 
 /* Reads the account with this email (any case) or id: 1 found, 0 not, -1 failure. */
@@ -53,6 +55,14 @@ int user_find_id(struct db *db, struct arena *a, int64_t id, struct user *out);
 char *user_site_url(struct arena *a, const char *path);
 /* Sets the Argon2id hash of an account, inside the caller's write transaction.  0 or -1. */
 int user_set_password(struct db *db, int64_t id, const char *password_hash);
+/*
+ * Records that the credentials of an account changed (a password, its second
+ * factors, a disable), inside the caller's write transaction: its credential
+ * version grows and its half-finished sign-ins end, so that no sign-in that
+ * checked the old credentials can start a session after this commits.  The
+ * caller ends the sessions (auth_sessions_delete).  0 or -1.
+ */
+int user_credentials_changed(struct db *db, int64_t id);
 /* Marks an account disabled (unless it is already), inside the caller's transaction.  0 or -1. */
 int user_disable(struct db *db, int64_t id);
 

@@ -1,0 +1,295 @@
+/* page_twofactor.c: the second step of signing in (/login/two-factor) and setting up a second
+ * factor (/account/two-factor). */
+#include <string.h>
+
+#include "app.h"
+#include "auth.h"
+#include "db.h"
+#include "pages.h"
+#include "seal.h"
+#include "twofactor.h"
+#include "users.h"
+#include "validate.h"
+#include "view.h"
+
+/* Answers 503 when the database fails: nothing was changed that the user can see. */
+static void unavailable(struct request *req, struct response *res)
+{
+	view_error(req, res, 503, "Sorry, there is a problem with the service",
+		   "Nothing was changed. Try again in a few minutes.");
+}
+
+/* The code as typed, spaces around it dropped (apps show "123 456"; that space goes too). */
+static const char *typed_code(struct request *req)
+{
+	const char *raw = kv_str(&req->form, "code");
+	struct buf b;
+	buf_init(&b, req->arena);
+	for (const char *p = raw; *p && b.len < 64; p++)
+		if (*p != ' ' && *p != '\t')
+			buf_putc(&b, *p);
+	return buf_str(&b);
+}
+
+/*
+ * Renders the second step with status: the form with errs (may be NULL), or,
+ * when ended is given, the notice that this sign-in is over.
+ */
+static void render_step(struct request *req, struct response *res, int status, int64_t user_id,
+			const struct form_errors *errs, const char *ended)
+{
+	static const char *const fields[] = {"code", NULL};
+	json_t *data = json_pack("{s:i}", "minutes", AUTH_CHALLENGE_SECONDS / 60);
+	if (data == NULL)
+		die_oom();
+	view_form(data, NULL, fields, errs);
+	if (ended) {
+		json_object_set_new(data, "ended", json_string(ended));
+		auth_challenge_clear_cookie(req, res);
+	} else {
+		int left = twofactor_recovery_left(req->db, user_id);
+		json_object_set_new(data, "recovery_left", json_integer(left > 0 ? left : 0));
+		json_object_set_new(data, "one_left", json_boolean(left == 1));
+	}
+	res->status = status;
+	res->no_store = true;
+	view_render(req, res, "login_two_factor", data);
+}
+
+static const char ENDED[] = "It was not finished within 5 minutes, or too many wrong codes were "
+			    "typed, or the account's password changed meanwhile.";
+
+/* GET /login/two-factor: the code form while a half-finished sign-in works, else /login. */
+void login_two_factor_form(struct request *req, struct response *res)
+{
+	struct challenge c;
+	int found = auth_challenge_find(req, &c);
+	if (found < 0)
+		unavailable(req, res);
+	else if (found == 0)
+		response_redirect(res, "/login");
+	else
+		render_step(req, res, 200, c.user_id, NULL, NULL);
+}
+
+/*
+ * The second step's write, in one transaction: the half-finished sign-in
+ * found again under the writer lock (two tabs may send codes at once), the
+ * code checked and spent, and then either the session made (still only
+ * while the credentials are those the password was checked against) or the
+ * wrong code counted.  Returns TWOFACTOR_* with *token set when right, *left
+ * the wrong codes still allowed; -2 when there is no sign-in to finish; -1.
+ */
+static int finish_sign_in(struct request *req, const char *code, struct challenge *c,
+			  const char **token, int *left)
+{
+	struct db *db = req->db;
+	if (db_begin_write(db) < 0)
+		return -1;
+	int found = auth_challenge_find(req, c);
+	if (found <= 0) {
+		db_rollback(db);
+		return found == 0 ? -2 : -1;
+	}
+	int verdict = twofactor_verify(db, req->arena, c->user_id, code);
+	if (verdict < 0)
+		goto fail;
+	if (verdict == TWOFACTOR_RIGHT) {
+		int made = auth_challenge_delete(db, c) < 0
+			       ? -1
+			       : auth_session_create(req, c->user_id, c->credential_version, token);
+		if (made <= 0) {
+			db_rollback(db);
+			return made == 0 ? -2 : -1;
+		}
+	} else if (auth_challenge_failed(db, c, left) < 0) {
+		goto fail;
+	}
+	return db_commit(db) < 0 ? -1 : verdict;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+/*
+ * POST /login/two-factor: `code`, counted by the sign-in throttle of the
+ * account's e-mail like a password; right: the session and 303 home (or to
+ * the page first asked for); wrong: 401, and the fifth ends the sign-in.
+ */
+void login_two_factor_submit(struct request *req, struct response *res)
+{
+	struct challenge c;
+	int found = auth_challenge_find(req, &c);
+	struct user u;
+	if (found > 0 && user_find_id(req->db, req->arena, c.user_id, &u) != 1)
+		found = -1;
+	if (found <= 0) {
+		if (found < 0)
+			unavailable(req, res);
+		else
+			render_step(req, res, 401, 0, NULL, ENDED);
+		return;
+	}
+	const char *code = typed_code(req);
+	struct form_errors errs = {0};
+	if (code[0] == '\0') {
+		form_error(&errs, "code", "Enter the code from your app, or a recovery code");
+		render_step(req, res, 422, c.user_id, &errs, NULL);
+		return;
+	}
+	long long wait;
+	int64_t attempt = auth_login_attempt(req->db, u.email, req->remote_addr, &wait);
+	if (attempt < 0) {
+		unavailable(req, res);
+		return;
+	}
+	if (attempt == 0) {
+		login_render_locked(req, res, wait);
+		return;
+	}
+	const char *token = NULL;
+	int left = 0;
+	int verdict = finish_sign_in(req, code, &c, &token, &left);
+	if (verdict == -2) {
+		render_step(req, res, 401, 0, NULL, ENDED);
+	} else if (verdict < 0) {
+		unavailable(req, res);
+	} else if (verdict == TWOFACTOR_RIGHT) {
+		/* The failure counted in advance was no failure. */
+		if (auth_login_forgive(req->db, attempt) < 0) {
+			unavailable(req, res);
+			return;
+		}
+		auth_session_cookie(req, res, token);
+		auth_challenge_clear_cookie(req, res);
+		response_redirect(res, c.next ? c.next : login_home(u.role));
+	} else if (left == 0) {
+		render_step(req, res, 401, 0, NULL,
+			    "Too many wrong codes were typed. For your safety, start again.");
+	} else {
+		form_error(&errs, "code",
+			   verdict == TWOFACTOR_REPLAY
+			       ? "This code has been used already: wait for the next one"
+			       : "The code is not right: check the app and type the code it shows "
+				 "now");
+		render_step(req, res, 401, c.user_id, &errs, NULL);
+	}
+}
+
+/* The signed-in account's factor state, read for the set-up page. */
+static int load_self(struct request *req, struct user *u)
+{
+	return user_find_id(req->db, req->arena, req->session->user_id, u);
+}
+
+/*
+ * Renders the set-up page for u with status: the recovery codes just made
+ * (codes, a NULL-ended list, or NULL); else its state when it has a factor;
+ * else the pending secret, its QR code and the form with errs (may be NULL).
+ */
+static void render_setup(struct request *req, struct response *res, int status,
+			 const struct user *u, const char **codes, const struct form_errors *errs)
+{
+	static const char *const fields[] = {"code", NULL};
+	json_t *data = json_pack("{s:s, s:s, s:b, s:b}", "email", u->email, "home",
+				 login_home(u->role), "enabled", u->has_totp, "required",
+				 app_config.require_two_factor);
+	if (data == NULL)
+		die_oom();
+	view_form(data, NULL, fields, errs);
+	if (codes) {
+		json_t *list = json_array();
+		for (size_t i = 0; codes[i]; i++)
+			json_array_append_new(list, json_string(codes[i]));
+		json_object_set_new(data, "codes", json_pack("{s:o}", "list", list));
+	} else if (u->has_totp) {
+		int left = twofactor_recovery_left(req->db, u->id);
+		json_object_set_new(data, "recovery_left", json_integer(left > 0 ? left : 0));
+		json_object_set_new(data, "one_left", json_boolean(left == 1));
+	} else {
+		char secret[TOTP_BASE32_SIZE];
+		int size = 0;
+		char *path = NULL;
+		if (twofactor_pending(req->db, req->arena, u->id, secret) == 0) {
+			char *uri = totp_uri(req->arena, app_config.site_name, u->email, secret);
+			path = totp_qr_path(req->arena, uri, &size);
+		}
+		if (path == NULL) {
+			json_decref(data);
+			unavailable(req, res);
+			return;
+		}
+		json_object_set_new(data, "secret", json_string(secret));
+		json_object_set_new(data, "qr_path", json_string(path));
+		json_object_set_new(data, "qr_size", json_integer(size));
+	}
+	res->status = status;
+	res->no_store = true;
+	view_render(req, res, "account_two_factor", data);
+}
+
+/* Secrets are sealed: without a key file there is nowhere safe to keep one. */
+static bool need_key(struct request *req, struct response *res)
+{
+	if (seal_ready())
+		return true;
+	view_error(req, res, 503, "Two-step sign-in is not available",
+		   "The portal has no key file to keep the secrets in (the key_file setting).");
+	return false;
+}
+
+/* GET /account/two-factor: the recovery codes once after set-up, the state, or the set-up. */
+void account_two_factor_form(struct request *req, struct response *res)
+{
+	struct user u;
+	if (!need_key(req, res))
+		return;
+	if (load_self(req, &u) != 1) {
+		unavailable(req, res);
+		return;
+	}
+	int failed = 0;
+	const char **codes = twofactor_take_unseen(req->db, req->arena, u.id, &failed);
+	if (failed)
+		unavailable(req, res);
+	else
+		render_setup(req, res, 200, &u, codes, NULL);
+}
+
+/* POST /account/two-factor: `code` confirms the secret shown; 303 to the page that shows
+ * the recovery codes, or 422 with the same secret to try again. */
+void account_two_factor_submit(struct request *req, struct response *res)
+{
+	struct user u;
+	if (!need_key(req, res))
+		return;
+	if (load_self(req, &u) != 1) {
+		unavailable(req, res);
+		return;
+	}
+	if (u.has_totp) {
+		view_error(req, res, 409, "Two-step sign-in is already on",
+			   "Nothing was changed. To start again, ask an administrator to reset it.");
+		return;
+	}
+	const char *code = typed_code(req);
+	struct form_errors errs = {0};
+	int done = 0;
+	if (code[0] == '\0')
+		form_error(&errs, "code", "Enter the 6-digit code your app shows");
+	else if (!totp_code_shaped(code))
+		form_error(&errs, "code", "The code is 6 digits, like 123456");
+	else if ((done = twofactor_confirm(req->db, req->arena, u.id, code)) == 0)
+		form_error(&errs, "code",
+			   "The code is not right: check the key in the app and the phone's clock, "
+			   "then type the code it shows now");
+	if (done < 0) {
+		unavailable(req, res);
+		return;
+	}
+	if (errs.n) {
+		render_setup(req, res, 422, &u, NULL, &errs);
+		return;
+	}
+	response_redirect(res, "/account/two-factor");
+}

@@ -1,0 +1,248 @@
+/* twofactor.c: the TOTP secret and recovery codes of accounts: checking, setting up, removing. */
+#include "twofactor.h"
+
+#include <string.h>
+
+#include "app.h"
+#include "auth.h"
+#include "seal.h"
+
+/* The key of a stored (sealed base32) secret; 0, or -1 when it does not open. */
+static int open_secret(struct arena *a, const char *stored, unsigned char key[TOTP_SECRET_BYTES])
+{
+	const char *text = seal_open(a, stored);
+	if (text == NULL || totp_key_from_base32(text, key) < 0) {
+		fputs("portal: a TOTP secret does not open with the key file\n", stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* Checks a TOTP code against the account's secret, and remembers its step when right. */
+static int verify_totp(struct db *db, struct arena *a, int64_t user_id, const char *code)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT totp_secret, totp_last_step FROM users"
+				       " WHERE id = ? AND totp_secret IS NOT NULL");
+	db_bind_int(st, 1, user_id);
+	int rc = db_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return TWOFACTOR_WRONG;
+		db_log_error(db, "reading a TOTP secret");
+		return -1;
+	}
+	const char *stored = arena_strdup(a, db_col_text(st, 0));
+	long long last = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	unsigned char key[TOTP_SECRET_BYTES];
+	if (open_secret(a, stored, key) < 0)
+		return -1;
+	long long step = totp_check(key, sizeof(key), app_now(), code, last);
+	if (step == TOTP_REPLAY)
+		return TWOFACTOR_REPLAY;
+	if (step < 0)
+		return TWOFACTOR_WRONG;
+	st = db_stmt(db, "UPDATE users SET totp_last_step = ? WHERE id = ?");
+	db_bind_int(st, 1, step);
+	db_bind_int(st, 2, user_id);
+	return db_exec_stmt(db, st) < 0 ? -1 : TWOFACTOR_RIGHT;
+}
+
+/* Spends a recovery code when it is one of the account's unused ones. */
+static int verify_recovery(struct db *db, int64_t user_id, const char *canon)
+{
+	char hash[65];
+	seal_hash(canon, hash);
+	sqlite3_stmt *st = db_stmt(db, "UPDATE recovery_codes SET used_at = ?"
+				       " WHERE user_id = ? AND code_hash = ? AND used_at IS NULL");
+	db_bind_int(st, 1, app_now());
+	db_bind_int(st, 2, user_id);
+	db_bind_text(st, 3, hash);
+	if (db_exec_stmt(db, st) < 0)
+		return -1;
+	if (sqlite3_changes(db_conn(db)) > 0)
+		return TWOFACTOR_RIGHT;
+	/* A code of the account already spent is a replay, said as such. */
+	st = db_stmt(db, "SELECT count(*) FROM recovery_codes WHERE user_id = ? AND code_hash = ?");
+	db_bind_int(st, 1, user_id);
+	db_bind_text(st, 2, hash);
+	int64_t used = db_int(db, st, -1);
+	return used < 0 ? -1 : used > 0 ? TWOFACTOR_REPLAY : TWOFACTOR_WRONG;
+}
+
+int twofactor_verify(struct db *db, struct arena *a, int64_t user_id, const char *code)
+{
+	char canon[TOTP_RECOVERY_LEN + 1];
+	if (totp_code_shaped(code))
+		return verify_totp(db, a, user_id, code);
+	if (totp_recovery_normalise(code, canon))
+		return verify_recovery(db, user_id, canon);
+	return TWOFACTOR_WRONG;
+}
+
+int twofactor_recovery_left(struct db *db, int64_t user_id)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM recovery_codes"
+				       " WHERE user_id = ? AND used_at IS NULL");
+	db_bind_int(st, 1, user_id);
+	return (int)db_int(db, st, -1);
+}
+
+/* The pending secret as stored (in a), "" when none, NULL on failure. */
+static const char *stored_pending(struct db *db, struct arena *a, int64_t user_id)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT totp_pending FROM users WHERE id = ?");
+	db_bind_int(st, 1, user_id);
+	int rc = db_step(st);
+	const char *out = rc == SQLITE_ROW ? arena_strdup(a, db_col_text(st, 0))
+					   : rc == SQLITE_DONE ? "" : NULL;
+	if (out == NULL)
+		db_log_error(db, "reading a pending secret");
+	sqlite3_reset(st);
+	return out;
+}
+
+int twofactor_pending(struct db *db, struct arena *a, int64_t user_id,
+		      char out[TOTP_BASE32_SIZE])
+{
+	if (db_begin_write(db) < 0)
+		return -1;
+	const char *stored = stored_pending(db, a, user_id);
+	if (stored == NULL)
+		goto fail;
+	if (stored[0]) {
+		const char *text = seal_open(a, stored);
+		unsigned char key[TOTP_SECRET_BYTES];
+		if (text && totp_key_from_base32(text, key) == 0 && strlen(text) < TOTP_BASE32_SIZE) {
+			strcpy(out, text);
+			db_rollback(db);
+			return 0;
+		}
+		/* One that does not open (the key changed) is replaced by a new one. */
+	}
+	unsigned char key[TOTP_SECRET_BYTES];
+	auth_random(key, sizeof(key));
+	if (totp_base32(key, sizeof(key), out) < 0)
+		goto fail;
+	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET totp_pending = ? WHERE id = ?");
+	db_bind_text(st, 1, seal_text(a, out));
+	db_bind_int(st, 2, user_id);
+	if (db_exec_stmt(db, st) < 0 || db_commit(db) < 0)
+		goto fail;
+	return 0;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+/* Stores 10 new recovery codes for user_id (replacing the old), and their sealed copy. */
+static int new_recovery_codes(struct db *db, struct arena *a, int64_t user_id)
+{
+	sqlite3_stmt *st = db_stmt(db, "DELETE FROM recovery_codes WHERE user_id = ?");
+	db_bind_int(st, 1, user_id);
+	if (db_exec_stmt(db, st) < 0)
+		return -1;
+	struct buf shown;
+	buf_init(&shown, a);
+	for (int i = 0; i < TOTP_RECOVERY_CODES; i++) {
+		unsigned char r[TOTP_RECOVERY_LEN];
+		char code[12], canon[TOTP_RECOVERY_LEN + 1], hash[65];
+		auth_random(r, sizeof(r));
+		totp_recovery_format(r, code);
+		totp_recovery_normalise(code, canon);
+		seal_hash(canon, hash);
+		st = db_stmt(db, "INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)");
+		db_bind_int(st, 1, user_id);
+		db_bind_text(st, 2, hash);
+		if (db_exec_stmt(db, st) < 0)
+			return -1;
+		buf_printf(&shown, "%s%s", i ? " " : "", code);
+	}
+	st = db_stmt(db, "UPDATE users SET recovery_unseen = ? WHERE id = ?");
+	db_bind_text(st, 1, seal_text(a, buf_str(&shown)));
+	db_bind_int(st, 2, user_id);
+	return db_exec_stmt(db, st);
+}
+
+int twofactor_confirm(struct db *db, struct arena *a, int64_t user_id, const char *code)
+{
+	if (db_begin_write(db) < 0)
+		return -1;
+	const char *stored = stored_pending(db, a, user_id);
+	if (stored == NULL)
+		goto fail;
+	unsigned char key[TOTP_SECRET_BYTES];
+	if (stored[0] == '\0') {
+		db_rollback(db);
+		return 0;
+	}
+	if (open_secret(a, stored, key) < 0)
+		goto fail;
+	long long step = totp_check(key, sizeof(key), app_now(), code, 0);
+	if (step < 0) {
+		db_rollback(db);
+		return 0;
+	}
+	/* The confirming code counts as used: it cannot sign in a second time. */
+	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET totp_secret = totp_pending,"
+				       " totp_pending = NULL, totp_last_step = ? WHERE id = ?");
+	db_bind_int(st, 1, step);
+	db_bind_int(st, 2, user_id);
+	if (db_exec_stmt(db, st) < 0 || new_recovery_codes(db, a, user_id) < 0 || db_commit(db) < 0)
+		goto fail;
+	return 1;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+const char **twofactor_take_unseen(struct db *db, struct arena *a, int64_t user_id, int *failed)
+{
+	*failed = 0;
+	if (db_begin_write(db) < 0)
+		goto fail;
+	sqlite3_stmt *st = db_stmt(db, "SELECT recovery_unseen FROM users WHERE id = ?"
+				       " AND recovery_unseen IS NOT NULL");
+	db_bind_int(st, 1, user_id);
+	int rc = db_step(st);
+	const char *stored = rc == SQLITE_ROW ? arena_strdup(a, db_col_text(st, 0)) : NULL;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		db_rollback(db);
+		if (rc == SQLITE_DONE)
+			return NULL;
+		goto fail;
+	}
+	st = db_stmt(db, "UPDATE users SET recovery_unseen = NULL WHERE id = ?");
+	db_bind_int(st, 1, user_id);
+	const char *text = seal_open(a, stored);
+	if (text == NULL || db_exec_stmt(db, st) < 0 || db_commit(db) < 0) {
+		db_rollback(db);
+		goto fail;
+	}
+	const char **list = arena_alloc(a, (TOTP_RECOVERY_CODES + 1) * sizeof(*list));
+	size_t n = 0;
+	for (const char *p = text; *p && n < TOTP_RECOVERY_CODES;) {
+		size_t len = strcspn(p, " ");
+		list[n++] = arena_strndup(a, p, len);
+		p += len + (p[len] == ' ');
+	}
+	list[n] = NULL;
+	return list;
+fail:
+	*failed = 1;
+	return NULL;
+}
+
+int twofactor_remove(struct db *db, int64_t user_id)
+{
+	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET totp_secret = NULL, totp_pending = NULL,"
+				       " totp_last_step = 0, recovery_unseen = NULL WHERE id = ?");
+	db_bind_int(st, 1, user_id);
+	if (db_exec_stmt(db, st) < 0)
+		return -1;
+	st = db_stmt(db, "DELETE FROM recovery_codes WHERE user_id = ?");
+	db_bind_int(st, 1, user_id);
+	return db_exec_stmt(db, st);
+}

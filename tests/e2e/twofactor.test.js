@@ -1,0 +1,254 @@
+// twofactor.test.js: the second factor (TOTP and recovery codes), require_two_factor, an
+// administrator's reset, and sessions ending when credentials change, even mid-sign-in.
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const { start, loggedTests, nowSeconds } = require('./lib');
+
+const PW = 'correct horse battery staple';
+const PW2 = 'another long passphrase here';
+const STEP = 30;
+
+// RFC 4648 base32 to bytes.
+function base32(text) {
+  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const ch of text.replace(/=+$/, '')) {
+    value = (value << 5) | abc.indexOf(ch);
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 255);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+// The RFC 6238 code (SHA-1, 6 digits) of secret for the step of unix time t.
+function totp(secret, t = nowSeconds()) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(t / STEP)));
+  const mac = crypto.createHmac('sha1', base32(secret)).update(counter).digest();
+  const off = mac[mac.length - 1] & 15;
+  const n = ((mac[off] & 127) << 24) | (mac[off + 1] << 16) | (mac[off + 2] << 8) | mac[off + 3];
+  return String(n % 1000000).padStart(6, '0');
+}
+
+let srv;
+const { test: check, stopAndReport } = loggedTests(test, assert);
+
+before(async () => {
+  srv = await start();
+});
+after(async () => stopAndReport(srv));
+
+let n = 0;
+function addUser(role = 'staff', password = PW) {
+  n += 1;
+  const email = `tf${n}@example.org`;
+  const school = role === 'counselor' ? ['--school', 'north'] : [];
+  srv.cli(['user', 'add', '--role', role, '--email', email, '--name', `Person ${n}`, ...school],
+    `${password}\n`);
+  return { email, id: srv.sql(`SELECT id FROM users WHERE email = '${email}'`)[0].id };
+}
+
+// Signs in with the password alone (an account without a factor): a client.
+async function signedIn(email, password = PW) {
+  const c = srv.client();
+  const r = await c.login(email, password);
+  assert.equal(r.status, 303, `sign-in of ${email}`);
+  return c;
+}
+
+// Sets up TOTP for a signed-in client c: returns { secret, codes }.
+async function setUp(c) {
+  const page = await c.get('/account/two-factor');
+  assert.equal(page.status, 200);
+  const secret = page.text.match(/id="secret">([A-Z2-7]{32})</)[1];
+  assert.match(page.text, /<svg class="qr"[^>]*><title[^>]*>QR code/);
+  const done = await c.post('/account/two-factor', { code: totp(secret) });
+  assert.equal(done.status, 303);
+  assert.equal(done.headers.get('location'), '/account/two-factor');
+  const shown = await c.get('/account/two-factor');
+  const codes = [...shown.text.matchAll(/<li>([0-9A-Z]{5}-[0-9A-Z]{5})<\/li>/g)].map((m) => m[1]);
+  assert.equal(codes.length, 10);
+  // Shown once only.
+  const again = await c.get('/account/two-factor');
+  assert.doesNotMatch(again.text, /<li>[0-9A-Z]{5}-[0-9A-Z]{5}<\/li>/);
+  assert.match(again.text, /You have 10 unused recovery codes/);
+  return { secret, codes };
+}
+
+// An account with TOTP set up, and the step of the code its set-up used.
+async function withFactor(role = 'staff') {
+  const u = addUser(role);
+  const c = await signedIn(u.email);
+  const f = await setUp(c);
+  return { ...u, ...f };
+}
+
+// Posts the password of u: returns the client, at the second step.
+async function firstStep(u, password = PW) {
+  const c = srv.client();
+  const r = await c.login(u.email, password);
+  assert.equal(r.status, 303);
+  assert.equal(r.headers.get('location'), '/login/two-factor');
+  return c;
+}
+
+check('set-up: secret, QR code, a wrong code 422, stored sealed, recovery codes hashed', async () => {
+  const u = addUser();
+  const c = await signedIn(u.email);
+  const page = await c.get('/account/two-factor');
+  const secret = page.text.match(/id="secret">([A-Z2-7]{32})</)[1];
+  // Reloading shows the same secret: what was scanned stays right.
+  assert.match((await c.get('/account/two-factor')).text, new RegExp(secret));
+  const wrong = await c.post('/account/two-factor', { code: totp(secret, nowSeconds() - 300) });
+  assert.equal(wrong.status, 422);
+  assert.match(wrong.text, /The code is not right/);
+  assert.match(wrong.text, new RegExp(secret));
+  const row = srv.sql(`SELECT totp_secret, totp_pending FROM users WHERE id = ${u.id}`)[0];
+  assert.equal(row.totp_secret, null);
+  assert.match(row.totp_pending, /^s1:/);
+  assert.ok(!row.totp_pending.includes(secret));
+  assert.equal((await c.post('/account/two-factor', { code: totp(secret) })).status, 303);
+  const shown = await c.get('/account/two-factor');
+  const codes = [...shown.text.matchAll(/<li>([0-9A-Z]{5}-[0-9A-Z]{5})<\/li>/g)].map((m) => m[1]);
+  assert.equal(codes.length, 10);
+  const stored = srv.sql(`SELECT code_hash FROM recovery_codes WHERE user_id = ${u.id}`);
+  assert.equal(stored.length, 10);
+  for (const s of stored) assert.match(s.code_hash, /^[0-9a-f]{64}$/);
+  const dump = JSON.stringify(srv.sql(`SELECT * FROM users WHERE id = ${u.id}`));
+  for (const code of codes) assert.ok(!dump.includes(code) && !dump.includes(code.replace('-', '')));
+  assert.ok(!dump.includes(secret));
+});
+
+check('sign-in with TOTP: password then code; nothing of the desk before the code', async () => {
+  const u = await withFactor();
+  const c = await firstStep(u);
+  assert.equal(c.cookies.has('session'), false);
+  const desk = await c.get('/admin');
+  assert.equal(desk.status, 303);
+  assert.match(desk.headers.get('location'), /^\/login/);
+  const step = await c.get('/login/two-factor');
+  assert.equal(step.status, 200);
+  assert.match(step.text, /You have 10 unused recovery codes/);
+  // The code of the set-up's step was spent: wait for a fresh one when needed.
+  const code = totp(u.secret, nowSeconds() + STEP);
+  const r = await c.post('/login/two-factor', { code });
+  assert.equal(r.status, 303);
+  assert.equal(r.headers.get('location'), '/admin');
+  assert.equal((await c.get('/admin')).status, 200);
+  // The same code again, in another sign-in: refused as used.
+  const d = await firstStep(u);
+  const again = await d.post('/login/two-factor', { code });
+  assert.equal(again.status, 401);
+  assert.match(again.text, /This code has been used already/);
+  assert.equal((await d.get('/admin')).status, 303);
+});
+
+check('a wrong code 401; five wrong end the sign-in and count toward the e-mail throttle', async () => {
+  const u = await withFactor();
+  const c = await firstStep(u);
+  const right = totp(u.secret, nowSeconds() + STEP);
+  const wrong = right === '000000' ? '111111' : '000000';
+  for (let i = 1; i <= 4; i++) {
+    const r = await c.post('/login/two-factor', { code: wrong });
+    assert.equal(r.status, 401);
+    assert.match(r.text, /The code is not right/);
+  }
+  const fifth = await c.post('/login/two-factor', { code: wrong });
+  assert.equal(fifth.status, 401);
+  assert.match(fifth.text, /Too many wrong codes/);
+  const late = await c.post('/login/two-factor', { code: right });
+  assert.equal(late.status, 401);
+  assert.match(late.text, /This sign-in has ended/);
+  assert.equal((await c.get('/admin')).status, 303);
+  assert.equal(srv.sql(`SELECT count(*) AS n FROM login_failures WHERE email = '${u.email}'`)[0].n, 5);
+  // The e-mail is paused now, even with the right password.
+  const locked = await srv.client().login(u.email, PW);
+  assert.equal(locked.status, 429);
+  srv.sql(`DELETE FROM login_failures WHERE email = '${u.email}'`);
+});
+
+check('a recovery code works once; the page says how many are left', async () => {
+  const u = await withFactor();
+  const c = await firstStep(u);
+  // Typed in lower case without its dash, as people do.
+  const r = await c.post('/login/two-factor', { code: u.codes[3].replace('-', '').toLowerCase() });
+  assert.equal(r.status, 303);
+  assert.equal((await c.get('/admin')).status, 200);
+  const d = await firstStep(u);
+  assert.match((await d.get('/login/two-factor')).text, /You have 9 unused recovery codes/);
+  const again = await d.post('/login/two-factor', { code: u.codes[3] });
+  assert.equal(again.status, 401);
+  assert.match(again.text, /This code has been used already/);
+  const other = await d.post('/login/two-factor', { code: u.codes[4] });
+  assert.equal(other.status, 303);
+  const used = srv.sql(`SELECT count(*) AS n FROM recovery_codes WHERE user_id = ${u.id} AND used_at IS NOT NULL`);
+  assert.equal(used[0].n, 2);
+});
+
+check('one step of drift either way; two steps are too many', async () => {
+  const u = await withFactor();
+  const c = await firstStep(u);
+  const wrongish = totp(u.secret, nowSeconds() - 3 * STEP);
+  assert.equal((await c.post('/login/two-factor', { code: wrongish })).status, 401);
+  // The next step's code, a phone a little ahead.
+  const ahead = totp(u.secret, nowSeconds() + STEP);
+  assert.equal((await c.post('/login/two-factor', { code: ahead })).status, 303);
+});
+
+check('a half-finished sign-in expires after 5 minutes', async () => {
+  const u = await withFactor();
+  const c = await firstStep(u);
+  srv.sql(`UPDATE login_challenges SET created_at = created_at - 301 WHERE user_id = ${u.id}`);
+  const r = await c.post('/login/two-factor', { code: totp(u.secret, nowSeconds() + STEP) });
+  assert.equal(r.status, 401);
+  assert.match(r.text, /This sign-in has ended/);
+  assert.equal((await c.get('/login/two-factor')).status, 303);
+  assert.equal(srv.sql(`SELECT count(*) AS n FROM sessions WHERE user_id = ${u.id}`)[0].n, 1);
+});
+
+check('an account without a factor signs in with its password alone', async () => {
+  const u = addUser('counselor');
+  const c = srv.client();
+  const r = await c.login(u.email, PW);
+  assert.equal(r.status, 303);
+  assert.equal(r.headers.get('location'), '/counselor');
+});
+
+check('an administrator resets a factor: audited, sessions ended, password alone again', async () => {
+  const admin = addUser('admin');
+  const a = await signedIn(admin.email);
+  const u = await withFactor();
+  const c = await firstStep(u);
+  assert.equal((await c.post('/login/two-factor', { code: totp(u.secret, nowSeconds() + STEP) })).status, 303);
+  const half = await firstStep(u);
+  await a.get('/admin/users');
+  assert.match((await a.get('/admin/users')).text, new RegExp(`/admin/users/${u.id}/reset-two-factor`));
+  // Only administrators.
+  const staff = await signedIn(addUser('staff').email);
+  await staff.get('/admin');
+  assert.equal((await staff.post(`/admin/users/${u.id}/reset-two-factor`, {})).status, 403);
+  const r = await a.post(`/admin/users/${u.id}/reset-two-factor`, {});
+  assert.equal(r.status, 303);
+  assert.equal(r.headers.get('location'), `/admin/users?reset=${u.id}`);
+  assert.match((await a.get(r.headers.get('location'))).text, /Second factor reset/);
+  assert.equal((await c.get('/admin')).status, 303);
+  // A sign-in half done before the reset ends with it, even with a code that was good.
+  const late = await half.post('/login/two-factor', { code: u.codes[0] });
+  assert.equal(late.status, 401);
+  assert.match(late.text, /This sign-in has ended/);
+  const adminName = srv.sql(`SELECT name FROM users WHERE id = ${admin.id}`)[0].name;
+  const audit = srv.sql(`SELECT action, actor, user_id FROM account_audit WHERE account_id = ${u.id}`);
+  assert.deepEqual(audit, [{ action: 'two-factor reset', actor: adminName, user_id: admin.id }]);
+  assert.equal(srv.sql(`SELECT count(*) AS n FROM recovery_codes WHERE user_id = ${u.id}`)[0].n, 0);
+  const d = srv.client();
+  const again = await d.login(u.email, PW);
+  assert.equal(again.status, 303);
+  assert.equal(again.headers.get('location'), '/admin');
+});
