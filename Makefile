@@ -33,7 +33,7 @@ SRC = src/arena.c src/file.c src/kv.c src/http.c src/mustache.c src/validate.c s
 	src/page_auth.c src/page_users.c \
 	src/csv.c src/page_export.c src/page_pages.c src/calendar.c src/page_calendar.c \
 	src/page_attendance.c src/page_roster.c src/page_report.c src/page_sessions.c \
-	src/seal.c src/sealed.c src/totp.c src/twofactor.c src/page_twofactor.c \
+	src/seal.c src/sealed.c src/totp.c src/twofactor.c src/page_twofactor.c src/page_access_log.c \
 	src/page_message.c
 UNIT_TESTS = http mustache validate status csv mail clock calendar seal totp
 

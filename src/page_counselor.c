@@ -1,6 +1,7 @@
 /* page_counselor.c: a school's TAP nominations, one nomination with its history, its letter. */
 #include <string.h>
 
+#include "access_log.h"
 #include "app.h"
 #include "applications.h"
 #include "eligibility.h"
@@ -403,6 +404,11 @@ void counselor_nomination(struct request *req, struct response *res)
 		fail_500(req, res);
 		return;
 	}
+	if (access_log_record(req, ACCESS_VIEW, n.id, 0, -1, n.ref) < 0) {
+		json_decref(history);
+		access_log_failed(req, res);
+		return;
+	}
 	char when[48];
 	time_format(n.submitted_at, when, sizeof(when));
 	const char *school = school_name(n.school);
@@ -485,6 +491,10 @@ void counselor_letter(struct request *req, struct response *res)
 	if (cohort_get(req->db, n.cohort_id, &c) != 1 ||
 	    attendance_of(req, &c, n.id, &first, &last, &attended) < 0) {
 		fail_500(req, res);
+		return;
+	}
+	if (access_log_record(req, ACCESS_LETTER, n.id, 0, -1, n.ref) < 0) {
+		access_log_failed(req, res);
 		return;
 	}
 	/* Dated the day of completion (SPEC.md), in the portal's zone, however late it is

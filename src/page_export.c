@@ -2,6 +2,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "access_log.h"
 #include "clock.h"
 #include "cohort.h"
 #include "csv.h"
@@ -225,10 +226,17 @@ static bool url_cohort(struct request *req, struct response *res, const char *pr
 }
 
 /* Turns the response into a download named NAME-YYYY-MM-DD.csv (name is ASCII). */
-static void send_csv(struct request *req, struct response *res, const char *name)
+static void send_csv(struct request *req, struct response *res, const char *name,
+		     int64_t cohort_id, int64_t rows)
 {
 	char today[16];
 	date_format_iso(date_today(), today, sizeof(today));
+	/* An export that cannot be recorded is not handed out (the page replaces the CSV). */
+	if (access_log_record(req, ACCESS_EXPORT, 0, cohort_id, rows,
+			      arena_printf(req->arena, "%s.csv", name)) < 0) {
+		access_log_failed(req, res);
+		return;
+	}
 	res->status = 200;
 	res->content_type = "text/csv; charset=utf-8";
 	res->no_store = true; /* every export holds personal data */
@@ -315,9 +323,11 @@ void export_class_applicants(struct request *req, struct response *res)
 	buf_init(&aff, req->arena);
 	int arc = db_step(af), rc;
 	bool bad = false;
+	int64_t rows = 0;
 	while ((rc = db_step(st)) == SQLITE_ROW) {
 		take_affiliations(af, &arc, sqlite3_column_int64(st, H_ID), &aff);
 		class_row(&w, st, buf_str(&aff), req->arena, &bad);
+		rows++;
 	}
 	bool ok = rc == SQLITE_DONE && (arc == SQLITE_ROW || arc == SQLITE_DONE) && !bad;
 	if (!ok)
@@ -326,7 +336,8 @@ void export_class_applicants(struct request *req, struct response *res)
 	sqlite3_reset(af);
 	db_end_read(db);
 	if (ok)
-		send_csv(req, res, arena_printf(req->arena, "pip-class-%d-applicants", c.number));
+		send_csv(req, res, arena_printf(req->arena, "pip-class-%d-applicants", c.number), c.id,
+			 rows);
 }
 
 /* Writes one row of semester_rows, opening its sealed values in arena (*bad
@@ -367,14 +378,15 @@ void export_semester_nominations(struct request *req, struct response *res)
 	db_bind_int(st, 1, c.id);
 	int rc;
 	bool bad = false;
-	while ((rc = db_step(st)) == SQLITE_ROW)
+	int64_t rows = 0;
+	for (; (rc = db_step(st)) == SQLITE_ROW; rows++)
 		semester_row(&w, st, req->arena, &bad);
 	if (rc != SQLITE_DONE || bad)
 		export_failed(req, res);
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE && !bad)
-		send_csv(req, res,
-		         arena_printf(req->arena, "tap-%s-%d-nominations", c.term, c.year));
+		send_csv(req, res, arena_printf(req->arena, "tap-%s-%d-nominations", c.term, c.year),
+			 c.id, rows);
 }
 
 void export_interest(struct request *req, struct response *res)
@@ -388,7 +400,9 @@ void export_interest(struct request *req, struct response *res)
 	csv_start(&w, &res->body);
 	csv_row(&w, interest_header);
 	int rc;
+	int64_t rows = 0;
 	while ((rc = db_step(st)) == SQLITE_ROW) {
+		rows++;
 		csv_cell(&w, db_col_text(st, 0));
 		csv_cell(&w, db_col_text(st, 1));
 		time_cell(&w, st, 2);
@@ -399,5 +413,5 @@ void export_interest(struct request *req, struct response *res)
 		export_failed(req, res);
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
-		send_csv(req, res, "pip-interest-list");
+		send_csv(req, res, "pip-interest-list", 0, rows);
 }

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access_log.h"
 #include "app.h"
 #include "applications.h"
 #include "auth.h"
@@ -676,6 +677,12 @@ void admin_application(struct request *req, struct response *res)
 	read_filters(req, &f);
 	add_neighbours(req, data, c.id, id, &f);
 	db_end_read(req->db);
+	if (access_log_record(req, ACCESS_VIEW, id, 0, -1,
+			      json_string_value(json_object_get(a, "ref"))) < 0) {
+		json_decref(data);
+		access_log_failed(req, res);
+		return;
+	}
 	json_t *moves = moves_json(s);
 	json_object_set_new(data, "has_moves", json_boolean(json_array_size(moves) > 0));
 	json_object_set_new(data, "moves", moves);

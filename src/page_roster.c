@@ -1,6 +1,7 @@
 /* page_roster.c: the printable roster and per-session sign-in sheets of a class or semester. */
 #include <string.h>
 
+#include "access_log.h"
 #include "cohort.h"
 #include "pages.h"
 #include "seal.h"
@@ -112,6 +113,13 @@ void admin_roster(struct request *req, struct response *res)
 		json_decref(people);
 		json_decref(sessions);
 		view_error(req, res, 500, "Sorry, there is a problem", "Try again in a moment.");
+		return;
+	}
+	if (access_log_record(req, ACCESS_ROSTER, 0, c.id, (int64_t)json_array_size(people),
+			      arena_printf(req->arena, "Roster of %s", title)) < 0) {
+		json_decref(people);
+		json_decref(sessions);
+		access_log_failed(req, res);
 		return;
 	}
 	json_t *data = json_object();

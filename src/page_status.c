@@ -28,34 +28,6 @@ struct public_view {
 	char first_name[256];
 };
 
-/*
- * A reference as typed, in its one written form: upper-cased, spaces, dashes
- * and dots dropped, Crockford's look-alikes mapped (O to 0, I and L to 1),
- * then the dashes put back when it has the shape of one ("p mqwk jc92" is
- * P-MQWK-JC92).  Anything else comes back without its separators: it matches
- * nothing.
- */
-static void normalise_ref(const char *in, char out[16])
-{
-	char bare[16];
-	size_t j = 0;
-	for (; *in && j < sizeof(bare) - 1; in++) {
-		char c = (char)toupper((unsigned char)*in);
-		if (c == ' ' || c == '-' || c == '.' || c == '_' || c == '\t')
-			continue;
-		if (j > 0 && c == 'O')
-			c = '0';
-		else if (j > 0 && (c == 'I' || c == 'L'))
-			c = '1';
-		bare[j++] = c;
-	}
-	bare[j] = '\0';
-	if (j == 9 && (bare[0] == 'P' || bare[0] == 'T'))
-		snprintf(out, 16, "%c-%.4s-%.4s", bare[0], bare + 1, bare + 5);
-	else
-		snprintf(out, 16, "%s", bare);
-}
-
 /* Reads what the public may see of an application, by id (ref NULL) or by reference.
  * 1 found, 0 not, -1 failure. */
 static int read_view(struct db *db, int64_t id, const char *ref, struct public_view *v)
@@ -122,7 +94,7 @@ static void fail_500(struct request *req, struct response *res)
 void public_confirmation(struct request *req, struct response *res)
 {
 	char ref[16];
-	normalise_ref(req->params[0], ref);
+	reference_normalise(req->params[0], ref);
 	struct public_view v;
 	int found = read_view(req->db, 0, ref, &v);
 	if (found <= 0) {
@@ -164,7 +136,7 @@ struct pair {
 
 static void read_pair(struct request *req, const struct kvmap *in, struct pair *p)
 {
-	normalise_ref(kv_str(in, "ref"), p->ref);
+	reference_normalise(kv_str(in, "ref"), p->ref);
 	const char *email;
 	if (text_clean(req->arena, kv_str(in, "email"), LEN_EMAIL, &email) < 0)
 		email = "";
@@ -232,7 +204,7 @@ void public_status_form(struct request *req, struct response *res)
 		return;
 	}
 	char norm[16];
-	normalise_ref(ref, norm);
+	reference_normalise(ref, norm);
 	struct kvmap values = {0};
 	kv_add(&values, req->arena, "ref", norm);
 	status_form(req, res, &values, NULL, false, false);
@@ -512,7 +484,7 @@ void public_update_form(struct request *req, struct response *res)
 		kv_add(&values, req->arena, "email", email);
 	} else if (ref) {
 		char norm[16];
-		normalise_ref(ref, norm);
+		reference_normalise(ref, norm);
 		kv_add(&values, req->arena, "ref", arena_strdup(req->arena, norm));
 	}
 	update_form(req, res, &values, NULL, false);

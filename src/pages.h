@@ -74,6 +74,9 @@ handler_fn admin_message_form, admin_message_send;
 handler_fn accounts_list, accounts_create, accounts_disable;
 handler_fn accounts_enable, accounts_invite, accounts_change, accounts_reset_two_factor;
 
+/* page_access_log.c: who opened or exported which personal records */
+handler_fn admin_access_log;
+
 /* page_export.c */
 handler_fn export_class_applicants, export_semester_nominations, export_interest;
 

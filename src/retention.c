@@ -71,6 +71,15 @@ int retention_run(struct db *db, long long now)
 	db_bind_int(st, 1, now - 86400);
 	if (db_exec_stmt(db, st) < 0)
 		goto fail;
+	st = db_stmt(db, "DELETE FROM forgot_requests WHERE at <= ?");
+	db_bind_int(st, 1, now - 86400);
+	if (db_exec_stmt(db, st) < 0)
+		goto fail;
+	/* The access log is kept access_log_days (SPEC.md), its own period, not retention_days. */
+	st = db_stmt(db, "DELETE FROM access_log WHERE at <= ?");
+	db_bind_int(st, 1, now - (long long)app_config.access_log_days * 86400);
+	if (db_exec_stmt(db, st) < 0)
+		goto fail;
 	if (db_commit(db) < 0)
 		return -1;
 	if (apps || entries)

@@ -115,6 +115,7 @@ static const struct route routes[] = {
 	{"POST", "/admin/users/*/disable", accounts_disable, ADMIN},
 	{"POST", "/admin/users/*/enable", accounts_enable, ADMIN},
 	{"POST", "/admin/users/*/invite", accounts_invite, ADMIN},
+	{"GET", "/admin/access-log", admin_access_log, ADMIN},
 	{"POST", "/admin/users/*/reset-two-factor", accounts_reset_two_factor, ADMIN},
 	{"POST", "/admin/users/*", accounts_change, ADMIN},
 

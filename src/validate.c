@@ -1,6 +1,8 @@
 /* validate.c: calendar dates and the field rules of SPEC.md (text, e-mail, phone, ZIP, numbers). */
 #include "validate.h"
 
+#include <ctype.h>
+
 #include "app.h"
 
 #include <errno.h>
@@ -473,4 +475,32 @@ int parse_int(const char *s, long min, long max, long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/*
+ * A reference as typed, in its one written form: upper-cased, spaces, dashes
+ * and dots dropped, Crockford's look-alikes mapped (O to 0, I and L to 1),
+ * then the dashes put back when it has the shape of one ("p mqwk jc92" is
+ * P-MQWK-JC92).  Anything else comes back without its separators: it matches
+ * nothing.
+ */
+void reference_normalise(const char *in, char out[16])
+{
+	char bare[16];
+	size_t j = 0;
+	for (; *in && j < sizeof(bare) - 1; in++) {
+		char c = (char)toupper((unsigned char)*in);
+		if (c == ' ' || c == '-' || c == '.' || c == '_' || c == '\t')
+			continue;
+		if (j > 0 && c == 'O')
+			c = '0';
+		else if (j > 0 && (c == 'I' || c == 'L'))
+			c = '1';
+		bare[j++] = c;
+	}
+	bare[j] = '\0';
+	if (j == 9 && (bare[0] == 'P' || bare[0] == 'T'))
+		snprintf(out, 16, "%c-%.4s-%.4s", bare[0], bare + 1, bare + 5);
+	else
+		snprintf(out, 16, "%s", bare);
 }

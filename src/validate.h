@@ -90,4 +90,11 @@ enum zip_kind zip_torrance(const char *zip);
 /* Range-checked decimal integer: 0 and *out set, or -1 (empty, junk, out of range). */
 int parse_int(const char *s, long min, long max, long *out);
 
+/*
+ * A reference as typed, in its one written form ("p mqwk jc92" is
+ * P-MQWK-JC92); anything else comes back without its separators, matching
+ * nothing.  out holds 16 bytes.
+ */
+void reference_normalise(const char *in, char out[16]);
+
 #endif

@@ -273,7 +273,7 @@ check('require_two_factor: set-up right after the password, before any other pag
     const r = await c.login('req@example.org', PW);
     assert.equal(r.status, 303);
     assert.equal(r.headers.get('location'), '/account/two-factor');
-    for (const p of ['/admin', '/admin/users']) {
+    for (const p of ['/admin', '/admin/users', '/admin/access-log']) {
       const g = await c.get(p);
       assert.equal(g.status, 303, p);
       assert.equal(g.headers.get('location'), '/account/two-factor', p);
