@@ -130,28 +130,47 @@ void auth_random(void *buf, size_t size)
 	randombytes_buf(buf, size);
 }
 
-/* Takes a place at the gate and then a hashing slot; false when the gate is full. */
-static bool hash_enter(void)
+/* Whether this thread holds a place at the gate: die_oom may jump past its leave. */
+static _Thread_local bool gate_held;
+
+bool auth_hash_gate_enter(void)
 {
 	if (sem_trywait(&hash_gate) < 0)
 		return false;
+	gate_held = true;
+	return true;
+}
+
+void auth_hash_gate_leave(void)
+{
+	if (gate_held) {
+		gate_held = false;
+		sem_post(&hash_gate);
+	}
+}
+
+void auth_recover(void)
+{
+	auth_hash_gate_leave();
+}
+
+/* Waits for a hashing slot (the caller holds the gate, or is the command line). */
+static void hash_enter(void)
+{
 	while (sem_wait(&hash_slots) < 0)
 		; /* only EINTR: the semaphore is valid */
-	return true;
 }
 
 static void hash_leave(void)
 {
 	sem_post(&hash_slots);
-	sem_post(&hash_gate);
 }
 
 int auth_password_hash(const char *password, char *out, size_t size)
 {
 	if (size < crypto_pwhash_STRBYTES)
 		return -1;
-	if (!hash_enter())
-		return AUTH_BUSY;
+	hash_enter();
 	errno = 0;
 	int rc = crypto_pwhash_str(out, password, strlen(password),
 				   crypto_pwhash_OPSLIMIT_INTERACTIVE,
@@ -166,8 +185,7 @@ int auth_password_hash(const char *password, char *out, size_t size)
 int auth_password_verify(const char *hash, const char *password)
 {
 	const char *h = hash && hash[0] ? hash : dummy_hash;
-	if (!hash_enter())
-		return AUTH_BUSY;
+	hash_enter();
 	errno = 0;
 	int rc = crypto_pwhash_str_verify(h, password, strlen(password));
 	int e = errno;

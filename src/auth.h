@@ -39,17 +39,25 @@ json_t *auth_user_json(const struct request *req);
 #define AUTH_HASH_SIZE 128
 
 /*
- * What the password functions answer when every worker but one is already
- * inside a password hash: the caller answers 503 with Retry-After at once,
- * so that sign-ins never hold every worker (the site's other pages go on).
+ * The gate of the handlers that compute a password hash: at most one worker
+ * fewer than there are may be inside (computing, or waiting for one of the
+ * few hashing slots), so that a burst of sign-ins never holds every worker
+ * while the rest of the site waits.  auth_hash_gate_enter takes a place
+ * without waiting: false means the gate is full, and the handler answers 503
+ * with Retry-After at once, before any other work.  Each true is followed by
+ * one auth_hash_gate_leave.
  */
-#define AUTH_BUSY (-2)
+bool auth_hash_gate_enter(void);
+void auth_hash_gate_leave(void);
+/* After die_oom ended a request part-way: gives back the gate's place this thread held. */
+void auth_recover(void);
 
-/* Hashes a password with Argon2id into out (an AUTH_HASH_SIZE buffer); 0, -1 or AUTH_BUSY. */
+/* Hashes a password with Argon2id into out (an AUTH_HASH_SIZE buffer); 0 or -1.
+ * A request's handler holds the gate. */
 int auth_password_hash(const char *password, char *out, size_t size);
 /* Verifies a password against a stored hash; hash may be NULL (a dummy is
  * verified then, so that an unknown account costs the same time).  1 right,
- * 0 wrong, AUTH_BUSY. */
+ * 0 wrong.  A request's handler holds the gate. */
 int auth_password_verify(const char *hash, const char *password);
 /* size random bytes from the system's generator into buf. */
 void auth_random(void *buf, size_t size);

@@ -1,6 +1,8 @@
 /* page_auth.c: signing in and out, setting a password from an e-mailed link or a session. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app.h"
 #include "auth.h"
@@ -124,10 +126,11 @@ void login_render_locked(struct request *req, struct response *res, long long wa
 }
 
 /*
- * POST /login: throttle, then one Argon2id verification whatever the cause of
- * failure; on success a new session and 303 to `next` or the role's home.
+ * POST /login without the gate: throttle, then one Argon2id verification
+ * whatever the cause of failure; on success a new session (or, with a second
+ * factor, a half-finished sign-in) and 303 to `next` or the role's home.
  */
-void login_submit(struct request *req, struct response *res)
+static void sign_in(struct request *req, struct response *res)
 {
 	const char *password = kv_str(&req->form, "password");
 	const char *next = kv_get(&req->form, "next");
@@ -161,14 +164,6 @@ void login_submit(struct request *req, struct response *res)
 	}
 	/* Every cause of failure costs one Argon2id verification, so timing tells nothing. */
 	int right = auth_password_verify(found ? u.password_hash : NULL, password);
-	if (right == AUTH_BUSY) {
-		/* Not a guess that failed: the attempt must not count toward a lock. */
-		if (auth_login_forgive(req->db, attempt) < 0)
-			unavailable(req, res);
-		else
-			page_busy(req, res);
-		return;
-	}
 	if (!right || !found || u.disabled) {
 		form_error(&errs, "email", LOGIN_FAILED);
 		render_login(req, res, 401, email, next, &errs);
@@ -198,6 +193,18 @@ void login_submit(struct request *req, struct response *res)
 		response_redirect(res, "/account/two-factor");
 	else
 		response_redirect(res, to ? to : login_home(u.role));
+}
+
+/* POST /login: sign_in inside the hashing gate, or 503 at once when it is full. */
+void login_submit(struct request *req, struct response *res)
+{
+	if (!auth_hash_gate_enter()) {
+		page_busy(req, res);
+		return;
+	}
+	/* Should die_oom jump out of sign_in, the server's catch gives the place back. */
+	sign_in(req, res);
+	auth_hash_gate_leave();
 }
 
 /* POST /logout: the session's row goes, so its cookie is worth nothing even if kept. */
@@ -349,11 +356,12 @@ void password_submit(struct request *req, struct response *res)
 		return;
 	}
 	char hash[AUTH_HASH_SIZE];
-	int hashed = auth_password_hash(password, hash, sizeof(hash));
-	if (hashed == AUTH_BUSY) {
+	if (!auth_hash_gate_enter()) {
 		page_busy(req, res);
 		return;
 	}
+	int hashed = auth_password_hash(password, hash, sizeof(hash));
+	auth_hash_gate_leave();
 	int stored = hashed < 0 ? -1 : store_password(req, &u, token, hash);
 	if (stored == 0)
 		link_expired(req, res);
@@ -402,11 +410,26 @@ static char *reset_body(struct arena *a, const struct user *u, const char *link)
 	return body;
 }
 
+/* Records one /forgot request inside the caller's write transaction, forgetting those
+ * older than a day: both answers write and commit the same way.  0 or -1. */
+static int record_forgot(struct db *db)
+{
+	long long now = app_now();
+	sqlite3_stmt *st = db_stmt(db, "DELETE FROM forgot_requests WHERE at <= ?");
+	db_bind_int(st, 1, now - 86400);
+	if (db_exec_stmt(db, st) < 0)
+		return -1;
+	st = db_stmt(db, "INSERT INTO forgot_requests (at) VALUES (?)");
+	db_bind_int(st, 1, now);
+	return db_exec_stmt(db, st);
+}
+
 /*
  * Queues a reset link to the account using email when there is one that may
  * sign in and it has not already AUTH_MAX_LIVE_TOKENS working links (so that
  * no one can flood a mailbox); the token and the message in one transaction.
- * 0 (sent, or nothing to send) or -1.
+ * Whether or not there is such an account, the transaction records the
+ * request and commits, so that both cost a commit (an fsync).  0 or -1.
  */
 static int send_reset(struct request *req, const char *email)
 {
@@ -416,14 +439,12 @@ static int send_reset(struct request *req, const char *email)
 	struct user u;
 	int found = user_find_email(db, req->arena, email, &u);
 	int live = found == 1 && !u.disabled ? auth_password_tokens_live(db, u.id) : 0;
-	if (found < 0 || live < 0) {
+	if (found < 0 || live < 0 || record_forgot(db) < 0) {
 		db_rollback(db);
 		return -1;
 	}
-	if (found == 0 || u.disabled || live >= AUTH_MAX_LIVE_TOKENS) {
-		db_rollback(db);
-		return 0;
-	}
+	if (found == 0 || u.disabled || live >= AUTH_MAX_LIVE_TOKENS)
+		return db_commit(db);
 	char *token = auth_password_token_new(db, req->arena, u.id, AUTH_RESET_SECONDS);
 	/* The body holds a marker for the token, which the outbox keeps only until sent. */
 	char *body = token ? reset_body(req->arena, &u,
@@ -441,6 +462,21 @@ static int send_reset(struct request *req, const char *email)
 	return db_commit(db);
 }
 
+/* Every answer of POST /forgot takes at least this long: the work differs by a few
+ * inserts between an address with an account and one without, and the wait hides it. */
+#define FORGOT_FLOOR_NS (40L * 1000 * 1000)
+
+/* Sleeps until FORGOT_FLOOR_NS after start (CLOCK_MONOTONIC). */
+static void pad_to_floor(const struct timespec *start)
+{
+	struct timespec until = *start;
+	until.tv_nsec += FORGOT_FLOOR_NS;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR)
+		;
+}
+
 /* POST /forgot: a reset link when the account exists; the same 303 either way. */
 void forgot_submit(struct request *req, struct response *res)
 {
@@ -456,7 +492,11 @@ void forgot_submit(struct request *req, struct response *res)
 		render_forgot(req, res, 422, email, &errs);
 		return;
 	}
-	if (send_reset(req, email) < 0) {
+	struct timespec started;
+	clock_gettime(CLOCK_MONOTONIC, &started);
+	int sent = send_reset(req, email);
+	pad_to_floor(&started);
+	if (sent < 0) {
 		unavailable(req, res);
 		return;
 	}

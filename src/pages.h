@@ -60,7 +60,7 @@ handler_fn password_form, password_submit, forgot_form, forgot_submit;
 const char *login_home(const char *role);
 /* The 429 page of a paused sign-in: wait seconds (Retry-After), and the way out. */
 void login_render_locked(struct request *req, struct response *res, long long wait);
-/* The 503 page when every worker but one is computing a password hash (auth.h AUTH_BUSY). */
+/* The 503 page when every worker but one is computing a password hash (auth_hash_gate_enter). */
 void page_busy(struct request *req, struct response *res);
 
 /* page_twofactor.c: the second step of signing in, and setting up a second factor */

@@ -322,6 +322,7 @@ static void serve_guarded(FCGX_Request *fr, struct db *db, struct arena *a)
 		return;
 	}
 	db_recover(db);
+	auth_recover();
 	arena_reset(a);
 	fprintf(stderr, "portal: out of memory; the request ends with 500 and changes nothing\n");
 	if (written) {

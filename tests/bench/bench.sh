@@ -9,7 +9,8 @@
 # nginx's fastcgi_keep_conn with an upstream keepalive pool.  Prints requests/s,
 # p50 and p99 latency, the portal's resident memory and ratios.  A benchmark
 # never fails: only a broken set-up makes this exit non-zero.
-# usage: tests/bench/bench.sh   (BENCH_SECONDS, BENCH_THREADS, BENCH_CONNECTIONS, BENCH_ONLY=apply)
+# and GET / alone and while 16 clients sign in continuously.
+# usage: tests/bench/bench.sh   (BENCH_SECONDS, BENCH_THREADS, BENCH_CONNECTIONS, BENCH_ONLY=apply|signin)
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -180,6 +181,34 @@ staff_list=$base/admin/pip/classes/$class
 apply_env="BENCH_POST=apply BENCH_CLASS=$class BENCH_CSRF=$apply_csrf BENCH_COOKIE=$apply_cookie"
 
 echo "bench: ${secs} s per run, wrk $wthreads threads, $conns connections; portal and bare responders with $pthreads threads"
+# GET / while 16 clients sign in without pause (Argon2id, 64 MiB and tens of ms a hash):
+# the hashing gate keeps a worker for the other pages (src/auth.c), so GET / must stay
+# fast; refused sign-ins (503, Retry-After) are counted as HTTP errors of the sign-in run.
+signin_load() {
+	for k in $(seq 1 16); do
+		printf '%s\n' "$password" | ./portal --db "$db" --key-file "$t/portal.key" user add \
+			--role staff --email "bench$k@example.org" --name "Bench $k" >/dev/null 2>&1 || true
+	done
+	ljar=$t/login.jar
+	login_csrf=$(curl -sf -c "$ljar" -b "$ljar" "$base/login" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n 1)
+	login_cookie=$(cookies "$ljar")
+	bench home_quiet "GET / alone (8 connections)" "$base/" 2>/dev/null
+	BENCH_POST=login BENCH_CSRF=$login_csrf BENCH_COOKIE=$login_cookie BENCH_PASSWORD=$password \
+		wrk -t16 -c16 -d"$((secs + 2))s" --timeout 10s -s tests/bench/bench.lua "$base/login" \
+		>"$t/signin.out" 2>&1 &
+	wpid=$!
+	sleep 1
+	bench home_signin "GET / while 16 clients sign in" "$base/"
+	wait "$wpid" || true
+	grep '^BENCH' "$t/signin.out" | awk '{ printf "  %-44s %9.1f req/s  p50 %7.2f ms  p99 %8.2f ms  (%d refused with 503 or 429)\n", "the 16 sign-in clients", $2, $3, $4, $5 }'
+}
+
+# BENCH_ONLY=signin: only GET / under continuous sign-ins.
+if [ "${BENCH_ONLY:-}" = signin ]; then
+	conns=8
+	signin_load
+	exit 0
+fi
 # BENCH_ONLY=apply: only the durable POST at 10,000 stored, against the bare insert.
 if [ "${BENCH_ONLY:-}" = apply ]; then
 	fill 10000
@@ -221,6 +250,12 @@ bench home100k "GET /, 100,000 stored" "$base/"
 # shellcheck disable=SC2086
 bench apply100k "POST /pip/apply, 100,000 stored" "$base/pip/apply" $apply_env
 
+echo "bench: sign-ins under way"
+conns_all=$conns
+conns=8
+signin_load
+conns=$conns_all
+
 echo "bench: nginx fastcgi_keep_conn on, upstream keepalive $pthreads"
 bench keep_bare "bare page, kept connections" "$base2/bare/page"
 bench keep_apply "portal GET /pip/apply, kept connections" "$base2/pip/apply"
@@ -255,6 +290,7 @@ END {
 	printf "%-26s %14s %14s %14s\n", "GET / p99 ms", p99("home100"), p99("get_home"), p99("home100k")
 	printf "%-26s %14.0f %14.0f %14.0f\n", "POST /pip/apply req/s", fig("apply100"), fig("apply10k"), fig("apply100k")
 	printf "%-26s %14s %14s %14s\n", "POST /pip/apply p99 ms", p99("apply100"), p99("apply10k"), p99("apply100k")
+	printf "\nGET / p99 ms, 8 connections: %s alone, %s while 16 clients sign in continuously\n", p99("home_quiet"), p99("home_signin")
 	printf "\nfastcgi_keep_conn: bare page %s, portal GET /pip/apply %s of the same without kept connections\n", ratio(fig("keep_bare"), fig("bare")), ratio(fig("keep_apply"), fig("get_apply"))
 }' "$results"
 grep -c 'upstream timed out\|prematurely closed\|reset by peer' "$t/nginx-error.log" |
