@@ -10,6 +10,8 @@ const { start } = require('../e2e/lib');
 const { launch, newContext, Report, Visitor, AXE_TAGS } = require('./lib');
 const flows = require('./flows');
 const keyboard = require('./keyboard');
+const twofactor = require('./twofactor');
+const { nowSeconds, totp } = require('../e2e/lib');
 
 let srv;
 let browser;
@@ -91,6 +93,7 @@ CONFIGS.forEach((c, i) => {
     flow('an administrator edits the PIP page: preview, then save', () => flows.editPage(v, st));
     flow('the rest of the staff desk', () => flows.staffDesk(v, st));
     flow('registration not open, open, full, closed: places left and the schedule', () => flows.registrationStates(v, st));
+    flow('two-step sign-in: set up by typing the code, then signing in with one', () => twofactor.setUpAndSignIn(v, st));
   });
 });
 
@@ -113,6 +116,10 @@ describe('keyboard only', () => {
     });
     step(`${size}: staff sign-in`, async () => {
       await keyboard.signInByKeyboard(v, st.staff);
+    });
+    step(`${size}: staff sign-in with a code from the app`, async () => {
+      const secret = await twofactor.giveFactor(srv, st.staff);
+      await keyboard.twoFactorByKeyboard(v, st.staff, totp(secret, nowSeconds() + 30));
       await ctx.close();
     });
   }

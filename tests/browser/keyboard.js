@@ -188,4 +188,29 @@ async function signInByKeyboard(v, who) {
   assert.equal(v.url(), '/');
 }
 
-module.exports = { applyByKeyboard, signInByKeyboard };
+// The password, then the second step's code, by keyboard alone: code is the one to type.
+async function twoFactorByKeyboard(v, who, code) {
+  const page = v.page;
+  await v.goto('/login');
+  await skipLinkFirst(v);
+  await tabTo(v, byId('email'), 'the email');
+  await type(v, 'email', who.email);
+  await tabTo(v, byId('password'), 'the password');
+  await type(v, 'password', PW);
+  await v.press('Enter');
+  assert.equal(v.url(), '/login/two-factor');
+  await v.check('second step of signing in (keyboard)');
+  await skipLinkFirst(v);
+  await tabTo(v, byId('code'), 'the code');
+  await type(v, 'code', code);
+  await tabTo(v, (f) => f.tag === 'button' && f.text === 'Continue', 'the Continue button');
+  await v.press('Enter');
+  assert.equal(v.url(), '/admin');
+  await page.getByText(`Signed in as ${who.name}`).waitFor();
+  await baseline(page);
+  await tabTo(v, (f) => f.tag === 'button' && f.text === 'Sign out', 'the sign-out button');
+  await v.press('Enter');
+  assert.equal(v.url(), '/');
+}
+
+module.exports = { applyByKeyboard, signInByKeyboard, twoFactorByKeyboard };

@@ -6,6 +6,7 @@ const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const crypto = require('node:crypto');
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = process.env.PORTAL_BIN || path.join(ROOT, 'portal');
@@ -56,6 +57,34 @@ function yearsBefore(iso, years) {
 // "Thursday, January 14, 2027": a calendar date as the portal writes it in English.
 const longDate = (iso) => new Intl.DateTimeFormat('en-US', { weekday: 'long', month: 'long',
   day: 'numeric', year: 'numeric', timeZone: 'UTC' }).format(Date.parse(`${iso}T00:00:00Z`));
+
+// RFC 4648 base32 to bytes.
+function base32(text) {
+  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const ch of text.replace(/=+$/, '')) {
+    value = (value << 5) | abc.indexOf(ch);
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 255);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+// The RFC 6238 code (SHA-1, 6 digits) of secret for the step of unix time t.
+function totp(secret, t = nowSeconds()) {
+  const STEP = 30;
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(t / STEP)));
+  const mac = crypto.createHmac('sha1', base32(secret)).update(counter).digest();
+  const off = mac[mac.length - 1] & 15;
+  const n = ((mac[off] & 127) << 24) | (mac[off + 1] << 16) | (mac[off + 2] << 8) | mac[off + 3];
+  return String(n % 1000000).padStart(6, '0');
+}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -285,5 +314,5 @@ function loggedTests(nodeTest, assert) {
 
 module.exports = {
   start, loggedTests, Client, ROOT, BIN,
-  ZONE, nowSeconds, today, addDays, farDate, yearsBefore, longDate,
+  ZONE, nowSeconds, today, addDays, farDate, yearsBefore, longDate, totp,
 };

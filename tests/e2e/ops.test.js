@@ -240,7 +240,7 @@ test('every command takes its options before or after its name; anything else is
 const KEYS = ['database', 'socket', 'socket_mode', 'datadir', 'threads', 'sendmail', 'mail_from',
   'site_name', 'department_contact', 'department_phone', 'department_email', 'base_url',
   'mail_retry_seconds', 'retention_days', 'secure_cookies', 'time_zone', 'default_location',
-  'key_file'];
+  'key_file', 'access_log_days', 'require_two_factor'];
 
 test('the example configuration documents every key and parses, defaults included', (t) => {
   const dir = tmpdir(t);

@@ -3,39 +3,11 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const crypto = require('node:crypto');
-const { start, loggedTests, nowSeconds } = require('./lib');
+const { start, loggedTests, nowSeconds, totp } = require('./lib');
 
 const PW = 'correct horse battery staple';
 const PW2 = 'another long passphrase here';
 const STEP = 30;
-
-// RFC 4648 base32 to bytes.
-function base32(text) {
-  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  const out = [];
-  for (const ch of text.replace(/=+$/, '')) {
-    value = (value << 5) | abc.indexOf(ch);
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 255);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-// The RFC 6238 code (SHA-1, 6 digits) of secret for the step of unix time t.
-function totp(secret, t = nowSeconds()) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(t / STEP)));
-  const mac = crypto.createHmac('sha1', base32(secret)).update(counter).digest();
-  const off = mac[mac.length - 1] & 15;
-  const n = ((mac[off] & 127) << 24) | (mac[off + 1] << 16) | (mac[off + 2] << 8) | mac[off + 3];
-  return String(n % 1000000).padStart(6, '0');
-}
 
 let srv;
 const { test: check, stopAndReport } = loggedTests(test, assert);
