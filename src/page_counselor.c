@@ -404,11 +404,6 @@ void counselor_nomination(struct request *req, struct response *res)
 		fail_500(req, res);
 		return;
 	}
-	if (access_log_record(req, ACCESS_VIEW, n.id, 0, -1, n.ref) < 0) {
-		json_decref(history);
-		access_log_failed(req, res);
-		return;
-	}
 	char when[48];
 	time_format(n.submitted_at, when, sizeof(when));
 	const char *school = school_name(n.school);
@@ -440,6 +435,9 @@ void counselor_nomination(struct request *req, struct response *res)
 		json_object_set_new(data, "erased", json_string(when));
 	}
 	view_render(req, res, "counselor_nomination", data);
+	/* Recorded once the page is made, so that a page that failed is not counted. */
+	if (access_log_record(req, ACCESS_VIEW, n.id, 0, -1, n.ref) < 0)
+		access_log_failed(req, res);
 }
 
 /* ---- the completion letter ---- */
@@ -493,10 +491,6 @@ void counselor_letter(struct request *req, struct response *res)
 		fail_500(req, res);
 		return;
 	}
-	if (access_log_record(req, ACCESS_LETTER, n.id, 0, -1, n.ref) < 0) {
-		access_log_failed(req, res);
-		return;
-	}
 	/* Dated the day of completion (SPEC.md), in the portal's zone, however late it is
 	 * printed: a completed nomination's last move is its completion. */
 	char completed[48], from[48], to[48], title[32];
@@ -513,6 +507,8 @@ void counselor_letter(struct request *req, struct response *res)
 	    "counselor", n.counselor_name));
 	json_object_set_new(data, "student_name", json_sprintf("%s %s", n.first_name, n.last_name));
 	view_render(req, res, "tap_letter", data);
+	if (access_log_record(req, ACCESS_LETTER, n.id, 0, -1, n.ref) < 0)
+		access_log_failed(req, res);
 }
 
 /* ---- correcting and withdrawing ---- */

@@ -231,18 +231,19 @@ static void send_csv(struct request *req, struct response *res, const char *name
 {
 	char today[16];
 	date_format_iso(date_today(), today, sizeof(today));
-	/* An export that cannot be recorded is not handed out (the page replaces the CSV). */
-	if (access_log_record(req, ACCESS_EXPORT, 0, cohort_id, rows,
-			      arena_printf(req->arena, "%s.csv", name)) < 0) {
+	const char *what = arena_printf(req->arena, "%s.csv", name);
+	const char *disposition =
+	    arena_printf(req->arena, "attachment; filename=\"%s-%s.csv\"", name, today);
+	/* Once the file is made, so that an export that failed is not counted; one that
+	 * cannot be recorded is not handed out (the error page replaces the CSV). */
+	if (access_log_record(req, ACCESS_EXPORT, 0, cohort_id, rows, what) < 0) {
 		access_log_failed(req, res);
 		return;
 	}
 	res->status = 200;
 	res->content_type = "text/csv; charset=utf-8";
 	res->no_store = true; /* every export holds personal data */
-	response_header(
-	    res, "Content-Disposition",
-	    arena_printf(req->arena, "attachment; filename=\"%s-%s.csv\"", name, today));
+	response_header(res, "Content-Disposition", disposition);
 }
 
 /* The 500 page for an export the database failed halfway through. */

@@ -677,12 +677,7 @@ void admin_application(struct request *req, struct response *res)
 	read_filters(req, &f);
 	add_neighbours(req, data, c.id, id, &f);
 	db_end_read(req->db);
-	if (access_log_record(req, ACCESS_VIEW, id, 0, -1,
-			      json_string_value(json_object_get(a, "ref"))) < 0) {
-		json_decref(data);
-		access_log_failed(req, res);
-		return;
-	}
+	const char *ref = arena_strdup(req->arena, json_string_value(json_object_get(a, "ref")));
 	json_t *moves = moves_json(s);
 	json_object_set_new(data, "has_moves", json_boolean(json_array_size(moves) > 0));
 	json_object_set_new(data, "moves", moves);
@@ -705,6 +700,9 @@ void admin_application(struct request *req, struct response *res)
 			    json_boolean(kv_get(&req->query, "corrected") != NULL));
 	res->no_store = true;
 	view_render(req, res, "admin_application", data);
+	/* Recorded once the page is made, so that a page that failed is not counted. */
+	if (access_log_record(req, ACCESS_VIEW, id, 0, -1, ref) < 0)
+		access_log_failed(req, res);
 }
 
 void admin_application_status(struct request *req, struct response *res)

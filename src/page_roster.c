@@ -115,13 +115,6 @@ void admin_roster(struct request *req, struct response *res)
 		view_error(req, res, 500, "Sorry, there is a problem", "Try again in a moment.");
 		return;
 	}
-	if (access_log_record(req, ACCESS_ROSTER, 0, c.id, (int64_t)json_array_size(people),
-			      arena_printf(req->arena, "Roster of %s", title)) < 0) {
-		json_decref(people);
-		json_decref(sessions);
-		access_log_failed(req, res);
-		return;
-	}
 	json_t *data = json_object();
 	json_t *blank = json_array();
 	for (int i = 0; i < WALK_IN_ROWS; i++)
@@ -139,6 +132,11 @@ void admin_roster(struct request *req, struct response *res)
 	if (cj == NULL)
 		die_oom();
 	json_object_set_new(data, "cohort", cj);
+	int64_t listed = (int64_t)json_array_size(people);
+	const char *what = arena_printf(req->arena, "Roster of %s", title);
 	res->no_store = true;
 	view_render(req, res, "admin_roster", data);
+	/* Recorded once the page is made, so that a page that failed is not counted. */
+	if (access_log_record(req, ACCESS_ROSTER, 0, c.id, listed, what) < 0)
+		access_log_failed(req, res);
 }

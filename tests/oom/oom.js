@@ -289,6 +289,9 @@ async function run() {
   buildSnapshotSql();
 
   const get = (name, client, p) => ({ name: `GET ${name}`, client, make: async () => ({ path: p }) });
+  // A page of personal records writes its access-log row once made, just before it is
+  // sent: a failure in the sending keeps the row (an opening recorded, never one missed).
+  const logged = (name, client, p) => ({ ...get(name, client, p), failedMay: 'access_log +1 -0' });
   const pip = `/admin/pip/classes/${classId}`;
   const tap = `/admin/tap/semesters/${semId}`;
   const cases = [
@@ -306,8 +309,8 @@ async function run() {
     get('/account/password', staff, '/account/password'),
     get('/forgot', anon, '/forgot'),
     get('/counselor', north, '/counselor'),
-    get('/counselor/nominations/*', north, `/counselor/nominations/${nomId}`),
-    get('/counselor/nominations/*/letter', north, `/counselor/nominations/${doneId}/letter`),
+    logged('/counselor/nominations/*', north, `/counselor/nominations/${nomId}`),
+    logged('/counselor/nominations/*/letter', north, `/counselor/nominations/${doneId}/letter`),
     get('/tap/nominate', north, '/tap/nominate'),
     get('/admin', staff, '/admin'),
     get('/admin/pip/classes', staff, '/admin/pip/classes'),
@@ -315,16 +318,17 @@ async function run() {
     get('/admin/tap/semesters', staff, '/admin/tap/semesters'),
     get('/admin/tap/semesters/*', staff, tap),
     get('/admin/pip/classes/*/sessions/*', staff, `${pip}/sessions/${session1}`),
-    get('/admin/applications/*', staff, `/admin/applications/${base.id}`),
+    logged('/admin/applications/*', staff, `/admin/applications/${base.id}`),
     get('/admin/pip/classes/*/attendance', staff, `${pip}/attendance`),
-    get('/admin/pip/classes/*/roster', staff, `${pip}/roster`),
+    logged('/admin/pip/classes/*/roster', staff, `${pip}/roster`),
     get('/admin/tap/semesters/*/attendance', staff, `${tap}/attendance`),
-    get('/admin/tap/semesters/*/roster', staff, `${tap}/roster`),
+    logged('/admin/tap/semesters/*/roster', staff, `${tap}/roster`),
     get('/admin/report', staff, '/admin/report'),
     get('/admin/users', admin, '/admin/users'),
-    get('/admin/pip/classes/*/applicants.csv', staff, `${pip}/applicants.csv`),
-    get('/admin/tap/semesters/*/nominations.csv', staff, `${tap}/nominations.csv`),
-    get('/admin/interest.csv', staff, '/admin/interest.csv'),
+    get('/admin/access-log', admin, '/admin/access-log'),
+    logged('/admin/pip/classes/*/applicants.csv', staff, `${pip}/applicants.csv`),
+    logged('/admin/tap/semesters/*/nominations.csv', staff, `${tap}/nominations.csv`),
+    logged('/admin/interest.csv', staff, '/admin/interest.csv'),
     get('/admin/pages/*', admin, '/admin/pages/pip'),
     get('/ (no such page)', anon, '/no-such-page'),
     { name: 'POST /pip/apply', client: anon,
@@ -424,6 +428,12 @@ async function run() {
         const id = srv.sql(`INSERT INTO users (email, name, role, created_at) VALUES
           ('gone${i}@example.org', 'Gone ${i}', 'staff', 0) RETURNING id`)[0].id;
         return { method: 'POST', path: `/admin/users/${id}/disable` };
+      } },
+    { name: 'POST /admin/users/*/reset-two-factor', client: admin,
+      make: async (i) => {
+        const id = srv.sql(`INSERT INTO users (email, name, role, created_at, totp_secret) VALUES
+          ('reset${i}@example.org', 'Reset ${i}', 'staff', 0, 's1:x') RETURNING id`)[0].id;
+        return { method: 'POST', path: `/admin/users/${id}/reset-two-factor` };
       } },
     { name: 'POST /admin/pages/*', client: admin,
       make: async (i) => ({ method: 'POST', path: '/admin/pages/pip',
