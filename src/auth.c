@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "db.h"
@@ -166,37 +169,129 @@ static void hash_leave(void)
 	sem_post(&hash_slots);
 }
 
+/* One Argon2id computation, handed to the hasher thread or done in place. */
+struct hash_job {
+	const char *password;
+	const char *stored; /* the hash to verify against, or NULL to make one into out */
+	char *out;
+	int rc, err; /* libsodium's result and errno */
+	bool done;
+};
+
+/* The hasher thread takes one job at a time (HASH_PARALLEL is 1, so at most one waits). */
+_Static_assert(HASH_PARALLEL == 1, "the hasher thread takes one job at a time");
+static pthread_mutex_t job_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t job_posted = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t job_finished = PTHREAD_COND_INITIALIZER;
+static struct hash_job *job_pending;
+static bool hasher_running, hasher_stop;
+static pthread_t hasher;
+/* The hasher's nice value: pages preempt Argon2id, which still gets a share under load. */
+#define HASHER_NICE 10
+
+static void compute(struct hash_job *j)
+{
+	size_t len = strlen(j->password);
+	errno = 0;
+	j->rc = j->stored ? crypto_pwhash_str_verify(j->stored, j->password, len)
+			  : crypto_pwhash_str(j->out, j->password, len,
+					      crypto_pwhash_OPSLIMIT_INTERACTIVE,
+					      crypto_pwhash_MEMLIMIT_INTERACTIVE);
+	j->err = errno;
+}
+
+/*
+ * The hasher thread: computes the jobs the workers post, at a lower priority,
+ * so that on a small machine a stream of sign-ins slows the other pages as
+ * little as possible.  It never allocates from a request nor calls die_oom:
+ * the worker reads what happened from the job.
+ */
+static void *hasher_main(void *arg)
+{
+	(void)arg;
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), HASHER_NICE) < 0)
+		perror("portal: the password hasher keeps the normal priority");
+	pthread_mutex_lock(&job_lock);
+	for (;;) {
+		while (job_pending == NULL && !hasher_stop)
+			pthread_cond_wait(&job_posted, &job_lock);
+		if (job_pending == NULL)
+			break;
+		struct hash_job *j = job_pending;
+		pthread_mutex_unlock(&job_lock);
+		compute(j);
+		pthread_mutex_lock(&job_lock);
+		j->done = true;
+		job_pending = NULL;
+		pthread_cond_broadcast(&job_finished);
+	}
+	pthread_mutex_unlock(&job_lock);
+	return NULL;
+}
+
+int auth_hasher_start(void)
+{
+	hasher_stop = false;
+	if (pthread_create(&hasher, NULL, hasher_main, NULL) != 0) {
+		fputs("portal: cannot start the password hasher\n", stderr);
+		return -1;
+	}
+	hasher_running = true;
+	return 0;
+}
+
+void auth_hasher_stop(void)
+{
+	if (!hasher_running)
+		return;
+	pthread_mutex_lock(&job_lock);
+	hasher_stop = true;
+	pthread_cond_broadcast(&job_posted);
+	pthread_mutex_unlock(&job_lock);
+	pthread_join(hasher, NULL);
+	hasher_running = false;
+}
+
+/* Runs j in the one hashing slot: by the hasher thread when it runs, else here. */
+static void run_job(struct hash_job *j)
+{
+	hash_enter();
+	if (!hasher_running) {
+		compute(j);
+	} else {
+		pthread_mutex_lock(&job_lock);
+		job_pending = j;
+		pthread_cond_signal(&job_posted);
+		while (!j->done)
+			pthread_cond_wait(&job_finished, &job_lock);
+		pthread_mutex_unlock(&job_lock);
+	}
+	hash_leave();
+}
+
 int auth_password_hash(const char *password, char *out, size_t size)
 {
 	if (size < crypto_pwhash_STRBYTES)
 		return -1;
-	hash_enter();
-	errno = 0;
-	int rc = crypto_pwhash_str(out, password, strlen(password),
-				   crypto_pwhash_OPSLIMIT_INTERACTIVE,
-				   crypto_pwhash_MEMLIMIT_INTERACTIVE);
-	int e = errno;
-	hash_leave();
-	if (rc != 0 && e == ENOMEM)
+	struct hash_job j = {.password = password, .out = out};
+	run_job(&j);
+	if (j.rc != 0 && j.err == ENOMEM)
 		die_oom();
-	return rc == 0 ? 0 : -1;
+	return j.rc == 0 ? 0 : -1;
 }
 
 int auth_password_verify(const char *hash, const char *password)
 {
 	const char *h = hash && hash[0] ? hash : dummy_hash;
-	hash_enter();
-	errno = 0;
-	int rc = crypto_pwhash_str_verify(h, password, strlen(password));
-	int e = errno;
-	hash_leave();
+	struct hash_job j = {.password = password, .stored = h};
+	run_job(&j);
 	/* A mismatch says so with EINVAL; any other failure (Argon2 running out of
 	 * memory) is no wrong password and must not count as a failed sign-in.
 	 * libsodium reports memory running out while hashing as a mismatch,
 	 * though: that case still reads as a wrong password. */
-	if (rc != 0 && e != EINVAL && e != 0)
+	if (j.rc != 0 && j.err != EINVAL && j.err != 0)
 		die_oom();
-	return rc == 0 && h != dummy_hash ? 1 : 0;
+	return j.rc == 0 && h != dummy_hash ? 1 : 0;
 }
 
 static bool secure_cookies(const struct request *req)

@@ -49,6 +49,14 @@ json_t *auth_user_json(const struct request *req);
  */
 bool auth_hash_gate_enter(void);
 void auth_hash_gate_leave(void);
+/*
+ * The server's password hasher: a thread of lower priority that computes the
+ * Argon2id hashes of the workers (who wait for it), so that sign-ins take
+ * the CPU the pages leave.  Without it (the command line), hashes are
+ * computed in place.  Start before the workers, stop after them; 0 or -1.
+ */
+int auth_hasher_start(void);
+void auth_hasher_stop(void);
 /* After die_oom ended a request part-way: gives back the gate's place this thread held. */
 void auth_recover(void);
 

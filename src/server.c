@@ -439,7 +439,9 @@ int server_run(void)
 	if (workers == NULL)
 		die_oom();
 	int started = 0;
-	for (int i = 0; i < n; i++) {
+	/* Without the hasher no worker starts: start-up failed. */
+	int hashing = auth_hasher_start();
+	for (int i = 0; i < n && hashing == 0; i++) {
 		workers[i].index = i;
 		if (pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) != 0) {
 			fprintf(stderr, "portal: cannot start worker %d\n", i);
@@ -463,6 +465,7 @@ int server_run(void)
 		pthread_join(workers[i].thread, NULL);
 	if (jobs == 0)
 		jobs_stop();
+	auth_hasher_stop();
 	free(workers);
 	close(listen_fd);
 	if (strchr(app_config.socket_path, ':') == NULL)
