@@ -6,7 +6,7 @@
 .SUFFIXES:
 
 CC ?= cc
-PKGS = fcgi sqlite3 libcmark libsodium jansson icu-i18n icu-uc liboath libqrencode
+PKGS = fcgi sqlite3 libcmark libsodium jansson icu-i18n icu-uc liboath libqrencode libfido2
 CFLAGS ?= -O2 -g
 WARN = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 \
        -Wno-format-nonliteral -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
@@ -22,7 +22,7 @@ THREADS ?= 4
 
 # Debian packages each target needs; `make deps` installs the missing ones.
 DEPS_BUILD = gcc make pkg-config libfcgi-dev libsqlite3-dev libcmark-dev libsodium-dev \
-	libjansson-dev libicu-dev liboath-dev libqrencode-dev
+	libjansson-dev libicu-dev liboath-dev libqrencode-dev libfido2-dev
 DEPS_RUN = nginx-light
 DEPS_CHECK = nodejs sqlite3 curl mandoc openssl python3-icalendar
 
@@ -33,7 +33,7 @@ SRC = src/arena.c src/file.c src/kv.c src/http.c src/mustache.c src/validate.c s
 	src/page_auth.c src/page_users.c \
 	src/csv.c src/page_export.c src/page_pages.c src/calendar.c src/page_calendar.c \
 	src/page_attendance.c src/page_roster.c src/page_report.c src/page_sessions.c \
-	src/seal.c src/sealed.c src/totp.c src/twofactor.c src/page_twofactor.c src/page_access_log.c \
+	src/seal.c src/sealed.c src/totp.c src/twofactor.c src/page_twofactor.c src/page_access_log.c src/passkey.c \
 	src/page_message.c
 UNIT_TESTS = http mustache validate status csv mail clock calendar seal totp
 

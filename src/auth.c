@@ -133,6 +133,29 @@ void auth_random(void *buf, size_t size)
 	randombytes_buf(buf, size);
 }
 
+void auth_sha256(const void *data, size_t len, unsigned char out[32])
+{
+	crypto_hash_sha256(out, data, len);
+}
+
+char *auth_base64url(struct arena *a, const void *data, size_t len)
+{
+	size_t n = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	char *out = arena_alloc(a, n);
+	sodium_bin2base64(out, n, data, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return out;
+}
+
+unsigned char *auth_base64url_decode(struct arena *a, const char *text, size_t *len)
+{
+	size_t max = strlen(text) * 3 / 4 + 1;
+	unsigned char *out = arena_alloc(a, max);
+	if (sodium_base642bin(out, max, text, strlen(text), NULL, len, NULL,
+			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+		return NULL;
+	return out;
+}
+
 /* Whether this thread holds a place at the gate: die_oom may jump past its leave. */
 static _Thread_local bool gate_held;
 
@@ -538,14 +561,18 @@ int auth_challenge_start(struct request *req, struct response *res, int64_t user
 		db_rollback(req->db);
 		return current;
 	}
+	/* The challenge a passkey signs, should the account answer with one. */
+	unsigned char raw[32];
+	randombytes_buf(raw, sizeof(raw));
 	sqlite3_stmt *st = db_stmt(req->db, "INSERT INTO login_challenges (token_hash, user_id,"
-					    " credential_version, created_at, next)"
-					    " VALUES (?, ?, ?, ?, ?)");
+					    " credential_version, created_at, next, webauthn_challenge)"
+					    " VALUES (?, ?, ?, ?, ?, ?)");
 	db_bind_blob(st, 1, hash, 32);
 	db_bind_int(st, 2, user_id);
 	db_bind_int(st, 3, version);
 	db_bind_int(st, 4, app_now());
 	db_bind_text(st, 5, next);
+	db_bind_text(st, 6, auth_base64url(req->arena, raw, sizeof(raw)));
 	if (db_exec_stmt(req->db, st) < 0 || db_commit(req->db) < 0) {
 		db_rollback(req->db);
 		return -1;
@@ -562,7 +589,8 @@ int auth_challenge_find(struct request *req, struct challenge *out)
 	auth_token_hash(token, out->token_hash);
 	sqlite3_stmt *st = db_stmt(req->db,
 				   "SELECT c.user_id, c.credential_version, c.failures, c.next,"
-				   " c.created_at FROM login_challenges c JOIN users u"
+				   " c.created_at, COALESCE(c.webauthn_challenge, '')"
+				   " FROM login_challenges c JOIN users u"
 				   " ON u.id = c.user_id WHERE c.token_hash = ? AND c.created_at > ?"
 				   " AND u.credential_version = c.credential_version"
 				   " AND u.disabled_at IS NULL");
@@ -577,6 +605,7 @@ int auth_challenge_find(struct request *req, struct challenge *out)
 				? NULL
 				: arena_strdup(req->arena, db_col_text(st, 3));
 		out->created_at = sqlite3_column_int64(st, 4);
+		out->webauthn = arena_strdup(req->arena, db_col_text(st, 5));
 		found = 1;
 	} else if (rc != SQLITE_DONE) {
 		db_log_error(req->db, "half-finished sign-in");

@@ -69,6 +69,12 @@ int auth_password_hash(const char *password, char *out, size_t size);
 int auth_password_verify(const char *hash, const char *password);
 /* size random bytes from the system's generator into buf. */
 void auth_random(void *buf, size_t size);
+/* The SHA-256 of data into out. */
+void auth_sha256(const void *data, size_t len, unsigned char out[32]);
+/* data as base64url without padding (WebAuthn's encoding), in a. */
+char *auth_base64url(struct arena *a, const void *data, size_t len);
+/* The bytes of a base64url text (no padding) in a, *len their number; NULL when it is not one. */
+unsigned char *auth_base64url_decode(struct arena *a, const char *text, size_t *len);
 
 /*
  * Inside the caller's write transaction, creates a session for user_id when
@@ -97,6 +103,7 @@ struct challenge {
 	int failures;     /* wrong codes so far */
 	const char *next; /* the page asked for, or NULL */
 	long long created_at;
+	const char *webauthn; /* the challenge a passkey signs (base64url) */
 };
 /*
  * Starts a half-finished sign-in for user_id whose password (of credential

@@ -16,6 +16,7 @@
 #include "db.h"
 #include "http.h"
 #include "markdown.h"
+#include "passkey.h"
 #include "seal.h"
 #include "totp.h"
 #include "sealed.h"
@@ -654,7 +655,8 @@ int main(int argc, char **argv)
 	/* A key given must be one that works, for every command but the one making it. */
 	if (cmd->run != cmd_keygen && app_config.key_file && seal_init(app_config.key_file) < 0)
 		return 1;
-	/* liboath starts once, before any thread. */
+	/* liboath and libfido2 start once, before any thread. */
+	passkey_init();
 	if (totp_init() < 0) {
 		fputs("portal: liboath failed to start\n", stderr);
 		return 1;

@@ -1,10 +1,12 @@
 /* page_twofactor.c: the second step of signing in (/login/two-factor) and setting up a second
  * factor (/account/two-factor). */
+#include <stdio.h>
 #include <string.h>
 
 #include "app.h"
 #include "auth.h"
 #include "db.h"
+#include "passkey.h"
 #include "pages.h"
 #include "seal.h"
 #include "twofactor.h"
@@ -31,13 +33,49 @@ static const char *typed_code(struct request *req)
 	return buf_str(&b);
 }
 
+/* The passkey fields of a form, or false when it sent none (a code, then). */
+static bool read_passkey(struct request *req, struct passkey_answer *p)
+{
+	p->credential_id = kv_str(&req->form, "credential_id");
+	p->authenticator_data = kv_str(&req->form, "authenticator_data");
+	p->client_data = kv_str(&req->form, "client_data");
+	p->signature = kv_str(&req->form, "signature");
+	return p->authenticator_data[0] != '\0';
+}
+
+/* A comma-separated list of ids (NULL-ended), in a. */
+static const char *joined(struct arena *a, const char **ids)
+{
+	struct buf b;
+	buf_init(&b, a);
+	for (size_t i = 0; ids && ids[i]; i++)
+		buf_printf(&b, "%s%s", i ? "," : "", ids[i]);
+	return buf_str(&b);
+}
+
+/* The second step's passkey button: the challenge and the account's credentials, when it
+ * has passkeys and the site's address can be a relying party. */
+static void add_passkey_step(struct request *req, json_t *data, int64_t user_id,
+			     const char *challenge)
+{
+	const char *rp_id, *origin;
+	const char **ids = twofactor_passkey_ids(req->db, req->arena, user_id);
+	if (ids == NULL || challenge[0] == '\0' ||
+	    !passkey_relying_party(req->arena, &rp_id, &origin))
+		return;
+	json_object_set_new(data, "passkey",
+			    json_pack("{s:s, s:s, s:s}", "challenge", challenge, "rp_id", rp_id,
+				      "ids", joined(req->arena, ids)));
+}
+
 /*
  * Renders the second step with status: the form with errs (may be NULL), or,
  * when ended is given, the notice that this sign-in is over.
  */
-static void render_step(struct request *req, struct response *res, int status, int64_t user_id,
-			const struct form_errors *errs, const char *ended)
+static void render_step(struct request *req, struct response *res, int status,
+			const struct challenge *c, const struct form_errors *errs, const char *ended)
 {
+	int64_t user_id = c ? c->user_id : 0;
 	static const char *const fields[] = {"code", NULL};
 	json_t *data = json_pack("{s:i}", "minutes", AUTH_CHALLENGE_SECONDS / 60);
 	if (data == NULL)
@@ -50,6 +88,7 @@ static void render_step(struct request *req, struct response *res, int status, i
 		int left = twofactor_recovery_left(req->db, user_id);
 		json_object_set_new(data, "recovery_left", json_integer(left > 0 ? left : 0));
 		json_object_set_new(data, "one_left", json_boolean(left == 1));
+		add_passkey_step(req, data, user_id, c->webauthn);
 	}
 	res->status = status;
 	res->no_store = true;
@@ -69,7 +108,7 @@ void login_two_factor_form(struct request *req, struct response *res)
 	else if (found == 0)
 		response_redirect(res, "/login");
 	else
-		render_step(req, res, 200, c.user_id, NULL, NULL);
+		render_step(req, res, 200, &c, NULL, NULL);
 }
 
 /*
@@ -80,8 +119,8 @@ void login_two_factor_form(struct request *req, struct response *res)
  * wrong code counted.  Returns TWOFACTOR_* with *token set when right, *left
  * the wrong codes still allowed; -2 when there is no sign-in to finish; -1.
  */
-static int finish_sign_in(struct request *req, const char *code, struct challenge *c,
-			  const char **token, int *left)
+static int finish_sign_in(struct request *req, const char *code, const struct passkey_answer *pk,
+			  struct challenge *c, const char **token, int *left)
 {
 	struct db *db = req->db;
 	if (db_begin_write(db) < 0)
@@ -91,7 +130,8 @@ static int finish_sign_in(struct request *req, const char *code, struct challeng
 		db_rollback(db);
 		return found == 0 ? -2 : -1;
 	}
-	int verdict = twofactor_verify(db, req->arena, c->user_id, code);
+	int verdict = pk ? twofactor_verify_passkey(db, req->arena, c->user_id, c->webauthn, pk)
+			 : twofactor_verify(db, req->arena, c->user_id, code);
 	if (verdict < 0)
 		goto fail;
 	if (verdict == TWOFACTOR_RIGHT) {
@@ -127,14 +167,16 @@ void login_two_factor_submit(struct request *req, struct response *res)
 		if (found < 0)
 			unavailable(req, res);
 		else
-			render_step(req, res, 401, 0, NULL, ENDED);
+			render_step(req, res, 401, NULL, NULL, ENDED);
 		return;
 	}
+	struct passkey_answer answer;
+	const struct passkey_answer *pk = read_passkey(req, &answer) ? &answer : NULL;
 	const char *code = typed_code(req);
 	struct form_errors errs = {0};
-	if (code[0] == '\0') {
+	if (code[0] == '\0' && pk == NULL) {
 		form_error(&errs, "code", "Enter the code from your app, or a recovery code");
-		render_step(req, res, 422, c.user_id, &errs, NULL);
+		render_step(req, res, 422, &c, &errs, NULL);
 		return;
 	}
 	long long wait;
@@ -149,9 +191,9 @@ void login_two_factor_submit(struct request *req, struct response *res)
 	}
 	const char *token = NULL;
 	int left = 0;
-	int verdict = finish_sign_in(req, code, &c, &token, &left);
+	int verdict = finish_sign_in(req, code, pk, &c, &token, &left);
 	if (verdict == -2) {
-		render_step(req, res, 401, 0, NULL, ENDED);
+		render_step(req, res, 401, NULL, NULL, ENDED);
 	} else if (verdict < 0) {
 		unavailable(req, res);
 	} else if (verdict == TWOFACTOR_RIGHT) {
@@ -164,15 +206,16 @@ void login_two_factor_submit(struct request *req, struct response *res)
 		auth_challenge_clear_cookie(req, res);
 		response_redirect(res, c.next ? c.next : login_home(u.role));
 	} else if (left == 0) {
-		render_step(req, res, 401, 0, NULL,
+		render_step(req, res, 401, NULL, NULL,
 			    "Too many wrong codes were typed. For your safety, start again.");
 	} else {
 		form_error(&errs, "code",
-			   verdict == TWOFACTOR_REPLAY
+			   pk ? "The passkey was not accepted: try again, or type a code"
+			   : verdict == TWOFACTOR_REPLAY
 			       ? "This code has been used already: wait for the next one"
 			       : "The code is not right: check the app and type the code it shows "
 				 "now");
-		render_step(req, res, 401, c.user_id, &errs, NULL);
+		render_step(req, res, 401, &c, &errs, NULL);
 	}
 }
 
@@ -183,6 +226,37 @@ static int load_self(struct request *req, struct user *u)
 }
 
 /*
+ * The set-up page's passkeys: the list, and the button's challenge and
+ * account when the site's address can be a relying party.  0 or -1.
+ */
+static int add_passkey_setup(struct request *req, json_t *data, const struct user *u)
+{
+	json_t *list = twofactor_passkeys_json(req->db, u->id);
+	json_object_set_new(data, "has_passkeys", json_boolean(json_array_size(list) > 0));
+	json_object_set_new(data, "passkeys", list);
+	const char *rp_id, *origin;
+	if (!passkey_relying_party(req->arena, &rp_id, &origin))
+		return 0;
+	const char *challenge = twofactor_passkey_challenge(req->db, req->arena, u->id);
+	if (challenge == NULL)
+		return -1;
+	/* WebAuthn's user handle: the account's id, never its e-mail. */
+	char handle[24];
+	snprintf(handle, sizeof(handle), "%lld", (long long)u->id);
+	json_t *p = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "challenge", challenge,
+			      "rp_id", rp_id, "rp_name", app_config.site_name, "user_id",
+			      auth_base64url(req->arena, handle, strlen(handle)), "user_name",
+			      u->email, "display_name", u->name, "exclude",
+			      joined(req->arena, twofactor_passkey_ids(req->db, req->arena, u->id)));
+	if (p == NULL)
+		die_oom();
+	json_object_set_new(data, "passkey", p);
+	json_object_set_new(data, "passkey_added",
+			    json_boolean(strcmp(kv_str(&req->query, "passkey"), "added") == 0));
+	return 0;
+}
+
+/*
  * Renders the set-up page for u with status: the recovery codes just made
  * (codes, a NULL-ended list, or NULL); else its state when it has a factor;
  * else the pending secret, its QR code and the form with errs (may be NULL).
@@ -190,7 +264,7 @@ static int load_self(struct request *req, struct user *u)
 static void render_setup(struct request *req, struct response *res, int status,
 			 const struct user *u, const char **codes, const struct form_errors *errs)
 {
-	static const char *const fields[] = {"code", NULL};
+	static const char *const fields[] = {"code", "passkey", NULL};
 	json_t *data = json_pack("{s:s, s:s, s:b, s:b}", "email", u->email, "home",
 				 login_home(u->role), "enabled", u->has_totp, "required",
 				 app_config.require_two_factor);
@@ -206,6 +280,11 @@ static void render_setup(struct request *req, struct response *res, int status,
 		int left = twofactor_recovery_left(req->db, u->id);
 		json_object_set_new(data, "recovery_left", json_integer(left > 0 ? left : 0));
 		json_object_set_new(data, "one_left", json_boolean(left == 1));
+		if (add_passkey_setup(req, data, u) < 0) {
+			json_decref(data);
+			unavailable(req, res);
+			return;
+		}
 	} else {
 		char secret[TOTP_BASE32_SIZE];
 		int size = 0;
@@ -256,6 +335,29 @@ void account_two_factor_form(struct request *req, struct response *res)
 		render_setup(req, res, 200, &u, codes, NULL);
 }
 
+/* POST /account/two-factor with a create()'s answer: a passkey beside TOTP (which comes
+ * first: its recovery codes are the way back should the passkey be lost); 303 back. */
+static void add_passkey(struct request *req, struct response *res, const struct user *u,
+			const struct passkey_answer *answer)
+{
+	if (!u->has_totp) {
+		view_error(req, res, 409, "Set up the app first",
+			   "A passkey comes beside the authenticator app's codes. Nothing was "
+			   "changed.");
+		return;
+	}
+	int added = twofactor_passkey_add(req->db, req->arena, u->id, answer);
+	if (added < 0) {
+		unavailable(req, res);
+	} else if (added == 0) {
+		struct form_errors errs = {0};
+		form_error(&errs, "passkey", "The passkey could not be added: try again");
+		render_setup(req, res, 422, u, NULL, &errs);
+	} else {
+		response_redirect(res, "/account/two-factor?passkey=added");
+	}
+}
+
 /* POST /account/two-factor: `code` confirms the secret shown; 303 to the page that shows
  * the recovery codes, or 422 with the same secret to try again. */
 void account_two_factor_submit(struct request *req, struct response *res)
@@ -265,6 +367,11 @@ void account_two_factor_submit(struct request *req, struct response *res)
 		return;
 	if (load_self(req, &u) != 1) {
 		unavailable(req, res);
+		return;
+	}
+	struct passkey_answer answer;
+	if (read_passkey(req, &answer)) {
+		add_passkey(req, res, &u, &answer);
 		return;
 	}
 	if (u.has_totp) {

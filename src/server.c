@@ -26,7 +26,8 @@
 #include "view.h"
 
 static const char SECURITY_HEADERS[] =
-    "Content-Security-Policy: default-src 'none'; style-src 'self'; img-src 'self';"
+    "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self';"
+    " img-src 'self';"
     " form-action 'self'; frame-ancestors 'none'; base-uri 'none'\r\n"
     "X-Content-Type-Options: nosniff\r\n"
     "Referrer-Policy: same-origin\r\n"

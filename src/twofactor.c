@@ -5,6 +5,8 @@
 
 #include "app.h"
 #include "auth.h"
+#include "clock.h"
+#include "passkey.h"
 #include "seal.h"
 
 /* The key of a stored (sealed base32) secret; 0, or -1 when it does not open. */
@@ -244,5 +246,175 @@ int twofactor_remove(struct db *db, int64_t user_id)
 		return -1;
 	st = db_stmt(db, "DELETE FROM recovery_codes WHERE user_id = ?");
 	db_bind_int(st, 1, user_id);
+	if (db_exec_stmt(db, st) < 0)
+		return -1;
+	st = db_stmt(db, "DELETE FROM passkeys WHERE user_id = ?");
+	db_bind_int(st, 1, user_id);
 	return db_exec_stmt(db, st);
+}
+
+/* How long the set-up page's challenge for a new passkey works. */
+#define PASSKEY_CHALLENGE_SECONDS (10 * 60)
+
+/* The decoded bytes of a base64url field in a; NULL when absent or not base64url. */
+static unsigned char *field_bytes(struct arena *a, const char *text, size_t *len)
+{
+	return text && text[0] ? auth_base64url_decode(a, text, len) : NULL;
+}
+
+int twofactor_verify_passkey(struct db *db, struct arena *a, int64_t user_id,
+			     const char *challenge, const struct passkey_answer *p)
+{
+	const char *rp_id, *origin;
+	size_t ad_len, cd_len, sig_len;
+	unsigned char *ad = field_bytes(a, p->authenticator_data, &ad_len);
+	unsigned char *cd = field_bytes(a, p->client_data, &cd_len);
+	unsigned char *sig = field_bytes(a, p->signature, &sig_len);
+	if (!passkey_relying_party(a, &rp_id, &origin) || ad == NULL || cd == NULL ||
+	    sig == NULL || challenge[0] == '\0' ||
+	    !passkey_client_data_ok(cd, cd_len, "webauthn.get", challenge, origin))
+		return TWOFACTOR_WRONG;
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, public_key, sign_count FROM passkeys"
+				       " WHERE user_id = ? AND credential_id = ?");
+	db_bind_int(st, 1, user_id);
+	db_bind_text(st, 2, p->credential_id);
+	int rc = db_step(st);
+	if (rc != SQLITE_ROW || sqlite3_column_bytes(st, 1) != PASSKEY_PUBKEY_SIZE) {
+		sqlite3_reset(st);
+		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+			return TWOFACTOR_WRONG;
+		db_log_error(db, "reading a passkey");
+		return -1;
+	}
+	int64_t id = sqlite3_column_int64(st, 0);
+	unsigned char key[PASSKEY_PUBKEY_SIZE];
+	memcpy(key, sqlite3_column_blob(st, 1), sizeof(key));
+	long long stored = sqlite3_column_int64(st, 2);
+	sqlite3_reset(st);
+	uint32_t count = 0;
+	if (!passkey_verify(rp_id, cd, cd_len, ad, ad_len, sig, sig_len, key, &count))
+		return TWOFACTOR_WRONG;
+	/* A counter that does not grow: a copy of the authenticator, or an answer replayed. */
+	if ((count != 0 || stored != 0) && (long long)count <= stored)
+		return TWOFACTOR_REPLAY;
+	st = db_stmt(db, "UPDATE passkeys SET sign_count = ?, last_used_at = ? WHERE id = ?");
+	db_bind_int(st, 1, count);
+	db_bind_int(st, 2, app_now());
+	db_bind_int(st, 3, id);
+	return db_exec_stmt(db, st) < 0 ? -1 : TWOFACTOR_RIGHT;
+}
+
+const char **twofactor_passkey_ids(struct db *db, struct arena *a, int64_t user_id)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT credential_id FROM passkeys WHERE user_id = ?"
+				       " ORDER BY id");
+	db_bind_int(st, 1, user_id);
+	size_t n = 0, cap = 4;
+	const char **ids = arena_alloc(a, cap * sizeof(*ids));
+	while (db_step(st) == SQLITE_ROW) {
+		if (n + 1 == cap) {
+			const char **more = arena_alloc(a, 2 * cap * sizeof(*ids));
+			memcpy(more, ids, n * sizeof(*ids));
+			ids = more;
+			cap *= 2;
+		}
+		ids[n++] = arena_strdup(a, db_col_text(st, 0));
+	}
+	sqlite3_reset(st);
+	ids[n] = NULL;
+	return n ? ids : NULL;
+}
+
+json_t *twofactor_passkeys_json(struct db *db, int64_t user_id)
+{
+	json_t *list = json_array();
+	sqlite3_stmt *st = db_stmt(db, "SELECT created_at, last_used_at FROM passkeys"
+				       " WHERE user_id = ? ORDER BY id");
+	db_bind_int(st, 1, user_id);
+	for (int n = 1; db_step(st) == SQLITE_ROW; n++) {
+		char added[64], used[64] = "never";
+		time_format(sqlite3_column_int64(st, 0), added, sizeof(added));
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+			time_format(sqlite3_column_int64(st, 1), used, sizeof(used));
+		json_array_append_new(list, json_pack("{s:i, s:s, s:s}", "n", n, "added", added,
+						      "used", used));
+	}
+	sqlite3_reset(st);
+	return list;
+}
+
+const char *twofactor_passkey_challenge(struct db *db, struct arena *a, int64_t user_id)
+{
+	unsigned char raw[32];
+	auth_random(raw, sizeof(raw));
+	const char *challenge = auth_base64url(a, raw, sizeof(raw));
+	if (db_begin_write(db) < 0)
+		return NULL;
+	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET passkey_challenge = ?,"
+				       " passkey_challenge_at = ? WHERE id = ?");
+	db_bind_text(st, 1, challenge);
+	db_bind_int(st, 2, app_now());
+	db_bind_int(st, 3, user_id);
+	if (db_exec_stmt(db, st) < 0 || db_commit(db) < 0) {
+		db_rollback(db);
+		return NULL;
+	}
+	return challenge;
+}
+
+/* The registration challenge of user_id while it works, spent here (in the caller's
+ * transaction): base64url in a, "" when there is none, NULL on failure. */
+static const char *spend_registration_challenge(struct db *db, struct arena *a, int64_t user_id)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT passkey_challenge FROM users WHERE id = ?"
+				       " AND passkey_challenge IS NOT NULL AND passkey_challenge_at > ?");
+	db_bind_int(st, 1, user_id);
+	db_bind_int(st, 2, app_now() - PASSKEY_CHALLENGE_SECONDS);
+	int rc = db_step(st);
+	const char *c = rc == SQLITE_ROW ? arena_strdup(a, db_col_text(st, 0)) : "";
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return NULL;
+	st = db_stmt(db, "UPDATE users SET passkey_challenge = NULL, passkey_challenge_at = NULL"
+			 " WHERE id = ?");
+	db_bind_int(st, 1, user_id);
+	return db_exec_stmt(db, st) < 0 ? NULL : c;
+}
+
+int twofactor_passkey_add(struct db *db, struct arena *a, int64_t user_id,
+			  const struct passkey_answer *p)
+{
+	const char *rp_id, *origin;
+	size_t ad_len, cd_len;
+	unsigned char *ad = field_bytes(a, p->authenticator_data, &ad_len);
+	unsigned char *cd = field_bytes(a, p->client_data, &cd_len);
+	if (!passkey_relying_party(a, &rp_id, &origin) || ad == NULL || cd == NULL ||
+	    p->credential_id == NULL)
+		return 0;
+	if (db_begin_write(db) < 0)
+		return -1;
+	const char *challenge = spend_registration_challenge(db, a, user_id);
+	if (challenge == NULL)
+		goto fail;
+	struct passkey_new made;
+	int verdict = 0;
+	if (challenge[0] && passkey_client_data_ok(cd, cd_len, "webauthn.create", challenge, origin) &&
+	    passkey_read_registration(a, rp_id, p->credential_id, ad, ad_len, &made) == 0) {
+		sqlite3_stmt *st = db_stmt(db, "INSERT OR IGNORE INTO passkeys (user_id, credential_id,"
+					       " public_key, sign_count, created_at)"
+					       " VALUES (?, ?, ?, ?, ?)");
+		db_bind_int(st, 1, user_id);
+		db_bind_text(st, 2, made.credential_id);
+		db_bind_blob(st, 3, made.public_key, sizeof(made.public_key));
+		db_bind_int(st, 4, made.sign_count);
+		db_bind_int(st, 5, app_now());
+		if (db_exec_stmt(db, st) < 0)
+			goto fail;
+		verdict = sqlite3_changes(db_conn(db)) > 0;
+	}
+	/* A refused answer still spends the challenge: the page makes a new one. */
+	return db_commit(db) < 0 ? -1 : verdict;
+fail:
+	db_rollback(db);
+	return -1;
 }

@@ -2,6 +2,7 @@
 #ifndef PORTAL_TWOFACTOR_H
 #define PORTAL_TWOFACTOR_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "arena.h"
@@ -53,6 +54,39 @@ int twofactor_confirm(struct db *db, struct arena *a, int64_t user_id, const cha
  * (own transaction).  -1 through *failed on failure.
  */
 const char **twofactor_take_unseen(struct db *db, struct arena *a, int64_t user_id, int *failed);
+
+/* A passkey answer of the second step, as the form sent it (base64url texts). */
+struct passkey_answer {
+	const char *credential_id, *authenticator_data, *client_data, *signature;
+};
+
+/*
+ * Checks a passkey's answer to challenge (base64url) for user_id inside the
+ * caller's write transaction: one of the account's passkeys, the client data
+ * of a get() by this site with this challenge, the signature verified by
+ * libfido2, and a signature counter that grew (or stays 0 for authenticators
+ * that keep none); the counter is stored.  TWOFACTOR_RIGHT, TWOFACTOR_WRONG
+ * (TWOFACTOR_REPLAY for a counter that did not grow) or -1.
+ */
+int twofactor_verify_passkey(struct db *db, struct arena *a, int64_t user_id,
+			     const char *challenge, const struct passkey_answer *p);
+
+/* The base64url credential ids of user_id's passkeys: a NULL-ended list in a, or NULL. */
+const char **twofactor_passkey_ids(struct db *db, struct arena *a, int64_t user_id);
+/* user_id's passkeys for the set-up page (added, last used).  New reference. */
+json_t *twofactor_passkeys_json(struct db *db, int64_t user_id);
+
+/* A new challenge for adding a passkey to user_id (own transaction), base64url in a; NULL. */
+const char *twofactor_passkey_challenge(struct db *db, struct arena *a, int64_t user_id);
+
+/*
+ * Adds the passkey a create() made, in one transaction that spends the
+ * account's registration challenge (10 minutes, once): the client data
+ * checked against it and this site's origin, the credential read from its
+ * authenticator data.  1 added, 0 refused, -1 failure.
+ */
+int twofactor_passkey_add(struct db *db, struct arena *a, int64_t user_id,
+			  const struct passkey_answer *p);
 
 /* Removes every second factor of user_id inside the caller's write transaction.  0 or -1. */
 int twofactor_remove(struct db *db, int64_t user_id);
