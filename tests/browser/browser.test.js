@@ -125,6 +125,31 @@ describe('keyboard only', () => {
   }
 });
 
+describe('passkeys', () => {
+  // WebAuthn's relying party is a name, never an address: this portal is http://localhost:PORT.
+  let pk;
+  before(async () => {
+    pk = await start({ config: (port) => `base_url = http://localhost:${port}\n` });
+  });
+  after(async () => { if (pk) await pk.stop(); });
+  for (const size of ['phone', 'desktop']) {
+    step(`${size}: a passkey added and used through Chromium's virtual authenticator`, async () => {
+      const ctx = await newContext(browser, size, { js: true });
+      const base = pk.base.replace('127.0.0.1', 'localhost');
+      const v = new Visitor(await ctx.newPage(), { base, where: `${size}, passkey`, report, js: true });
+      const who = { email: `passkey-${size}@example.org`, name: `Pia Passkey ${size}` };
+      pk.cli(['user', 'add', '--role', 'staff', '--email', who.email, '--name', who.name],
+        'a long enough password\n');
+      const secret = await twofactor.giveFactor(pk, who);
+      try {
+        await twofactor.passkeyWithVirtualAuthenticator(v, pk, who, secret);
+      } finally {
+        await ctx.close();
+      }
+    });
+  }
+});
+
 step('every page seen is valid HTML (Nu HTML Checker)', (t) => {
   assert.ok(report.pages.length > 0, 'no page was checked');
   report.validate();

@@ -128,7 +128,8 @@ function cli(dir, args, input, config) {
 }
 
 // Starts portal and nginx; call stop() when done.  env adds to the portal's environment;
-// config, when given, is the text of a configuration file passed with --config.
+// config, when given, is the text of a configuration file passed with --config (or a
+// function of the port that returns it).
 async function start(opts = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-test-'));
   const port = await freePort();
@@ -137,7 +138,8 @@ async function start(opts = {}) {
   let config = null;
   if (opts.config !== undefined) {
     config = path.join(dir, 'portal.conf');
-    fs.writeFileSync(config, opts.config);
+    // A function gets the port, for settings that name the site's own address.
+    fs.writeFileSync(config, typeof opts.config === 'function' ? opts.config(port) : opts.config);
   }
   execFileSync(BIN, ['keygen', keyOf(dir)], { stdio: 'ignore' });
   cli(dir, ['migrate'], '', config);
