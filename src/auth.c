@@ -741,13 +741,18 @@ int64_t auth_login_attempt(struct db *db, const char *email, const char *address
 	return db_commit(db) < 0 ? -1 : id;
 }
 
+int auth_login_forgive_in(struct db *db, int64_t attempt)
+{
+	sqlite3_stmt *st = db_stmt(db, "DELETE FROM login_failures WHERE id = ?");
+	db_bind_int(st, 1, attempt);
+	return db_exec_stmt(db, st);
+}
+
 int auth_login_forgive(struct db *db, int64_t attempt)
 {
 	if (db_begin_write(db) < 0)
 		return -1;
-	sqlite3_stmt *st = db_stmt(db, "DELETE FROM login_failures WHERE id = ?");
-	db_bind_int(st, 1, attempt);
-	if (db_exec_stmt(db, st) < 0) {
+	if (auth_login_forgive_in(db, attempt) < 0) {
 		db_rollback(db);
 		return -1;
 	}

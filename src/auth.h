@@ -146,6 +146,8 @@ int64_t auth_login_attempt(struct db *db, const char *email, const char *address
 			   long long *retry_after);
 /* Deletes the failure auth_login_attempt recorded for attempt.  0 or -1. */
 int auth_login_forgive(struct db *db, int64_t attempt);
+/* The same inside the caller's write transaction.  0 or -1. */
+int auth_login_forgive_in(struct db *db, int64_t attempt);
 /*
  * Forgets the failed sign-ins for email, inside the caller's write
  * transaction: a new password ends the pause for its account.  0 or -1.

@@ -115,12 +115,15 @@ void login_two_factor_form(struct request *req, struct response *res)
  * The second step's write, in one transaction: the half-finished sign-in
  * found again under the writer lock (two tabs may send codes at once), the
  * code checked and spent, and then either the session made (still only
- * while the credentials are those the password was checked against) or the
- * wrong code counted.  Returns TWOFACTOR_* with *token set when right, *left
- * the wrong codes still allowed; -2 when there is no sign-in to finish; -1.
+ * while the credentials are those the password was checked against), the
+ * attempt forgiven and the answer (cookies, 303 to home_role's home or the
+ * page first asked for) made before the commit, so that nothing can fail
+ * after it; or the wrong code counted.  Returns TWOFACTOR_*, *left the wrong
+ * codes still allowed; -2 when there is no sign-in to finish; -1.
  */
-static int finish_sign_in(struct request *req, const char *code, const struct passkey_answer *pk,
-			  struct challenge *c, const char **token, int *left)
+static int finish_sign_in(struct request *req, struct response *res, const char *code,
+			  const struct passkey_answer *pk, int64_t attempt, const char *home_role,
+			  struct challenge *c, int *left)
 {
 	struct db *db = req->db;
 	if (db_begin_write(db) < 0)
@@ -135,13 +138,18 @@ static int finish_sign_in(struct request *req, const char *code, const struct pa
 	if (verdict < 0)
 		goto fail;
 	if (verdict == TWOFACTOR_RIGHT) {
-		int made = auth_challenge_delete(db, c) < 0
+		const char *token = NULL;
+		int made = auth_challenge_delete(db, c) < 0 || auth_login_forgive_in(db, attempt) < 0
 			       ? -1
-			       : auth_session_create(req, c->user_id, c->credential_version, token);
+			       : auth_session_create(req, c->user_id, c->credential_version, &token);
 		if (made <= 0) {
 			db_rollback(db);
 			return made == 0 ? -2 : -1;
 		}
+		/* A commit that then fails leaves these cookies naming nothing. */
+		auth_session_cookie(req, res, token);
+		auth_challenge_clear_cookie(req, res);
+		response_redirect(res, c->next ? c->next : login_home(home_role));
 	} else if (auth_challenge_failed(db, c, left) < 0) {
 		goto fail;
 	}
@@ -189,22 +197,14 @@ void login_two_factor_submit(struct request *req, struct response *res)
 		login_render_locked(req, res, wait);
 		return;
 	}
-	const char *token = NULL;
 	int left = 0;
-	int verdict = finish_sign_in(req, code, pk, &c, &token, &left);
+	int verdict = finish_sign_in(req, res, code, pk, attempt, u.role, &c, &left);
 	if (verdict == -2) {
 		render_step(req, res, 401, NULL, NULL, ENDED);
 	} else if (verdict < 0) {
 		unavailable(req, res);
 	} else if (verdict == TWOFACTOR_RIGHT) {
-		/* The failure counted in advance was no failure. */
-		if (auth_login_forgive(req->db, attempt) < 0) {
-			unavailable(req, res);
-			return;
-		}
-		auth_session_cookie(req, res, token);
-		auth_challenge_clear_cookie(req, res);
-		response_redirect(res, c.next ? c.next : login_home(u.role));
+		return; /* finish_sign_in made the answer */
 	} else if (left == 0) {
 		render_step(req, res, 401, NULL, NULL,
 			    "Too many wrong codes were typed. For your safety, start again.");

@@ -2,6 +2,7 @@
 #include "totp.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <liboath/oath.h>
 #include <qrencode.h>
 #include <stdlib.h>
@@ -49,12 +50,15 @@ int totp_base32(const unsigned char *key, size_t len, char out[TOTP_BASE32_SIZE]
 {
 	char *text = NULL;
 	size_t n = 0;
-	if (oath_base32_encode((const char *)key, len, &text, &n) != OATH_OK)
+	int rc = oath_base32_encode((const char *)key, len, &text, &n);
+	if (rc == OATH_MALLOC_ERROR)
+		die_oom();
+	if (rc != OATH_OK)
 		return -1;
 	/* Padding means nothing to an authenticator app, and 20 bytes need none. */
 	while (n > 0 && text[n - 1] == '=')
 		n--;
-	int rc = n < TOTP_BASE32_SIZE ? 0 : -1;
+	rc = n < TOTP_BASE32_SIZE ? 0 : -1;
 	if (rc == 0) {
 		memcpy(out, text, n);
 		out[n] = '\0';
@@ -67,9 +71,12 @@ int totp_key_from_base32(const char *text, unsigned char key[TOTP_SECRET_BYTES])
 {
 	char *raw = NULL;
 	size_t n = 0;
-	if (oath_base32_decode(text, strlen(text), &raw, &n) != OATH_OK)
+	int rc = oath_base32_decode(text, strlen(text), &raw, &n);
+	if (rc == OATH_MALLOC_ERROR)
+		die_oom();
+	if (rc != OATH_OK)
 		return -1;
-	int rc = n == TOTP_SECRET_BYTES ? 0 : -1;
+	rc = n == TOTP_SECRET_BYTES ? 0 : -1;
 	if (rc == 0)
 		memcpy(key, raw, n);
 	free(raw);
@@ -88,10 +95,15 @@ char *totp_uri(struct arena *a, const char *issuer, const char *account, const c
 
 char *totp_qr_path(struct arena *a, const char *text, int *size)
 {
+	errno = 0;
 	QRcode *qr = QRcode_encodeString8bit(text, 0, QR_ECLEVEL_M);
+	if (qr == NULL && errno == ENOMEM)
+		die_oom();
 	if (qr == NULL)
 		return NULL;
 	enum { QUIET = 4 };
+	/* Should the arena run out below, die_oom leaves qr to the process: a few KiB,
+	 * only when memory is already exhausted. */
 	struct buf b;
 	buf_init(&b, a);
 	int w = qr->width;

@@ -14,7 +14,7 @@ const { execFileSync } = require('node:child_process');
 
 const ROOT = path.resolve(__dirname, '../..');
 process.env.PORTAL_BIN = process.env.PORTAL_BIN || path.join(ROOT, 'build/oom/portal');
-const { start, farDate, addDays } = require('../e2e/lib');
+const { start, farDate, addDays, totp } = require('../e2e/lib');
 
 const MAX_N = Number(process.env.OOM_MAX_N || 0) || Infinity;
 const PW = 'a long enough password';
@@ -326,6 +326,7 @@ async function run() {
     get('/admin/report', staff, '/admin/report'),
     get('/admin/users', admin, '/admin/users'),
     get('/admin/access-log', admin, '/admin/access-log'),
+    get('/account/two-factor', staff, '/account/two-factor'),
     logged('/admin/pip/classes/*/applicants.csv', staff, `${pip}/applicants.csv`),
     logged('/admin/tap/semesters/*/nominations.csv', staff, `${tap}/nominations.csv`),
     logged('/admin/interest.csv', staff, '/admin/interest.csv'),
@@ -428,6 +429,21 @@ async function run() {
         const id = srv.sql(`INSERT INTO users (email, name, role, created_at) VALUES
           ('gone${i}@example.org', 'Gone ${i}', 'staff', 0) RETURNING id`)[0].id;
         return { method: 'POST', path: `/admin/users/${id}/disable` };
+      } },
+    { name: 'POST /login/two-factor', client: anon, failedMay: 'login_failures +1 -0',
+      make: async (i) => {
+        // A new account with TOTP each time: its recovery codes answer the second step.
+        const email = `second${i}@example.org`;
+        srv.cli(['user', 'add', '--role', 'staff', '--email', email, '--name', `Sy ${i}`], `${PW}\n`);
+        const a = await signedIn(email);
+        const secret = (await a.get('/account/two-factor')).text.match(/id="secret">([A-Z2-7]{32})</)[1];
+        await a.post('/account/two-factor', { code: totp(secret) });
+        const code = (await a.get('/account/two-factor')).text.match(/<li>([0-9A-Z]{5}-[0-9A-Z]{5})<\/li>/)[1];
+        srv.sql('DELETE FROM login_failures');
+        const c = srv.client();
+        await c.login(email, PW);
+        await c.get('/login/two-factor');
+        return { method: 'POST', path: '/login/two-factor', client: c, fields: [['code', code]] };
       } },
     { name: 'POST /admin/users/*/reset-two-factor', client: admin,
       make: async (i) => {
