@@ -97,7 +97,9 @@ char *totp_qr_path(struct arena *a, const char *text, int *size)
 {
 	errno = 0;
 	QRcode *qr = QRcode_encodeString8bit(text, 0, QR_ECLEVEL_M);
-	if (qr == NULL && errno == ENOMEM)
+	/* libqrencode says ERANGE for a text too long and EINVAL for a bad argument; every
+	 * other failure is an allocation, some of which leave errno as it was. */
+	if (qr == NULL && errno != ERANGE && errno != EINVAL)
 		die_oom();
 	if (qr == NULL)
 		return NULL;

@@ -105,37 +105,49 @@ static const char *stored_pending(struct db *db, struct arena *a, int64_t user_i
 	return out;
 }
 
+/* The pending secret's base32 into out when one is stored and opens: 1, else 0; -1. */
+static int read_pending(struct db *db, struct arena *a, int64_t user_id,
+			char out[TOTP_BASE32_SIZE])
+{
+	const char *stored = stored_pending(db, a, user_id);
+	if (stored == NULL)
+		return -1;
+	const char *text = stored[0] ? seal_open(a, stored) : NULL;
+	unsigned char key[TOTP_SECRET_BYTES];
+	/* One that does not open (the key changed) is replaced by a new one. */
+	if (text == NULL || strlen(text) >= TOTP_BASE32_SIZE || totp_key_from_base32(text, key) < 0)
+		return 0;
+	strcpy(out, text);
+	return 1;
+}
+
 int twofactor_pending(struct db *db, struct arena *a, int64_t user_id,
 		      char out[TOTP_BASE32_SIZE])
 {
-	if (db_begin_write(db) < 0)
-		return -1;
-	const char *stored = stored_pending(db, a, user_id);
-	if (stored == NULL)
-		goto fail;
-	if (stored[0]) {
-		const char *text = seal_open(a, stored);
-		unsigned char key[TOTP_SECRET_BYTES];
-		if (text && totp_key_from_base32(text, key) == 0 && strlen(text) < TOTP_BASE32_SIZE) {
-			strcpy(out, text);
-			db_rollback(db);
-			return 0;
-		}
-		/* One that does not open (the key changed) is replaced by a new one. */
-	}
+	/* Read first: a reload of the page writes nothing. */
+	int shown = read_pending(db, a, user_id, out);
+	if (shown != 0)
+		return shown < 0 ? -1 : 0;
 	unsigned char key[TOTP_SECRET_BYTES];
 	auth_random(key, sizeof(key));
 	if (totp_base32(key, sizeof(key), out) < 0)
-		goto fail;
-	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET totp_pending = ? WHERE id = ?");
-	db_bind_text(st, 1, seal_text(a, out));
+		return -1;
+	const char *sealed = seal_text(a, out);
+	if (db_begin_write(db) < 0)
+		return -1;
+	/* Only where none was stored meanwhile (two tabs): then the stored one is shown. */
+	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET totp_pending = ? WHERE id = ?"
+				       " AND totp_pending IS NULL");
+	db_bind_text(st, 1, sealed);
 	db_bind_int(st, 2, user_id);
-	if (db_exec_stmt(db, st) < 0 || db_commit(db) < 0)
-		goto fail;
-	return 0;
-fail:
-	db_rollback(db);
-	return -1;
+	if (db_exec_stmt(db, st) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	bool mine = sqlite3_changes(db_conn(db)) > 0;
+	if (db_commit(db) < 0)
+		return -1;
+	return mine || read_pending(db, a, user_id, out) == 1 ? 0 : -1;
 }
 
 /* Stores 10 new recovery codes for user_id (replacing the old), and their sealed copy. */
@@ -202,6 +214,15 @@ fail:
 const char **twofactor_take_unseen(struct db *db, struct arena *a, int64_t user_id, int *failed)
 {
 	*failed = 0;
+	/* Read first: the usual visit has nothing to show and writes nothing. */
+	sqlite3_stmt *any = db_stmt(db, "SELECT count(*) FROM users WHERE id = ?"
+					" AND recovery_unseen IS NOT NULL");
+	db_bind_int(any, 1, user_id);
+	int64_t waiting = db_int(db, any, -1);
+	if (waiting <= 0) {
+		*failed = waiting < 0;
+		return NULL;
+	}
 	if (db_begin_write(db) < 0)
 		goto fail;
 	sqlite3_stmt *st = db_stmt(db, "SELECT recovery_unseen FROM users WHERE id = ?"
