@@ -91,6 +91,7 @@ CONFIGS.forEach((c, i) => {
     flow('an administrator edits the PIP page: preview, then save', () => flows.editPage(v, st));
     flow('the rest of the staff desk', () => flows.staffDesk(v, st));
     flow('registration not open, open, full, closed: places left and the schedule', () => flows.registrationStates(v, st));
+    flow("the coordinator's desk: bulk decisions, background checks, corrections, a message, accounts", () => flows.coordinatorDesk(v, st));
   });
 });
 
