@@ -495,6 +495,27 @@ void app_details_from_pip(struct arena *a, const struct pip_application *app,
 		out->detail[k] = app->detail[k];
 }
 
+void app_details_from_tap(struct arena *a, const struct tap_nomination *nom,
+			  struct app_details *out)
+{
+	char dob[16];
+	date_format_iso(nom->dob, dob, sizeof(dob));
+	/* The phones live in nom itself, which the caller may not keep. */
+	*out = (struct app_details){.first_name = nom->student_first_name,
+				    .last_name = nom->student_last_name,
+				    .dob = arena_strdup(a, dob),
+				    .email = nom->student_email,
+				    .phone = arena_strdup(a, nom->student_phone),
+				    .verify_residence = -1,
+				    .student_id = nom->student_id,
+				    .grade = nom->grade,
+				    .guardian_name = nom->guardian_name,
+				    .guardian_phone = arena_strdup(a, nom->guardian_phone),
+				    .guardian_email = nom->guardian_email,
+				    .guardian_consent = nom->guardian_consent,
+				    .counselor_note = nom->counselor_note};
+}
+
 /* Column i copied into the arena ("" for NULL). */
 static const char *col(struct arena *a, sqlite3_stmt *st, int i)
 {
