@@ -897,6 +897,29 @@ async function coordinatorDesk(v, st) {
     const [fixed] = srv.sql(`SELECT phone FROM applications WHERE id = ${people[2].id}`);
     assert.equal(fixed.phone, '4245550199');
 
+    // Staff correct a nomination (made by the counselor over HTTP) with the nominate form.
+    const counselor = srv.client();
+    assert.equal((await counselor.login(st.counselor.email, PW)).status, 303);
+    const [sem] = srv.sql(`SELECT id, start_date FROM cohorts WHERE program = 'tap' AND year = ${st.tapYear}`);
+    await counselor.get('/tap/nominate');
+    const nominated = await counselor.post('/tap/nominate', [['semester', String(sem.id)],
+      ['student_first_name', 'Ines'], ['student_last_name', `Ruiz-${st.n}`], ['student_id', `D${4000 + st.n}`],
+      ['grade', '12'], ['dob', `${Number(sem.start_date.slice(0, 4)) - 17}-02-11`], ['student_email', ''],
+      ['student_phone', ''], ['guardian_name', 'Olga Ruiz'], ['guardian_phone', '310-555-0144'],
+      ['guardian_email', `olga${st.n}@example.com`], ['guardian_consent', 'yes'], ['counselor_note', '']]);
+    assert.equal(nominated.status, 303, `nominating by HTTP: ${nominated.status} ${nominated.text.slice(0, 300)}`);
+    const [nom] = srv.sql(`SELECT id FROM applications WHERE last_name = 'Ruiz-${st.n}'`);
+    await v.goto(`/admin/applications/${nom.id}`);
+    await v.click(link(v, 'Correct the details'));
+    assert.equal(v.url(), `/admin/applications/${nom.id}/edit`);
+    await v.check('nomination correction form, staff');
+    await page.getByLabel("Parent or guardian's phone number").fill('424-555-0145');
+    await v.click(button(v, 'Save the details'));
+    await page.getByRole('heading', { name: 'Details saved' }).waitFor();
+    await v.check('nomination page, corrected by staff');
+    const [audit] = srv.sql(`SELECT note FROM audit WHERE application_id = ${nom.id} ORDER BY id DESC LIMIT 1`);
+    assert.equal(audit.note, `Details corrected by ${st.staff.name}: parent or guardian's phone number`);
+
     // A message to the accepted: the preview counts two, then one e-mail each.
     await v.goto(url);
     await v.click(link(v, 'Write to the participants, and see the messages sent'));
