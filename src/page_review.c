@@ -981,12 +981,13 @@ void admin_application_edit(struct request *req, struct response *res)
 
 /*
  * The application as corrected, read by the apply form's rules with its
- * stored affiliations (staff correct the personal fields only): 0 with *want
- * set, or the number of errors in *errs.
+ * stored affiliations (staff correct the personal fields only) into *app: 0
+ * with *want set (some of its strings are app's, which the caller keeps), or
+ * the number of errors in *errs.
  */
 static int pip_correction_read(struct request *req, const struct app_record *r,
-			       const struct cohort *c, struct app_details *want,
-			       struct form_errors *errs)
+			       const struct cohort *c, struct pip_application *app,
+			       struct app_details *want, struct form_errors *errs)
 {
 	struct arena *a = req->arena;
 	struct kvmap m = {0};
@@ -1000,11 +1001,10 @@ static int pip_correction_read(struct request *req, const struct app_record *r,
 			       r->d.detail[k]);
 	}
 	kv_add(&m, a, "ack_background", "yes");
-	struct pip_application app;
-	int n = pip_validate(a, &m, c->start, &app, errs);
+	int n = pip_validate(a, &m, c->start, app, errs);
 	if (n > 0)
 		return n;
-	app_details_from_pip(a, &app, want);
+	app_details_from_pip(a, app, want);
 	return 0;
 }
 
@@ -1021,10 +1021,11 @@ void admin_application_save(struct request *req, struct response *res)
 	if (!correction_target(req, res, &r, &c))
 		return;
 	struct arena *a = req->arena;
+	struct pip_application app;
 	struct app_details want;
 	struct form_errors errs = {0};
 	int bad = r.tap ? tap_form_read(req, &c, &want, &errs)
-			: pip_correction_read(req, &r, &c, &want, &errs);
+			: pip_correction_read(req, &r, &c, &app, &want, &errs);
 	if (bad > 0) {
 		correct_form(req, res, &r, &c, &req->form, &errs);
 		return;
