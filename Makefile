@@ -24,9 +24,9 @@ THREADS ?= 4
 DEPS_BUILD = gcc make pkg-config libfcgi-dev libsqlite3-dev libcmark-dev libsodium-dev \
 	libjansson-dev libicu-dev
 DEPS_RUN = nginx-light
-DEPS_CHECK = nodejs sqlite3 curl mandoc openssl python3-icalendar
+DEPS_CHECK = nodejs sqlite3 curl mandoc openssl python3-icalendar gettext
 
-SRC = src/arena.c src/file.c src/kv.c src/http.c src/mustache.c src/validate.c src/clock.c src/thread_slot.c \
+SRC = src/arena.c src/file.c src/kv.c src/http.c src/mustache.c src/validate.c src/clock.c src/thread_slot.c src/i18n.c src/lang.c \
 	src/eligibility.c \
 	src/db.c src/auth.c src/config.c src/view.c src/routes.c src/server.c \
 	src/markdown.c src/users.c src/cohort.c src/status.c src/cli.c src/mail.c src/notify.c src/applications.c src/page_public.c src/page_pip.c src/page_status.c src/page_admin.c src/page_review.c src/jobs.c src/reminders.c src/retention.c src/page_tap.c src/page_counselor.c \
@@ -90,6 +90,23 @@ run: deps
 		$(if $(ADMIN_NAME),--admin-name '$(ADMIN_NAME)') $(if $(ADMIN_EMAIL),--admin-email '$(ADMIN_EMAIL)')
 	@PORT=$(PORT) DB=$(DB) KEY=$(KEY) THREADS=$(THREADS) SENDMAIL='$(SENDMAIL)' sh etc/run.sh
 
+# The messages to translate: po/portal.pot from the templates' {{#t}} markers and the C
+# strings marked with _(), N_(), C_() and P_(), merged into each po/LANG.po (made when
+# missing).  Needs GNU gettext's tools (Debian's gettext).
+PO_LANGS = es ja ko zh-Hant
+po:
+	@command -v xgettext >/dev/null || { echo "xgettext missing: apt-get install gettext"; exit 1; }
+	@mkdir -p build/po
+	/usr/bin/python3 po/extract-templates.py templates/*.mustache >build/po/portal.pot
+	xgettext --join-existing --language=C --from-code=UTF-8 --add-comments=TRANSLATORS: \
+		--keyword=N_ --keyword=_:2 --keyword=C_:2c,3 --keyword=P_:2,3 \
+		--package-name=portal --sort-by-file -o build/po/portal.pot $(SRC) src/main.c
+	sed '/^"POT-Creation-Date:/d' build/po/portal.pot >po/portal.pot
+	@for l in $(PO_LANGS); do \
+		if [ -f po/$$l.po ]; then msgmerge --quiet --update --backup=none po/$$l.po po/portal.pot; \
+		else /usr/bin/python3 po/init-po.py $$l po/portal.pot >po/$$l.po; fi; \
+	done
+
 format:
 	clang-format -i src/*.c src/*.h tests/unit/*.c tests/unit/*.h
 
@@ -97,7 +114,7 @@ clean:
 	rm -rf build portal var/run
 
 FORCE:
-.PHONY: all deps deps-check check run format clean FORCE install uninstall
+.PHONY: all deps deps-check check run format clean FORCE install uninstall po
 
 # ---- Hardening: fuzzing, valgrind, benchmarks and scanners ----
 DEPS_FUZZ = clang libclang-rt-14-dev

@@ -1,6 +1,8 @@
 /* applications.c: capacity, the waitlist and status moves, each in one write transaction. */
 #include "applications.h"
 
+#include "clock.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -176,7 +178,8 @@ static int insert_pip(struct db *db, struct arena *arena, int64_t cohort_id,
 	    db, "INSERT INTO applications (ref, cohort_id, status, waitlist_position,"
 		" submitted_at, status_at, first_name, last_name, dob, email, phone, street, city,"
 		" zip, verify_residence, emergency_name, emergency_phone, accommodations, referral,"
-		" dob_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+		" dob_hash, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+		" ?, ?, ?)");
 	struct person p = {a->first_name, a->last_name, a->email, a->phone, a->dob};
 	bind_common(st, arena, cohort_id, out, &p, 20);
 	db_bind_text(st, 12, a->street);
@@ -187,6 +190,7 @@ static int insert_pip(struct db *db, struct arena *arena, int64_t cohort_id,
 	db_bind_text(st, 17, seal_text(arena, a->emergency_phone));
 	db_bind_text(st, 18, seal_text(arena, a->accommodations));
 	db_bind_text(st, 19, a->referral);
+	db_bind_text(st, 21, a->language ? a->language : "en");
 	if (db_exec_stmt(db, st) < 0)
 		return -1;
 	out->id = sqlite3_last_insert_rowid(db_conn(db));
@@ -245,8 +249,8 @@ static int insert_tap(struct db *db, struct arena *arena, int64_t cohort_id, con
 	    db, "INSERT INTO applications (ref, cohort_id, status, waitlist_position,"
 		" submitted_at, status_at, first_name, last_name, dob, email, phone, school,"
 		" student_id, grade, guardian_name, guardian_phone, guardian_email,"
-		" guardian_consent, counselor_note, counselor_id, dob_hash, student_id_hash)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+		" guardian_consent, counselor_note, counselor_id, dob_hash, student_id_hash, language)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	/* A student's own address and phone are sealed too (a PIP applicant's are not:
 	 * they find the application and its duplicates). */
 	struct person p = {n->student_first_name, n->student_last_name,
@@ -265,6 +269,7 @@ static int insert_tap(struct db *db, struct arena *arena, int64_t cohort_id, con
 	db_bind_text(st, 19, n->counselor_note);
 	db_bind_int(st, 20, counselor_id);
 	db_bind_text(st, 22, sid_hash);
+	db_bind_text(st, 23, n->language ? n->language : "en");
 	if (db_exec_stmt(db, st) < 0)
 		return -1;
 	out->id = sqlite3_last_insert_rowid(db_conn(db));
@@ -626,7 +631,7 @@ int application_list_for_email(struct db *db, struct arena *arena, const char *e
 		" COALESCE(a.first_name, ''), COALESCE(a.email, ''),"
 		" COALESCE(a.guardian_email, ''), a.school IS NOT NULL AND EXISTS (SELECT 1"
 		" FROM users u WHERE u.email = ?1 COLLATE NOCASE AND u.role = 'counselor' AND"
-		" u.school = a.school AND u.disabled_at IS NULL) FROM applications a"
+		" u.school = a.school AND u.disabled_at IS NULL), a.language FROM applications a"
 		" WHERE a.erased_at IS NULL AND (a.email = ?1 COLLATE NOCASE OR"
 		" a.school IS NOT NULL) ORDER BY a.submitted_at DESC, a.id DESC");
 	db_bind_text(st, 1, email);
@@ -645,6 +650,9 @@ int application_list_for_email(struct db *db, struct arena *arena, const char *e
 		r->status = s < 0 ? ST_SUBMITTED : (enum status)s;
 		r->position = sqlite3_column_int(st, 3);
 		r->first_name = col(arena, st, 4);
+		r->lang = sqlite3_column_int(st, 7) ? -1 : lang_parse(db_col_text(st, 8));
+		if (r->lang < 0)
+			r->lang = LANG_EN;
 	}
 	sqlite3_reset(st);
 	return (rc == SQLITE_DONE || rc == SQLITE_ROW) && !bad ? n : -1;

@@ -52,14 +52,14 @@ static json_t *next_cohort(struct request *req, const char *program)
 	struct cohort c, after;
 	if (cohort_next(req->db, program, &c) != 1)
 		return NULL;
-	json_t *j = cohort_view(req->db, req->arena, &c, LANG_EN);
+	json_t *j = cohort_view(req->db, req->arena, &c, req->lang);
 	if (j && cohort_state(&c) == REG_CLOSED && cohort_after(req->db, &c, &after) == 1) {
 		/* The kept view is shared: "next" goes on a copy of it. */
 		json_t *own = json_copy(j);
 		json_decref(j);
 		j = own;
 		if (j)
-			json_object_set_new(j, "next", cohort_view(req->db, req->arena, &after, LANG_EN));
+			json_object_set_new(j, "next", cohort_view(req->db, req->arena, &after, req->lang));
 	}
 	return j;
 }

@@ -995,7 +995,7 @@ void admin_application_save(struct request *req, struct response *res)
 	kv_add(&m, a, "ack_background", "yes");
 	struct pip_application app;
 	struct form_errors errs = {0};
-	if (pip_validate(a, &m, c.start, &app, &errs) > 0) {
+	if (pip_validate(a, LANG_EN, &m, c.start, &app, &errs) > 0) {
 		correct_form(req, res, id, r.ref, &req->form, &errs);
 		return;
 	}
