@@ -612,6 +612,12 @@ int tap_validate(struct arena *a, const struct kvmap *form, struct date first_se
 	memset(out, 0, sizeof(*out));
 	tap_fill(&c, grade, out);
 	out->adult = age_known && age >= ADULT_AGE;
+	/* The family's language: English unless the form names another of SPEC.md's. */
+	const char *language = kv_str(form, "language");
+	int lang = language[0] ? lang_parse(language) : LANG_EN;
+	if (lang < 0)
+		form_error(errs, "language", "Choose the family's language from the list");
+	out->language = lang_codes[lang < 0 ? LANG_EN : lang];
 	sort_errors(&c);
 	return (int)errs->n;
 }

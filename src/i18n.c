@@ -39,6 +39,14 @@ bool i18n_pseudo_enabled(void)
 	return pseudo_on;
 }
 
+const char *i18n_english_name(const char *code)
+{
+	static const char *const names[LANG_MAX] = {"English", "Spanish", "Japanese", "Korean",
+						    "Chinese (Traditional)"};
+	int l = lang_parse(code);
+	return l >= 0 ? names[l] : code;
+}
+
 enum lang i18n_format_lang(int lang)
 {
 	return lang >= 0 && lang < LANG_MAX ? (enum lang)lang : LANG_EN;

@@ -22,6 +22,9 @@ const char *i18n_code(int lang);
 int i18n_parse(const char *code);
 /* Whether en-XA was loaded. */
 bool i18n_pseudo_enabled(void);
+/* A stored language code's name in English, for staff pages ("Spanish"); the code
+ * itself when unknown. */
+const char *i18n_english_name(const char *code);
 /* The language dates and numbers of lang are written in (en-XA's are English). */
 enum lang i18n_format_lang(int lang);
 

@@ -13,7 +13,7 @@
 static const char *const nominate_fields[] = {
 	"student_first_name", "student_last_name", "student_id", "grade", "dob",
 	"student_email", "student_phone", "guardian_name", "guardian_phone", "guardian_email",
-	"guardian_consent", "counselor_note", NULL,
+	"guardian_consent", "counselor_note", "language", NULL,
 };
 
 /* The semester as the form shows it: title, first session, schedule. */
@@ -52,6 +52,8 @@ static void show_form(struct request *req, struct response *res, const struct co
 	json_object_set_new(data, "semester", semester_json(req, c));
 	json_object_set_new(data, "school", json_string(counselor_school(req)));
 	json_object_set_new(data, "chosen", chosen_json(form));
+	json_object_set_new(data, "language_choices",
+			    view_language_choices(form ? kv_str(form, "language") : ""));
 	view_form(data, form, nominate_fields, errs);
 	if (errs && errs->n)
 		res->status = 422;

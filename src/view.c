@@ -216,14 +216,17 @@ void view_unload(void)
 static const char *const lang_names[LANG_MAX] = {"English", "Español", "日本語", "한국어",
 						 "繁體中文"};
 
-/* This page's address in language lang: its path and query, lang replaced. */
+/* This page's address in language lang: its path, and of its query what names the
+ * application shown (a status page's view token, a prefilled reference); one-time
+ * notices ("done=withdrawn") are not shown again. */
 static char *page_in(const struct request *req, int lang)
 {
 	struct buf b;
 	buf_init(&b, req->arena);
 	buf_puts(&b, req->path);
 	for (size_t i = 0; i < req->query.n; i++)
-		if (strcmp(req->query.items[i].key, "lang") != 0)
+		if (strcmp(req->query.items[i].key, "view") == 0 ||
+		    strcmp(req->query.items[i].key, "ref") == 0)
 			buf_printf(&b, "%c%s=%s", b.len == strlen(req->path) ? '?' : '&',
 				   url_encode(req->arena, req->query.items[i].key),
 				   url_encode(req->arena, req->query.items[i].val));
@@ -338,6 +341,17 @@ void view_form(json_t *data, const struct kvmap *values, const char *const names
 						      "message", errs->e[i].message));
 	json_object_set_new(data, "has_errors", json_boolean(errs && errs->n > 0));
 	json_object_set_new(data, "error_list", list);
+}
+
+json_t *view_language_choices(const char *chosen)
+{
+	int pick = lang_parse(chosen);
+	json_t *list = json_array();
+	for (int l = 0; l < LANG_MAX; l++)
+		json_array_append_new(list, json_pack("{s:s, s:s, s:b}", "code", lang_codes[l],
+						      "name", lang_names[l], "selected",
+						      l == (pick < 0 ? LANG_EN : pick)));
+	return list;
 }
 
 json_t *view_phone(const char *stored)

@@ -34,6 +34,10 @@ void view_error(struct request *req, struct response *res, int status, const cha
 void view_form(json_t *data, const struct kvmap *values, const char *const names[],
 	       const struct form_errors *errs);
 
+/* The shipped languages as a select's options [{code, name, selected}], each named in
+ * itself, chosen (a code) selected, else English. */
+json_t *view_language_choices(const char *chosen);
+
 /* A stored phone as people read it ("310-555-0123"), as a new JSON string. */
 json_t *view_phone(const char *stored);
 
