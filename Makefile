@@ -93,8 +93,16 @@ run: deps
 # The messages to translate: po/portal.pot from the templates' {{#t}} markers and the C
 # strings marked with _(), N_(), C_() and P_(), merged into each po/LANG.po (made when
 # missing).  Needs GNU gettext's tools (Debian's gettext).
+# `make pot` writes po/portal.pot alone, for changes of the code while translators hold
+# the PO files.
 PO_LANGS = es ja ko zh-Hant
-po:
+po: pot
+	@for l in $(PO_LANGS); do \
+		if [ -f po/$$l.po ]; then msgmerge --quiet --update --backup=none po/$$l.po po/portal.pot; \
+		else /usr/bin/python3 po/init-po.py $$l po/portal.pot >po/$$l.po; fi; \
+	done
+
+pot:
 	@command -v xgettext >/dev/null || { echo "xgettext missing: apt-get install gettext"; exit 1; }
 	@mkdir -p build/po
 	/usr/bin/python3 po/extract-templates.py templates/*.mustache >build/po/portal.pot
@@ -102,10 +110,6 @@ po:
 		--keyword=N_ --keyword=_:2 --keyword=C_:2c,3 --keyword=P_:2,3 \
 		--package-name=portal --sort-by-file -o build/po/portal.pot $(SRC) src/main.c
 	sed '/^"POT-Creation-Date:/d' build/po/portal.pot >po/portal.pot
-	@for l in $(PO_LANGS); do \
-		if [ -f po/$$l.po ]; then msgmerge --quiet --update --backup=none po/$$l.po po/portal.pot; \
-		else /usr/bin/python3 po/init-po.py $$l po/portal.pot >po/$$l.po; fi; \
-	done
 
 format:
 	clang-format -i src/*.c src/*.h tests/unit/*.c tests/unit/*.h
@@ -114,7 +118,7 @@ clean:
 	rm -rf build portal var/run
 
 FORCE:
-.PHONY: all deps deps-check check run format clean FORCE install uninstall po
+.PHONY: all deps deps-check check run format clean FORCE install uninstall po pot
 
 # ---- Hardening: fuzzing, valgrind, benchmarks and scanners ----
 DEPS_FUZZ = clang libclang-rt-14-dev
