@@ -35,7 +35,7 @@ SRC = src/arena.c src/file.c src/kv.c src/http.c src/mustache.c src/validate.c s
 	src/page_attendance.c src/page_roster.c src/page_report.c src/page_sessions.c \
 	src/seal.c src/sealed.c \
 	src/page_message.c
-UNIT_TESTS = http mustache validate status csv mail clock calendar seal
+UNIT_TESTS = http mustache validate status csv mail clock calendar seal i18n catalogs
 
 all: portal
 
@@ -128,7 +128,7 @@ DEPS_SCAN = sqlmap wapiti
 FUZZ_SECONDS ?= 60
 BENCH_SECONDS ?= 5
 SCAN_MINUTES ?= 8
-FUZZERS = urlencoded query cookies mustache csv validate
+FUZZERS = urlencoded query cookies mustache csv validate lang
 FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 # The modules each harness links with.
@@ -136,6 +136,8 @@ FUZZ_SRC_urlencoded = src/http.c src/kv.c src/arena.c
 FUZZ_SRC_query = src/http.c src/kv.c src/arena.c src/validate.c src/clock.c src/thread_slot.c src/config.c
 FUZZ_SRC_cookies = src/http.c src/kv.c src/arena.c
 FUZZ_SRC_mustache = src/mustache.c src/arena.c
+FUZZ_SRC_lang = src/lang.c src/i18n.c src/file.c src/http.c src/kv.c src/arena.c src/validate.c \
+	src/clock.c src/thread_slot.c src/config.c
 FUZZ_SRC_csv = src/csv.c src/arena.c
 FUZZ_SRC_validate = src/eligibility.c src/validate.c src/clock.c src/thread_slot.c src/config.c src/http.c src/kv.c src/arena.c
 # Small render budgets keep one mustache run fast (see mustache.c).

@@ -253,8 +253,11 @@ int po_parse(const char *src, size_t len, struct po_file *out, char **err)
 	struct po_entry cur = {0};
 	bool fuzzy_next = false;
 	char **target = NULL; /* where a continued string goes */
+	const char *why = NULL;
 	const char *p = src, *end = src + len;
-	for (unsigned line = 1; p < end; line++) {
+	unsigned line = 0;
+	while (p < end && why == NULL) {
+		line++;
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		if (eol == NULL)
 			eol = end;
@@ -262,7 +265,6 @@ int po_parse(const char *src, size_t len, struct po_file *out, char **err)
 		p = eol < end ? eol + 1 : end;
 		while (s < eol && (*s == ' ' || *s == '\t' || *s == '\r'))
 			s++;
-		int rc = 0;
 		if (s == eol) {
 			target = NULL;
 			continue;
@@ -272,20 +274,21 @@ int po_parse(const char *src, size_t len, struct po_file *out, char **err)
 			if (cur.id && cur.nstr > 0)
 				po_push(out, &cap, &cur);
 			target = NULL;
-			if (s + 1 < eol && s[1] == '~')
-				continue;
 			if (s + 1 < eol && s[1] == ',' && memmem(s, (size_t)(eol - s), "fuzzy", 5))
 				fuzzy_next = true;
 			continue;
 		}
+		int rc = 0;
 		if (*s == '"') {
 			rc = target ? append_quoted(s, eol, target) : -1;
 		} else if (strncmp(s, "msgctxt ", 8) == 0 || strncmp(s, "msgid ", 6) == 0) {
 			bool ctx = s[3] == 'c';
 			if (cur.id && (cur.nstr > 0 || ctx))
 				po_push(out, &cap, &cur);
-			else if (cur.id)
-				return po_fail(err, "line %u: msgid without msgstr", line);
+			else if (cur.id) {
+				why = "msgid without msgstr";
+				break;
+			}
 			if (cur.ctx == NULL && cur.id == NULL) {
 				cur.fuzzy = fuzzy_next;
 				fuzzy_next = false;
@@ -293,8 +296,10 @@ int po_parse(const char *src, size_t len, struct po_file *out, char **err)
 			if (!ctx)
 				cur.line = line;
 			target = ctx ? &cur.ctx : &cur.id;
-			if (*target)
-				return po_fail(err, "line %u: repeated keyword", line);
+			if (*target) {
+				why = "repeated keyword";
+				break;
+			}
 			*target = xstrndup("", 0);
 			rc = append_quoted(s + (ctx ? 8 : 6), eol, target);
 		} else if (strncmp(s, "msgid_plural ", 13) == 0 && cur.id && !cur.id_plural) {
@@ -307,13 +312,17 @@ int po_parse(const char *src, size_t len, struct po_file *out, char **err)
 			if (*q == '[') {
 				char *after;
 				long v = strtol(q + 1, &after, 10);
-				if (after == q + 1 || *after != ']' || v < 0 || v >= PO_MAX_FORMS)
-					return po_fail(err, "line %u: bad msgstr index", line);
+				if (after == q + 1 || *after != ']' || v < 0 || v >= PO_MAX_FORMS) {
+					why = "bad msgstr index";
+					break;
+				}
 				idx = (int)v;
 				q = after + 1;
 			}
-			if (idx != cur.nstr || cur.str[idx])
-				return po_fail(err, "line %u: msgstr out of order", line);
+			if (idx != cur.nstr || cur.str[idx]) {
+				why = "msgstr out of order";
+				break;
+			}
 			cur.nstr++;
 			target = &cur.str[idx];
 			*target = xstrndup("", 0);
@@ -321,16 +330,17 @@ int po_parse(const char *src, size_t len, struct po_file *out, char **err)
 		} else {
 			rc = -1;
 		}
-		if (rc < 0) {
-			entry_free(&cur);
-			po_free(out);
-			return po_fail(err, "line %u: not a PO line gettext writes", line);
-		}
+		if (rc < 0)
+			why = "not a PO line gettext writes";
 	}
-	if (cur.id && cur.nstr == 0) {
+	if (why == NULL && cur.id && cur.nstr == 0) {
+		why = "msgid without msgstr";
+		line++;
+	}
+	if (why) {
 		entry_free(&cur);
 		po_free(out);
-		return po_fail(err, "at the end: msgid without msgstr");
+		return po_fail(err, "line %u: %s", line, why);
 	}
 	po_push(out, &cap, &cur);
 	return 0;
@@ -670,6 +680,8 @@ void i18n_unload(void)
 		*c = (struct catalog){0};
 	}
 	pseudo_on = false;
+	/* The calling thread's plural rules: other threads free theirs when they end. */
+	thread_slot_release(&rules_slot);
 }
 
 static const struct msg *find(int lang, const char *ctx, const char *id)
@@ -716,14 +728,105 @@ const char *i18n_ntext(int lang, const char *one, const char *other, double n)
 	return (int)i < m->nstr ? m->str[i] : m->str[m->nstr - 1];
 }
 
+/* ---- the catalogs' check ---- */
+
+static int read_po(const char *path, struct po_file *f, FILE *out)
+{
+	size_t len;
+	char *src = file_read(path, &len);
+	if (src == NULL) {
+		fprintf(out, "%s: cannot read: %s\n", path, strerror(errno));
+		return -1;
+	}
+	char *err = NULL;
+	int rc = po_parse(src, len, f, &err);
+	free(src);
+	if (rc < 0) {
+		fprintf(out, "%s: %s\n", path, err);
+		free(err);
+	}
+	return rc;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+/* What is wrong with the translation e of message want in lang, or NULL. */
+static const char *entry_problem(int lang, const struct po_entry *want, const struct po_entry *e)
+{
+	if (e == NULL)
+		return "missing";
+	if (e->fuzzy)
+		return "fuzzy";
+	const char *const *forms;
+	size_t nforms = i18n_plural_forms(lang, &forms);
+	if (want->id_plural && (size_t)e->nstr != nforms)
+		return "wrong number of plural forms";
+	if (!want->id_plural && (e->nstr != 1 || e->id_plural))
+		return "plural forms for a message without";
+	for (int i = 0; i < e->nstr; i++) {
+		if (e->str[i][0] == '\0')
+			return "untranslated";
+		const char *english = want->id_plural && nforms > 1 && i == 0 ? want->id
+				      : want->id_plural ? want->id_plural : want->id;
+		if (!i18n_placeholders_match(english, e->str[i]))
+			return "placeholders differ from the English";
+	}
+	return NULL;
+}
+
+size_t i18n_check(const char *dir, FILE *out, size_t *checked)
+{
+	char path[4096];
+	struct po_file pot;
+	*checked = 0;
+	snprintf(path, sizeof(path), "%s/portal.pot", dir);
+	if (read_po(path, &pot, out) < 0)
+		return 1;
+	size_t problems = 0;
+	for (int l = 0; l < LANG_MAX; l++) {
+		if (l == LANG_EN)
+			continue;
+		struct po_file po;
+		snprintf(path, sizeof(path), "%s/%s.po", dir, lang_codes[l]);
+		if (read_po(path, &po, out) < 0) {
+			problems++;
+			continue;
+		}
+		for (size_t i = 0; i < pot.n; i++) {
+			const struct po_entry *want = &pot.e[i];
+			if (want->id[0] == '\0')
+				continue;
+			const struct po_entry *e = NULL;
+			for (size_t k = 0; k < po.n && e == NULL; k++)
+				if (strcmp(po.e[k].id, want->id) == 0 && same_str(po.e[k].ctx, want->ctx))
+					e = &po.e[k];
+			const char *why = entry_problem(l, want, e);
+			++*checked;
+			if (why) {
+				problems++;
+				fprintf(out, "%s.po:%u: %s: \"%s\"\n", lang_codes[l], e ? e->line : 0,
+					why, want->id);
+			}
+		}
+		po_free(&po);
+	}
+	po_free(&pot);
+	return problems;
+}
+
 /* ---- templates ---- */
 
 static const char open_simple[] = "{{#t}}", open_count[] = "{{#t ", close_t[] = "{{/t}}",
 		  split_t[] = "{{|}}";
+enum { OPEN_COUNT_LEN = sizeof(open_count) - 1 };
 
 bool i18n_has_markers(const char *src, size_t len)
 {
-	return memmem(src, len, "{{#t}}", 6) || memmem(src, len, "{{#t ", 5);
+	return memmem(src, len, open_simple, sizeof(open_simple) - 1) ||
+	       memmem(src, len, open_count, OPEN_COUNT_LEN);
 }
 
 static unsigned line_of(const char *src, const char *at)
@@ -854,7 +957,7 @@ char *i18n_expand(int lang, const char *src, size_t len, size_t *out_len, char *
 		if (strncmp(a, open_simple, sizeof(open_simple) - 1) == 0) {
 			body = a + sizeof(open_simple) - 1;
 		} else {
-			count = a + sizeof(open_count) - 1;
+			count = a + OPEN_COUNT_LEN;
 			const char *e = memmem(count, (size_t)(end - count), "}}", 2);
 			if (e == NULL)
 				return expand_fail(&o, err, src, a, "unclosed {{#t COUNT}}");

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "clock.h"
 
@@ -93,6 +94,13 @@ struct po_file {
  * entries skipped).  0, or -1 with *err (malloc'd) naming the line. */
 int po_parse(const char *src, size_t len, struct po_file *out, char **err);
 void po_free(struct po_file *f);
+/*
+ * Checks dir's catalogs against dir/portal.pot: every message of every shipped
+ * language must be there, translated, not fuzzy, with the plural forms its
+ * language has and the placeholders of its English.  Writes one line per problem
+ * to out; returns how many, and in *checked how many messages it looked at.
+ */
+size_t i18n_check(const char *dir, FILE *out, size_t *checked);
 /* The plural forms a catalog of lang has, in msgstr[] order ("one", "other"). */
 size_t i18n_plural_forms(int lang, const char *const **forms);
 
