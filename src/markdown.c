@@ -103,8 +103,9 @@ char *markdown_render_checked(const char *md, size_t len, struct markdown_droppe
 
 int markdown_render_pending(struct db *db)
 {
-	static const char pick[] = "SELECT slug, markdown FROM pages WHERE html IS NULL";
-	static const char save[] = "UPDATE pages SET html = ? WHERE slug = ? AND html IS NULL";
+	static const char pick[] = "SELECT slug, markdown, language FROM pages WHERE html IS NULL";
+	static const char save[] = "UPDATE pages SET html = ? WHERE slug = ? AND language = ?"
+				   " AND html IS NULL";
 	if (db_begin_write(db) < 0)
 		return -1;
 	sqlite3_stmt *st = db_stmt(db, pick);
@@ -119,6 +120,7 @@ int markdown_render_pending(struct db *db)
 		sqlite3_stmt *up = db_stmt(db, save);
 		db_bind_text(up, 1, html);
 		db_bind_text(up, 2, db_col_text(st, 0));
+		db_bind_text(up, 3, db_col_text(st, 2));
 		free(html);
 		rc = db_exec_stmt(db, up);
 	}
