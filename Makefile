@@ -204,18 +204,20 @@ MAN8DIR = $(PREFIX)/share/man/man8
 DOCDIR = $(PREFIX)/share/doc/portal
 DOCS = etc/portal.conf.example etc/portal.service etc/portal-backup.service \
 	etc/portal-backup.timer etc/nginx-site.conf
-SHARE_FILES = $(wildcard templates/*.mustache) $(wildcard static/*) $(wildcard sql/*.sql)
+SHARE_FILES = $(wildcard templates/*.mustache) $(wildcard static/*) $(wildcard sql/*.sql) \
+	$(wildcard po/*.po) po/portal.pot
 
 install: portal
 	@tr '\0' '\n' <portal | grep -qxF '$(DATADIR)' || { echo "./portal was built for" \
 		"another PREFIX than $(PREFIX): run 'make clean' first"; exit 1; }
 	install -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(MAN8DIR)' '$(DESTDIR)$(DOCDIR)' \
 		'$(DESTDIR)$(DATADIR)/templates' '$(DESTDIR)$(DATADIR)/static' \
-		'$(DESTDIR)$(DATADIR)/sql'
+		'$(DESTDIR)$(DATADIR)/sql' '$(DESTDIR)$(DATADIR)/po'
 	install -m 755 portal '$(DESTDIR)$(BINDIR)/portal'
 	install -m 644 $(wildcard templates/*.mustache) '$(DESTDIR)$(DATADIR)/templates'
 	install -m 644 $(wildcard static/*) '$(DESTDIR)$(DATADIR)/static'
 	install -m 644 $(wildcard sql/*.sql) '$(DESTDIR)$(DATADIR)/sql'
+	install -m 644 $(wildcard po/*.po) po/portal.pot '$(DESTDIR)$(DATADIR)/po'
 	install -m 644 portal.8 '$(DESTDIR)$(MAN8DIR)/portal.8'
 	install -m 644 $(DOCS) '$(DESTDIR)$(DOCDIR)'
 
@@ -225,7 +227,7 @@ uninstall:
 		$(patsubst %,'$(DESTDIR)$(DATADIR)/%',$(SHARE_FILES)) \
 		$(patsubst %,'$(DESTDIR)$(DOCDIR)/%',$(notdir $(DOCS)))
 	rmdir '$(DESTDIR)$(DATADIR)/templates' '$(DESTDIR)$(DATADIR)/static' \
-		'$(DESTDIR)$(DATADIR)/sql' '$(DESTDIR)$(DATADIR)' '$(DESTDIR)$(DOCDIR)' \
+		'$(DESTDIR)$(DATADIR)/sql' '$(DESTDIR)$(DATADIR)/po' '$(DESTDIR)$(DATADIR)' '$(DESTDIR)$(DOCDIR)' \
 		2>/dev/null || true
 
 # Browser tests (tests/browser): Debian's Chromium, Java for the Nu HTML Checker, and npm
