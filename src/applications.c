@@ -2,6 +2,7 @@
 #include "applications.h"
 
 #include "clock.h"
+#include "i18n.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -698,34 +699,34 @@ static const char *changed_fields(struct arena *a, bool tap, const struct app_de
 {
 	struct buf b;
 	buf_init(&b, a);
-	diff_text(&b, tap ? "student's first name" : "first name", was->first_name,
+	diff_text(&b, tap ? N_("student's first name") : N_("first name"), was->first_name,
 		  want->first_name);
-	diff_text(&b, tap ? "student's last name" : "last name", was->last_name, want->last_name);
+	diff_text(&b, tap ? N_("student's last name") : N_("last name"), was->last_name, want->last_name);
 	if (tap)
-		diff_text(&b, "student ID", was->student_id, want->student_id);
-	diff_int(&b, "grade", was->grade, want->grade);
-	diff_text(&b, "date of birth", was->dob, want->dob);
-	diff_text(&b, tap ? "student's email address" : "email address", was->email, want->email);
-	diff_text(&b, tap ? "student's phone number" : "phone number", was->phone, want->phone);
-	diff_text(&b, "street address", was->street, want->street);
-	diff_text(&b, "city", was->city, want->city);
-	diff_text(&b, "ZIP code", was->zip, want->zip);
+		diff_text(&b, N_("student ID"), was->student_id, want->student_id);
+	diff_int(&b, N_("grade"), was->grade, want->grade);
+	diff_text(&b, N_("date of birth"), was->dob, want->dob);
+	diff_text(&b, tap ? N_("student's email address") : N_("email address"), was->email, want->email);
+	diff_text(&b, tap ? N_("student's phone number") : N_("phone number"), was->phone, want->phone);
+	diff_text(&b, N_("street address"), was->street, want->street);
+	diff_text(&b, N_("city"), was->city, want->city);
+	diff_text(&b, N_("ZIP code"), was->zip, want->zip);
 	if (affiliations_differ(was, want)) {
 		if (b.len)
 			buf_puts(&b, ", ");
-		buf_puts(&b, "connection to Torrance");
+		buf_puts(&b, N_("connection to Torrance"));
 	}
-	diff_text(&b, "emergency contact's name", was->emergency_name, want->emergency_name);
-	diff_text(&b, "emergency contact's phone number", was->emergency_phone,
+	diff_text(&b, N_("emergency contact's name"), was->emergency_name, want->emergency_name);
+	diff_text(&b, N_("emergency contact's phone number"), was->emergency_phone,
 		  want->emergency_phone);
-	diff_text(&b, "accommodations", was->accommodations, want->accommodations);
-	diff_text(&b, "parent or guardian's name", was->guardian_name, want->guardian_name);
-	diff_text(&b, "parent or guardian's phone number", was->guardian_phone,
+	diff_text(&b, N_("accommodations"), was->accommodations, want->accommodations);
+	diff_text(&b, N_("parent or guardian's name"), was->guardian_name, want->guardian_name);
+	diff_text(&b, N_("parent or guardian's phone number"), was->guardian_phone,
 		  want->guardian_phone);
-	diff_text(&b, "parent or guardian's email address", was->guardian_email,
+	diff_text(&b, N_("parent or guardian's email address"), was->guardian_email,
 		  want->guardian_email);
-	diff_int(&b, "consent on file", was->guardian_consent, want->guardian_consent);
-	diff_text(&b, "counselor's note", was->counselor_note, want->counselor_note);
+	diff_int(&b, N_("consent on file"), was->guardian_consent, want->guardian_consent);
+	diff_text(&b, N_("counselor's note"), was->counselor_note, want->counselor_note);
 	return b.len ? buf_str(&b) : "";
 }
 

@@ -44,6 +44,7 @@ struct about {
 	bool has_cohort;
 	int status_from, status_to; /* a status change's statuses, or -1 */
 	bool next;     /* tell the next session (an acceptance) */
+	const char *fields; /* a correction's fields, "phone number, city" in English, or NULL */
 };
 
 static void add_recipient(struct about *a, const char *email, const char *name, enum role role)
@@ -207,6 +208,26 @@ static bool is_tap_data(const json_t *data)
 	return json_is_true(json_object_get(data, "tap"));
 }
 
+/* A correction's list of fields ("phone number, city", as applications.c writes it) with
+ * each name and the separator in lang, as a new JSON string. */
+static json_t *fields_in(int lang, const char *english)
+{
+	struct arena a;
+	arena_init(&a);
+	struct buf b;
+	buf_init(&b, &a);
+	char *list = arena_strdup(&a, english), *save = NULL;
+	for (char *f = strtok_r(list, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+		if (b.len)
+			/* TRANSLATORS: between the names of the fields in a list, "phone number, city". */
+			buf_puts(&b, _(lang, ", "));
+		buf_puts(&b, _(lang, f + strspn(f, " ")));
+	}
+	json_t *j = json_string(buf_str(&b));
+	arena_free(&a);
+	return j;
+}
+
 /* Sets the data's words and dates in the recipient's language. */
 static void localize(struct about *a, int lang)
 {
@@ -228,6 +249,8 @@ static void localize(struct about *a, int lang)
 		json_object_set_new(a->data, "to_label", json_string(status_label(lang, a->status_to)));
 	if (a->next)
 		add_next(a->data, lang, &a->cohort, a->sessions, a->nsessions);
+	if (a->fields)
+		json_object_set_new(a->data, "fields", fields_in(lang, a->fields));
 }
 
 /*
@@ -385,7 +408,7 @@ int notify_details(struct db *db, int64_t id, const char *fields, const char *ol
 		arena_free(&arena);
 		return rc;
 	}
-	json_object_set_new(a.data, "fields", json_string(fields));
+	a.fields = fields;
 	json_object_set_new(a.data, "by_counselor", json_boolean(by_counselor));
 	if (old_email && old_email[0]) {
 		/* The address that was on file hears of the change too: if it was not its
