@@ -256,7 +256,7 @@ END {
 	printf "%-26s %14s %14s %14s\n", "GET / p99 ms", p99("home100"), p99("get_home"), p99("home100k")
 	printf "%-26s %14.0f %14.0f %14.0f\n", "POST /pip/apply req/s", fig("apply100"), fig("apply10k"), fig("apply100k")
 	printf "%-26s %14s %14s %14s\n", "POST /pip/apply p99 ms", p99("apply100"), p99("apply10k"), p99("apply100k")
-	printf "\nGET /pip/apply in Japanese: %s of the English page's requests per second\n", ratio(fig("get_apply_ja"), fig("get_apply"))
+	printf "\nGET /pip/apply in Japanese: %s times the requests per second of the English page\n", ratio(fig("get_apply_ja"), fig("get_apply"))
 	printf "\nfastcgi_keep_conn: bare page %s, portal GET /pip/apply %s of the same without kept connections\n", ratio(fig("keep_bare"), fig("bare")), ratio(fig("keep_apply"), fig("get_apply"))
 }' "$results"
 grep -c 'upstream timed out\|prematurely closed\|reset by peer' "$t/nginx-error.log" |
