@@ -42,7 +42,7 @@ bool i18n_pseudo_enabled(void)
 const char *i18n_english_name(const char *code)
 {
 	static const char *const names[LANG_MAX] = {"English", "Spanish", "Japanese", "Korean",
-						    "Chinese (Traditional)"};
+	                                            "Chinese (Traditional)"};
 	int l = lang_parse(code);
 	return l >= 0 ? names[l] : code;
 }
@@ -66,12 +66,8 @@ size_t i18n_plural_forms(int lang, const char *const **forms)
 	switch (lang) {
 	case LANG_JA:
 	case LANG_KO:
-	case LANG_ZH_HANT:
-		*forms = forms_other;
-		return 1;
-	default:
-		*forms = forms_one_other;
-		return 2;
+	case LANG_ZH_HANT: *forms = forms_other; return 1;
+	default: *forms = forms_one_other; return 2;
 	}
 }
 
@@ -157,8 +153,7 @@ static char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
-__attribute__((format(printf, 2, 3)))
-static int po_fail(char **err, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int po_fail(char **err, const char *fmt, ...)
 {
 	if (err) {
 		char msg[256];
@@ -388,7 +383,7 @@ static size_t markup(const char *s)
 	if (s[0] == '&') {
 		size_t n = 1;
 		while (n < 10 && ((s[n] >= 'a' && s[n] <= 'z') || s[n] == '#' ||
-				  (s[n] >= '0' && s[n] <= '9')))
+		                  (s[n] >= '0' && s[n] <= '9')))
 			n++;
 		return n > 1 && s[n] == ';' ? n + 1 : 0;
 	}
@@ -463,10 +458,9 @@ bool i18n_placeholders_match(const char *msgid, const char *msgstr)
 
 /* Each ASCII letter's accented look-alike (UTF-8), a to z then A to Z. */
 static const char *const accented[52] = {
-    "á", "ƀ", "ç", "đ", "é", "ƒ", "ĝ", "ĥ", "í", "ĵ", "ķ", "ļ", "ɱ",
-    "ñ", "ó", "þ", "ǫ", "ŕ", "š", "ţ", "ú", "ṽ", "ŵ", "ẋ", "ý", "ž",
-    "Á", "Ɓ", "Ç", "Đ", "É", "Ƒ", "Ĝ", "Ĥ", "Í", "Ĵ", "Ķ", "Ļ", "Ṁ",
-    "Ñ", "Ó", "Þ", "Ǫ", "Ŕ", "Š", "Ţ", "Ú", "Ṽ", "Ŵ", "Ẋ", "Ý", "Ž",
+    "á", "ƀ", "ç", "đ", "é", "ƒ", "ĝ", "ĥ", "í", "ĵ", "ķ", "ļ", "ɱ", "ñ", "ó", "þ", "ǫ", "ŕ",
+    "š", "ţ", "ú", "ṽ", "ŵ", "ẋ", "ý", "ž", "Á", "Ɓ", "Ç", "Đ", "É", "Ƒ", "Ĝ", "Ĥ", "Í", "Ĵ",
+    "Ķ", "Ļ", "Ṁ", "Ñ", "Ó", "Þ", "Ǫ", "Ŕ", "Š", "Ţ", "Ú", "Ṽ", "Ŵ", "Ẋ", "Ý", "Ž",
 };
 
 char *i18n_pseudo(const char *s)
@@ -570,8 +564,10 @@ static bool usable(int lang, const char *file, const struct po_entry *e)
 			english = e->id;
 		/* A language of one form writes the count in it, like the English plural. */
 		if (!i18n_placeholders_match(english, e->str[i])) {
-			fprintf(stderr, "portal: %s:%u: placeholders differ from the English; "
-					"shown in English\n", file, e->line);
+			fprintf(stderr,
+			        "portal: %s:%u: placeholders differ from the English; "
+			        "shown in English\n",
+			        file, e->line);
 			return false;
 		}
 	}
@@ -770,7 +766,8 @@ static const char *entry_problem(int lang, const struct po_entry *want, const st
 		if (e->str[i][0] == '\0')
 			return "untranslated";
 		const char *english = want->id_plural && nforms > 1 && i == 0 ? want->id
-				      : want->id_plural ? want->id_plural : want->id;
+		                      : want->id_plural                       ? want->id_plural
+		                                                              : want->id;
 		if (!i18n_placeholders_match(english, e->str[i]))
 			return "placeholders differ from the English";
 	}
@@ -801,14 +798,15 @@ size_t i18n_check(const char *dir, FILE *out, size_t *checked)
 				continue;
 			const struct po_entry *e = NULL;
 			for (size_t k = 0; k < po.n && e == NULL; k++)
-				if (strcmp(po.e[k].id, want->id) == 0 && same_str(po.e[k].ctx, want->ctx))
+				if (strcmp(po.e[k].id, want->id) == 0 &&
+				    same_str(po.e[k].ctx, want->ctx))
 					e = &po.e[k];
 			const char *why = entry_problem(l, want, e);
 			++*checked;
 			if (why) {
 				problems++;
-				fprintf(out, "%s.po:%u: %s: \"%s\"\n", lang_codes[l], e ? e->line : 0,
-					why, want->id);
+				fprintf(out, "%s.po:%u: %s: \"%s\"\n", lang_codes[l],
+				        e ? e->line : 0, why, want->id);
 			}
 		}
 		po_free(&po);
@@ -820,7 +818,7 @@ size_t i18n_check(const char *dir, FILE *out, size_t *checked)
 /* ---- templates ---- */
 
 static const char open_simple[] = "{{#t}}", open_count[] = "{{#t ", close_t[] = "{{/t}}",
-		  split_t[] = "{{|}}";
+                  split_t[] = "{{|}}";
 enum { OPEN_COUNT_LEN = sizeof(open_count) - 1 };
 
 bool i18n_has_markers(const char *src, size_t len)
@@ -892,7 +890,7 @@ static const char *pseudo_fallback(int lang, const char *english, char **tmp)
 
 /* Writes the plural sections of one message: {{#count@one}}...{{/count@one}}... */
 static void put_plural(struct out *o, int lang, const char *count, size_t count_len,
-		       const char *one, const char *other)
+                       const char *one, const char *other)
 {
 	const char *const *forms;
 	size_t nforms = i18n_plural_forms(lang, &forms);
@@ -910,7 +908,7 @@ static void put_plural(struct out *o, int lang, const char *count, size_t count_
 	for (size_t i = 0; i < nforms; i++) {
 		char *tmp = NULL;
 		const char *text = m ? (int)i < m->nstr ? m->str[i] : m->str[m->nstr - 1]
-				     : pseudo_fallback(lang, english[i], &tmp);
+		                     : pseudo_fallback(lang, english[i], &tmp);
 		puts_(o, "{{#");
 		put(o, count, count_len);
 		puts_(o, "@");
@@ -927,7 +925,7 @@ static void put_plural(struct out *o, int lang, const char *count, size_t count_
 }
 
 static char *expand_fail(struct out *o, char **err, const char *src, const char *at,
-			 const char *what)
+                         const char *what)
 {
 	free(o->s);
 	if (err) {
@@ -969,17 +967,19 @@ char *i18n_expand(int lang, const char *src, size_t len, size_t *out_len, char *
 				return expand_fail(&o, err, src, a, "empty {{#t COUNT}}");
 			body = e + 2;
 		}
-		const char *close = memmem(body, (size_t)(end - body), close_t, sizeof(close_t) - 1);
+		const char *close =
+		    memmem(body, (size_t)(end - body), close_t, sizeof(close_t) - 1);
 		const char *nested = memmem(body, (size_t)(end - body), "{{#t", 4);
 		if (close == NULL)
 			return expand_fail(&o, err, src, a, "{{#t}} without {{/t}}");
 		if (nested && nested < close)
 			return expand_fail(&o, err, src, nested, "{{#t}} inside {{#t}}");
-		const char *split = memmem(body, (size_t)(close - body), split_t, sizeof(split_t) - 1);
+		const char *split =
+		    memmem(body, (size_t)(close - body), split_t, sizeof(split_t) - 1);
 		if ((split != NULL) != (count != NULL))
 			return expand_fail(&o, err, src, a,
-					   count ? "{{#t COUNT}} needs one{{|}}other"
-						 : "{{|}} only in {{#t COUNT}}");
+			                   count ? "{{#t COUNT}} needs one{{|}}other"
+			                         : "{{|}} only in {{#t COUNT}}");
 		if (count) {
 			char *one = collapse(body, split);
 			char *other = collapse(split + sizeof(split_t) - 1, close);

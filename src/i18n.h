@@ -51,8 +51,8 @@ bool i18n_plural_is(int lang, double n, const char *cat, size_t cat_len);
 /* Marks text for extraction (make po); the translating call comes later. */
 #define N_(s) (s)
 /* The translation of s in language l. */
-#define _(l, s) i18n_text((l), (s))
-#define C_(l, ctx, s) i18n_ctext((l), (ctx), (s))
+#define _(l, s)              i18n_text((l), (s))
+#define C_(l, ctx, s)        i18n_ctext((l), (ctx), (s))
 #define P_(l, one, other, n) i18n_ntext((l), (one), (other), (n))
 
 /*

@@ -151,8 +151,8 @@ int lang_from_header(const char *header)
 
 bool lang_public_path(const char *path)
 {
-	static const char *const staff[] = {"/admin", "/counselor", "/login", "/logout",
-					    "/account", "/forgot", "/tap/nominate"};
+	static const char *const staff[] = {"/admin",   "/counselor", "/login",       "/logout",
+	                                    "/account", "/forgot",    "/tap/nominate"};
 	for (size_t i = 0; i < sizeof(staff) / sizeof(staff[0]); i++) {
 		size_t n = strlen(staff[i]);
 		if (strncmp(path, staff[i], n) == 0 && (path[n] == '\0' || path[n] == '/'))
@@ -175,8 +175,9 @@ void lang_choose(struct request *req, struct response *res, const char *accept_l
 	const char *asked = kv_get(&req->query, "lang");
 	bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
 	if (asked && get && (lang = i18n_parse(asked)) >= 0) {
-		char *c = arena_printf(req->arena, "lang=%s; Path=/; Max-Age=31536000; SameSite=Lax%s",
-				       i18n_code(lang), secure_cookie(req) ? "; Secure" : "");
+		char *c =
+		    arena_printf(req->arena, "lang=%s; Path=/; Max-Age=31536000; SameSite=Lax%s",
+		                 i18n_code(lang), secure_cookie(req) ? "; Secure" : "");
 		response_header(res, "Set-Cookie", c);
 	}
 	const char *cookie = kv_get(&req->cookies, "lang");

@@ -110,7 +110,8 @@ static void test_formats(void)
 	char buf[64];
 	struct date d = {2027, 1, 14};
 	CHECK_STR(fmt_time_range(LANG_EN, 18 * 60, 20 * 60, buf, sizeof(buf)), "6:00 to 8:00 PM");
-	CHECK_STR(fmt_time_range(LANG_JA, 18 * 60, 20 * 60, buf, sizeof(buf)), "18時00分～20時00分");
+	CHECK_STR(fmt_time_range(LANG_JA, 18 * 60, 20 * 60, buf, sizeof(buf)),
+	          "18時00分～20時00分");
 	CHECK_STR(fmt_date_long(LANG_KO, d, buf, sizeof(buf)), "2027년 1월 14일 목요일");
 	CHECK_STR(fmt_date_long(LANG_ZH_HANT, d, buf, sizeof(buf)), "2027年1月14日 星期四");
 	CHECK_STR(fmt_date_long(LANG_ES, d, buf, sizeof(buf)), "jueves, 14 de enero de 2027");
@@ -122,31 +123,31 @@ static void test_formats(void)
 static void test_po_parse(void)
 {
 	static const char po[] = "# a comment\n"
-				 "msgid \"\"\n"
-				 "msgstr \"\"\n"
-				 "\"Language: es\\n\"\n"
-				 "\n"
-				 "#. TRANSLATORS: a note\n"
-				 "#: templates/x.mustache:3\n"
-				 "msgid \"Hello \\\"{{name}}\\\"\"\n"
-				 "msgstr \"Hola \"\n"
-				 "\"\\\"{{name}}\\\"\\n\"\n"
-				 "\n"
-				 "msgctxt \"menu\"\n"
-				 "msgid \"Home\"\n"
-				 "msgstr \"Inicio\"\n"
-				 "\n"
-				 "#, fuzzy, c-format\n"
-				 "msgid \"Class %d\"\n"
-				 "msgstr \"Clase %d\"\n"
-				 "\n"
-				 "msgid \"%d place\"\n"
-				 "msgid_plural \"%d places\"\n"
-				 "msgstr[0] \"%d plaza\"\n"
-				 "msgstr[1] \"%d plazas\"\n"
-				 "\n"
-				 "#~ msgid \"Old\"\n"
-				 "#~ msgstr \"Viejo\"\n";
+	                         "msgid \"\"\n"
+	                         "msgstr \"\"\n"
+	                         "\"Language: es\\n\"\n"
+	                         "\n"
+	                         "#. TRANSLATORS: a note\n"
+	                         "#: templates/x.mustache:3\n"
+	                         "msgid \"Hello \\\"{{name}}\\\"\"\n"
+	                         "msgstr \"Hola \"\n"
+	                         "\"\\\"{{name}}\\\"\\n\"\n"
+	                         "\n"
+	                         "msgctxt \"menu\"\n"
+	                         "msgid \"Home\"\n"
+	                         "msgstr \"Inicio\"\n"
+	                         "\n"
+	                         "#, fuzzy, c-format\n"
+	                         "msgid \"Class %d\"\n"
+	                         "msgstr \"Clase %d\"\n"
+	                         "\n"
+	                         "msgid \"%d place\"\n"
+	                         "msgid_plural \"%d places\"\n"
+	                         "msgstr[0] \"%d plaza\"\n"
+	                         "msgstr[1] \"%d plazas\"\n"
+	                         "\n"
+	                         "#~ msgid \"Old\"\n"
+	                         "#~ msgstr \"Viejo\"\n";
 	struct po_file f;
 	char *err = NULL;
 	CHECK(po_parse(po, strlen(po), &f, &err) == 0);
@@ -165,12 +166,12 @@ static void test_po_parse(void)
 	}
 	po_free(&f);
 	static const char *const bad[] = {
-	    "msgid \"a\"\n",                       /* no msgstr */
-	    "msgid \"a\nmsgstr \"\"\n",            /* unclosed */
-	    "msgid \"a\" x\nmsgstr \"\"\n",        /* junk after the string */
-	    "msgid \"\\q\"\nmsgstr \"\"\n",        /* unknown escape */
-	    "msgid \"a\"\nmsgstr[1] \"x\"\n",      /* forms out of order */
-	    "msgid \"a\"\nmsgstr[9] \"x\"\n",      /* too many forms */
+	    "msgid \"a\"\n",                           /* no msgstr */
+	    "msgid \"a\nmsgstr \"\"\n",                /* unclosed */
+	    "msgid \"a\" x\nmsgstr \"\"\n",            /* junk after the string */
+	    "msgid \"\\q\"\nmsgstr \"\"\n",            /* unknown escape */
+	    "msgid \"a\"\nmsgstr[1] \"x\"\n",          /* forms out of order */
+	    "msgid \"a\"\nmsgstr[9] \"x\"\n",          /* too many forms */
 	    "msgid \"a\"\nmsgid \"b\"\nmsgstr \"\"\n", /* two msgids */
 	    "\"floating\"\n",
 	    "msgstr \"\"\n",
@@ -191,7 +192,8 @@ static void test_placeholders(void)
 	CHECK(!i18n_placeholders_match("Hello {{{name}}}", "Hola {{name}}"));
 	CHECK(!i18n_placeholders_match("Hello {{name}}", "Hola"));
 	CHECK(!i18n_placeholders_match("Hello", "Hola {{#x}}"));
-	CHECK(i18n_placeholders_match("<a href=\"/s\">check</a> now", "ahora <a href=\"/s\">mira</a>"));
+	CHECK(i18n_placeholders_match("<a href=\"/s\">check</a> now",
+	                              "ahora <a href=\"/s\">mira</a>"));
 	CHECK(!i18n_placeholders_match("<a href=\"/s\">check</a>", "<a href=\"/t\">mira</a>"));
 	CHECK(!i18n_placeholders_match("plain", "<script>x</script>"));
 	CHECK(i18n_placeholders_match("%s must be %u characters", "%s debe tener %u caracteres"));
@@ -237,37 +239,40 @@ static void put_file(const char *dir, const char *name, const char *text)
 	fclose(f);
 }
 
-static const char head_es[] = "msgid \"\"\nmsgstr \"\"\n\"Plural-Forms: nplurals=2; plural=(n != 1);\\n\"\n\n";
-static const char head_one[] = "msgid \"\"\nmsgstr \"\"\n\"Plural-Forms: nplurals=1; plural=0;\\n\"\n\n";
+static const char head_es[] =
+    "msgid \"\"\nmsgstr \"\"\n\"Plural-Forms: nplurals=2; plural=(n != 1);\\n\"\n\n";
+static const char head_one[] =
+    "msgid \"\"\nmsgstr \"\"\n\"Plural-Forms: nplurals=1; plural=0;\\n\"\n\n";
 static const char pot[] = "msgid \"\"\nmsgstr \"\"\n\n"
-			  "msgid \"Apply for {{title}}\"\nmsgstr \"\"\n\n"
-			  "msgid \"{{n}} place left\"\nmsgid_plural \"{{n}} places left\"\n"
-			  "msgstr[0] \"\"\nmsgstr[1] \"\"\n\n"
-			  "msgid \"Enter %s\"\nmsgstr \"\"\n\n";
+                          "msgid \"Apply for {{title}}\"\nmsgstr \"\"\n\n"
+                          "msgid \"{{n}} place left\"\nmsgid_plural \"{{n}} places left\"\n"
+                          "msgstr[0] \"\"\nmsgstr[1] \"\"\n\n"
+                          "msgid \"Enter %s\"\nmsgstr \"\"\n\n";
 
 /* A catalog folder: Spanish complete, the others with one fault each. */
 static void make_catalogs(const char *dir)
 {
 	char es[1024], ja[1024], ko[1024], zh[1024];
 	snprintf(es, sizeof(es), "%s%s", head_es,
-		 "msgid \"Apply for {{title}}\"\nmsgstr \"Solicite {{title}}\"\n\n"
-		 "msgid \"{{n}} place left\"\nmsgid_plural \"{{n}} places left\"\n"
-		 "msgstr[0] \"Queda {{n}} plaza\"\nmsgstr[1] \"Quedan {{n}} plazas\"\n\n"
-		 "msgid \"Enter %s\"\nmsgstr \"Escriba %s\"\n");
+	         "msgid \"Apply for {{title}}\"\nmsgstr \"Solicite {{title}}\"\n\n"
+	         "msgid \"{{n}} place left\"\nmsgid_plural \"{{n}} places left\"\n"
+	         "msgstr[0] \"Queda {{n}} plaza\"\nmsgstr[1] \"Quedan {{n}} plazas\"\n\n"
+	         "msgid \"Enter %s\"\nmsgstr \"Escriba %s\"\n");
 	snprintf(ja, sizeof(ja), "%s%s", head_one,
-		 "msgid \"Apply for {{title}}\"\nmsgstr \"{{title}}に申し込む\"\n\n"
-		 "msgid \"{{n}} place left\"\nmsgid_plural \"{{n}} places left\"\n"
-		 "msgstr[0] \"残り{{n}}席\"\n\n"); /* "Enter %s" missing */
-	snprintf(ko, sizeof(ko), "%s%s", head_one,
-		 "msgid \"Apply for {{title}}\"\nmsgstr \"{{titulo}} 신청\"\n\n" /* bad placeholder */
-		 "msgid \"{{n}} place left\"\nmsgid_plural \"{{n}} places left\"\n"
-		 "msgstr[0] \"{{n}}석 남음\"\n\n"
-		 "#, fuzzy\nmsgid \"Enter %s\"\nmsgstr \"%s 입력\"\n"); /* fuzzy */
+	         "msgid \"Apply for {{title}}\"\nmsgstr \"{{title}}に申し込む\"\n\n"
+	         "msgid \"{{n}} place left\"\nmsgid_plural \"{{n}} places left\"\n"
+	         "msgstr[0] \"残り{{n}}席\"\n\n"); /* "Enter %s" missing */
+	snprintf(
+	    ko, sizeof(ko), "%s%s", head_one,
+	    "msgid \"Apply for {{title}}\"\nmsgstr \"{{titulo}} 신청\"\n\n" /* bad placeholder */
+	    "msgid \"{{n}} place left\"\nmsgid_plural \"{{n}} places left\"\n"
+	    "msgstr[0] \"{{n}}석 남음\"\n\n"
+	    "#, fuzzy\nmsgid \"Enter %s\"\nmsgstr \"%s 입력\"\n"); /* fuzzy */
 	snprintf(zh, sizeof(zh), "%s%s", head_one,
-		 "msgid \"Apply for {{title}}\"\nmsgstr \"\"\n\n" /* untranslated */
-		 "msgid \"{{n}} place left\"\nmsgid_plural \"{{n}} places left\"\n"
-		 "msgstr[0] \"剩餘{{n}}個名額\"\n\n"
-		 "msgid \"Enter %s\"\nmsgstr \"請輸入%s\"\n");
+	         "msgid \"Apply for {{title}}\"\nmsgstr \"\"\n\n" /* untranslated */
+	         "msgid \"{{n}} place left\"\nmsgid_plural \"{{n}} places left\"\n"
+	         "msgstr[0] \"剩餘{{n}}個名額\"\n\n"
+	         "msgid \"Enter %s\"\nmsgstr \"請輸入%s\"\n");
 	put_file(dir, "portal.pot", pot);
 	put_file(dir, "es.po", es);
 	put_file(dir, "ja.po", ja);
@@ -324,13 +329,15 @@ static void test_catalogs_and_templates(const char *dir)
 	CHECK_STR(i18n_text(LANG_ZH_HANT, "Apply for {{title}}"), "Apply for {{title}}");
 	CHECK_STR(i18n_text(LANG_ZH_HANT, "Enter %s"), "請輸入%s");
 	CHECK_STR(i18n_text(LANG_PSEUDO, "Enter %s"), "ÉÉñţééŕ %s");
-	CHECK_STR(i18n_ntext(LANG_ES, "{{n}} place left", "{{n}} places left", 1), "Queda {{n}} plaza");
-	CHECK_STR(i18n_ntext(LANG_ES, "{{n}} place left", "{{n}} places left", 5), "Quedan {{n}} plazas");
+	CHECK_STR(i18n_ntext(LANG_ES, "{{n}} place left", "{{n}} places left", 1),
+	          "Queda {{n}} plaza");
+	CHECK_STR(i18n_ntext(LANG_ES, "{{n}} place left", "{{n}} places left", 5),
+	          "Quedan {{n}} plazas");
 	CHECK_STR(i18n_ntext(LANG_JA, "{{n}} place left", "{{n}} places left", 1), "残り{{n}}席");
 
 	/* Templates: text markers, white space made one, plurals by CLDR category. */
 	const char *tpl = "<p>{{#t}}Apply\n   for {{title}}{{/t}}</p>"
-			  "{{#t n}}{{n}} place left{{|}}{{n}} places left{{/t}}";
+	                  "{{#t n}}{{n}} place left{{|}}{{n}} places left{{/t}}";
 	char *out = render(LANG_ES, tpl, "{\"title\": \"Clase 46\", \"n\": 1}");
 	CHECK_STR(out, "<p>Solicite Clase 46</p>Queda 1 plaza");
 	free(out);
@@ -356,9 +363,9 @@ static void test_catalogs_and_templates(const char *dir)
 	CHECK_STR(x, "{{#tap}}Apply for {{title}}{{/tap}}{{#t2}}");
 	free(x);
 	/* Malformed markers are refused with their line. */
-	static const char *const bad[] = {"a\n{{#t}}open", "{{#t}}{{#t}}x{{/t}}{{/t}}",
-					  "{{#t n}}no split{{/t}}", "{{#t}}a{{|}}b{{/t}}",
-					  "{{#t }}x{{|}}y{{/t}}", "{{#t n m}}x{{|}}y{{/t}}"};
+	static const char *const bad[] = {"a\n{{#t}}open",          "{{#t}}{{#t}}x{{/t}}{{/t}}",
+	                                  "{{#t n}}no split{{/t}}", "{{#t}}a{{|}}b{{/t}}",
+	                                  "{{#t }}x{{|}}y{{/t}}",   "{{#t n m}}x{{|}}y{{/t}}"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *err = NULL;
 		CHECK(i18n_expand(LANG_ES, bad[i], strlen(bad[i]), NULL, &err) == NULL);
@@ -381,7 +388,9 @@ static void test_catalogs_and_templates(const char *dir)
 	CHECK(checked == 12);
 	CHECK(strstr(report, "ja.po:0: missing: \"Enter %s\"") != NULL);
 	CHECK(strstr(report, "ko.po:13: fuzzy: \"Enter %s\"") != NULL);
-	CHECK(strstr(report, "ko.po:5: placeholders differ from the English: \"Apply for {{title}}\"") != NULL);
+	CHECK(strstr(report,
+	             "ko.po:5: placeholders differ from the English: \"Apply for {{title}}\"") !=
+	      NULL);
 	CHECK(strstr(report, "zh-Hant.po:5: untranslated: \"Apply for {{title}}\"") != NULL);
 	CHECK(strstr(report, "es.po") == NULL);
 	i18n_unload();
