@@ -139,7 +139,8 @@ FUZZ_SRC_mustache = src/mustache.c src/arena.c
 FUZZ_SRC_lang = src/lang.c src/i18n.c src/file.c src/http.c src/kv.c src/arena.c src/validate.c \
 	src/clock.c src/thread_slot.c src/config.c
 FUZZ_SRC_csv = src/csv.c src/arena.c
-FUZZ_SRC_validate = src/eligibility.c src/validate.c src/clock.c src/thread_slot.c src/config.c src/http.c src/kv.c src/arena.c
+FUZZ_SRC_validate = src/eligibility.c src/validate.c src/clock.c src/thread_slot.c src/config.c src/http.c src/kv.c src/arena.c \
+	src/i18n.c src/file.c
 # Small render budgets keep one mustache run fast (see mustache.c).
 FUZZ_DEFS_mustache = -DMUS_MAX_STEPS='(1UL << 16)' -DMUS_MAX_OUTPUT='((size_t)1 << 20)'
 
