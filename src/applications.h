@@ -178,6 +178,7 @@ struct app_ref {
 	enum status status;
 	int position;
 	const char *first_name; /* the student's, for a nomination; in the arena */
+	int lang; /* its language (a counselor reading the school's: English) */
 };
 /*
  * The applications and nominations that e-mail address can look up at

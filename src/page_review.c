@@ -12,6 +12,7 @@
 #include "seal.h"
 #include "status.h"
 #include "users.h"
+#include "i18n.h"
 #include "view.h"
 
 enum { PAGE_SIZE = 50 };
@@ -450,8 +451,8 @@ static json_t *application_json(struct request *req, int64_t id, struct cohort *
 		     " COALESCE(student_id, ''), COALESCE(grade, 0), COALESCE(guardian_name, ''),"
 		     " COALESCE(guardian_phone, ''), COALESCE(guardian_email, ''),"
 		     " COALESCE(guardian_consent, 0), COALESCE(counselor_note, ''),"
-		     " (SELECT name FROM users WHERE id = counselor_id), erased_at, status_at"
-		     " FROM applications WHERE id = ?");
+		     " (SELECT name FROM users WHERE id = counselor_id), erased_at, status_at,"
+		     " language FROM applications WHERE id = ?");
 	db_bind_int(st, 1, id);
 	if (db_step(st) != SQLITE_ROW) {
 		sqlite3_reset(st);
@@ -494,6 +495,7 @@ static json_t *application_json(struct request *req, int64_t id, struct cohort *
 	int position = sqlite3_column_int(st, 3);
 	if (position)
 		json_object_set_new(a, "position", json_integer(position));
+	json_object_set_new(a, "language", json_string(i18n_english_name(db_col_text(st, 29))));
 	const char *school = school_name(db_col_text(st, 18));
 	if (school) {
 		json_t *t = json_pack(
@@ -1001,7 +1003,7 @@ static int pip_correction_read(struct request *req, const struct app_record *r,
 			       r->d.detail[k]);
 	}
 	kv_add(&m, a, "ack_background", "yes");
-	int n = pip_validate(a, &m, c->start, app, errs);
+	int n = pip_validate(a, LANG_EN, &m, c->start, app, errs);
 	if (n > 0)
 		return n;
 	app_details_from_pip(a, app, want);

@@ -13,7 +13,7 @@
 static const char *const nominate_fields[] = {
 	"student_first_name", "student_last_name", "student_id", "grade", "dob",
 	"student_email", "student_phone", "guardian_name", "guardian_phone", "guardian_email",
-	"guardian_consent", "counselor_note", NULL,
+	"guardian_consent", "counselor_note", "language", NULL,
 };
 
 /* The semester as the form shows it: title, first session, schedule. */
@@ -45,6 +45,8 @@ void tap_form_data(struct request *req, json_t *data, const struct cohort *c,
 {
 	json_object_set_new(data, "semester", semester_json(req, c));
 	json_object_set_new(data, "chosen", chosen_json(values));
+	json_object_set_new(data, "language_choices",
+			    view_language_choices(values ? kv_str(values, "language") : ""));
 	view_form(data, values, nominate_fields, errs);
 }
 

@@ -12,6 +12,7 @@
 #include "pages.h"
 #include "users.h"
 #include "validate.h"
+#include "i18n.h"
 #include "view.h"
 
 /* The roles as the form offers them; the first radio carries the field's id, for the error link. */
@@ -235,12 +236,12 @@ static char *invite_body(struct request *req, const struct account_form *f)
 	    role_label(f->role), "inviter", req->session->name, "link",
 	    user_site_url(a, "/account/password?token=" MAIL_SECRET), "forgot",
 	    user_site_url(a, "/forgot"), "site_name", app_config.site_name, "contact",
-	    view_contact_text(), "hours", AUTH_INVITE_SECONDS / 3600);
+	    view_contact_text(LANG_EN), "hours", AUTH_INVITE_SECONDS / 3600);
 	if (data == NULL)
 		die_oom();
 	if (f->school)
 		json_object_set_new(data, "school", json_string(school_name(f->school)));
-	char *body = view_render_string("users_invite_mail", data);
+	char *body = view_render_string("users_invite_mail", LANG_EN, data);
 	json_decref(data);
 	return body;
 }

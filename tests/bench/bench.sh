@@ -264,6 +264,7 @@ echo "bench: $(stored) stored applications"
 bench static "nginx static copy of /pip/apply" "$base/static/apply.html"
 bench bare "bare libfcgi page from memory" "$base/bare/page"
 bench get_apply "portal GET /pip/apply" "$base/pip/apply"
+bench get_apply_ja "portal GET /pip/apply in Japanese" "$base/pip/apply?lang=ja"
 bench get_home "portal GET /" "$base/"
 bench list10k "portal staff list, 10,000 stored" "$staff_list" BENCH_COOKIE="$staff_cookie"
 n10k=$(stored)
@@ -304,7 +305,7 @@ function line(k, vs_bare) {
 END {
 	printf "%-40s %9s %8s %9s %6s %9s %9s\n", "run", "req/s", "p50 ms", "p99 ms", "errors", "/static", "/bare"
 	line("static", ""); line("bare", "")
-	line("get_apply", "bare"); line("get_home", "bare"); line("list10k", "bare")
+	line("get_apply", "bare"); line("get_apply_ja", "bare"); line("get_home", "bare"); line("list10k", "bare")
 	line("apply10k", "bare_insert"); line("bare_insert", "")
 	line("keep_bare", "bare"); line("keep_apply", "bare")
 	printf "\nportal resident memory (VmRSS): %.1f MB before, %.1f MB after the runs above, %.1f MB at the end\n", b / 1024, a / 1024, e / 1024
@@ -316,6 +317,7 @@ END {
 	printf "%-26s %14s %14s %14s\n", "GET / p99 ms", p99("home100"), p99("get_home"), p99("home100k")
 	printf "%-26s %14.0f %14.0f %14.0f\n", "POST /pip/apply req/s", fig("apply100"), fig("apply10k"), fig("apply100k")
 	printf "%-26s %14s %14s %14s\n", "POST /pip/apply p99 ms", p99("apply100"), p99("apply10k"), p99("apply100k")
+	printf "\nGET /pip/apply in Japanese: %s times the requests per second of the English page\n", ratio(fig("get_apply_ja"), fig("get_apply"))
 	printf "\nfastcgi_keep_conn: bare page %s, portal GET /pip/apply %s of the same without kept connections\n", ratio(fig("keep_bare"), fig("bare")), ratio(fig("keep_apply"), fig("get_apply"))
 }' "$results"
 desk_table

@@ -10,6 +10,7 @@ const { start } = require('../e2e/lib');
 const { launch, newContext, Report, Visitor, AXE_TAGS } = require('./lib');
 const flows = require('./flows');
 const keyboard = require('./keyboard');
+const languages = require('./languages');
 
 let srv;
 let browser;
@@ -17,7 +18,8 @@ const report = new Report();
 let failed = false;
 
 before(async () => {
-  [srv, browser] = await Promise.all([start(), launch()]);
+  // en-XA, the pseudo-language, exists for the language checks below.
+  [srv, browser] = await Promise.all([start({ env: { PORTAL_PSEUDO_LANGUAGE: '1' } }), launch()]);
 });
 
 after(async () => {
@@ -117,6 +119,28 @@ describe('keyboard only', () => {
       await ctx.close();
     });
   }
+});
+
+describe('languages, phone size', () => {
+  if (only && only !== 'languages') return;
+  let ctx;
+  let v;
+  let st;
+  before(async () => {
+    st = flows.story(srv, 13);
+    srv.sql("UPDATE cohorts SET registration_open = 0 WHERE program = 'pip'");
+    st.classId = flows.makeClass(srv, 313, flows.fromToday(60));
+    srv.sql(`UPDATE cohorts SET registration_open = 1 WHERE id = ${st.classId}`);
+    ctx = await newContext(browser, 'phone', { js: true });
+    v = new Visitor(await ctx.newPage(), { base: srv.base, where: 'phone, languages', report, js: true });
+  });
+  after(async () => { await ctx.close(); });
+  for (const lang of languages.LANGS) {
+    step(`the public pages in ${lang}`, () => languages.publicPagesIn(v, lang));
+  }
+  step('applying for PIP in Spanish', () => languages.applyIn(v, st, 'es'));
+  step('applying for PIP in Japanese', () => languages.applyIn(v, st, 'ja'));
+  step('applying for PIP in Japanese by keyboard alone', () => languages.applyByKeyboardIn(v, st, 'ja'));
 });
 
 step('every page seen is valid HTML (Nu HTML Checker)', (t) => {

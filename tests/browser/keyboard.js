@@ -188,4 +188,4 @@ async function signInByKeyboard(v, who) {
   assert.equal(v.url(), '/');
 }
 
-module.exports = { applyByKeyboard, signInByKeyboard };
+module.exports = { applyByKeyboard, signInByKeyboard, baseline, tabTo, byId, type };
