@@ -233,7 +233,7 @@ uninstall:
 
 # Browser tests (tests/browser): Debian's Chromium, Java for the Nu HTML Checker, and npm
 # for the packages locked in package-lock.json (playwright-core, axe-core, vnu-jar).
-DEPS_BROWSER = chromium default-jre-headless npm
+DEPS_BROWSER = chromium default-jre-headless npm fonts-noto-cjk
 
 # The Debian packages (npm only where Node.js came without it: NodeSource's nodejs carries
 # npm and conflicts with Debian's), then node_modules when missing or older than the lock.
