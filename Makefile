@@ -24,9 +24,9 @@ THREADS ?= 4
 DEPS_BUILD = gcc make pkg-config libfcgi-dev libsqlite3-dev libcmark-dev libsodium-dev \
 	libjansson-dev libicu-dev liboath-dev libqrencode-dev libfido2-dev
 DEPS_RUN = nginx-light
-DEPS_CHECK = nodejs sqlite3 curl mandoc openssl python3-icalendar
+DEPS_CHECK = nodejs sqlite3 curl mandoc openssl python3-icalendar gettext
 
-SRC = src/arena.c src/file.c src/kv.c src/http.c src/mustache.c src/validate.c src/clock.c src/thread_slot.c \
+SRC = src/arena.c src/file.c src/kv.c src/http.c src/mustache.c src/validate.c src/clock.c src/thread_slot.c src/i18n.c src/lang.c \
 	src/eligibility.c \
 	src/db.c src/auth.c src/config.c src/view.c src/routes.c src/server.c \
 	src/markdown.c src/users.c src/cohort.c src/status.c src/cli.c src/mail.c src/notify.c src/applications.c src/page_public.c src/page_pip.c src/page_status.c src/page_admin.c src/page_review.c src/jobs.c src/reminders.c src/retention.c src/page_tap.c src/page_counselor.c \
@@ -35,7 +35,7 @@ SRC = src/arena.c src/file.c src/kv.c src/http.c src/mustache.c src/validate.c s
 	src/page_attendance.c src/page_roster.c src/page_report.c src/page_sessions.c \
 	src/seal.c src/sealed.c src/totp.c src/twofactor.c src/page_twofactor.c src/page_access_log.c src/passkey.c \
 	src/page_message.c
-UNIT_TESTS = http mustache validate status csv mail clock calendar seal totp
+UNIT_TESTS = http mustache validate status csv mail clock calendar seal i18n catalogs totp
 
 all: portal
 
@@ -90,6 +90,27 @@ run: deps
 		$(if $(ADMIN_NAME),--admin-name '$(ADMIN_NAME)') $(if $(ADMIN_EMAIL),--admin-email '$(ADMIN_EMAIL)')
 	@PORT=$(PORT) DB=$(DB) KEY=$(KEY) THREADS=$(THREADS) SENDMAIL='$(SENDMAIL)' sh etc/run.sh
 
+# The messages to translate: po/portal.pot from the templates' {{#t}} markers and the C
+# strings marked with _(), N_(), C_() and P_(), merged into each po/LANG.po (made when
+# missing).  Needs GNU gettext's tools (Debian's gettext).
+# `make pot` writes po/portal.pot alone, for changes of the code while translators hold
+# the PO files.
+PO_LANGS = es ja ko zh-Hant
+po: pot
+	@for l in $(PO_LANGS); do \
+		if [ -f po/$$l.po ]; then msgmerge --quiet --update --backup=none po/$$l.po po/portal.pot; \
+		else /usr/bin/python3 po/init-po.py $$l po/portal.pot >po/$$l.po; fi; \
+	done
+
+pot:
+	@command -v xgettext >/dev/null || { echo "xgettext missing: apt-get install gettext"; exit 1; }
+	@mkdir -p build/po
+	/usr/bin/python3 po/extract-templates.py templates/*.mustache >build/po/portal.pot
+	xgettext --join-existing --language=C --from-code=UTF-8 --add-comments=TRANSLATORS: \
+		--keyword=N_ --keyword=_:2 --keyword=C_:2c,3 --keyword=P_:2,3 \
+		--package-name=portal --sort-by-file -o build/po/portal.pot $(SRC) src/main.c
+	sed '/^"POT-Creation-Date:/d' build/po/portal.pot >po/portal.pot
+
 format:
 	clang-format -i src/*.c src/*.h tests/unit/*.c tests/unit/*.h
 
@@ -97,7 +118,7 @@ clean:
 	rm -rf build portal var/run
 
 FORCE:
-.PHONY: all deps deps-check check run format clean FORCE install uninstall
+.PHONY: all deps deps-check check run format clean FORCE install uninstall po pot
 
 # ---- Hardening: fuzzing, valgrind, benchmarks and scanners ----
 DEPS_FUZZ = clang libclang-rt-14-dev
@@ -107,7 +128,7 @@ DEPS_SCAN = sqlmap wapiti
 FUZZ_SECONDS ?= 60
 BENCH_SECONDS ?= 5
 SCAN_MINUTES ?= 8
-FUZZERS = urlencoded query cookies mustache csv validate
+FUZZERS = urlencoded query cookies mustache csv validate lang
 FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 # The modules each harness links with.
@@ -115,8 +136,11 @@ FUZZ_SRC_urlencoded = src/http.c src/kv.c src/arena.c
 FUZZ_SRC_query = src/http.c src/kv.c src/arena.c src/validate.c src/clock.c src/thread_slot.c src/config.c
 FUZZ_SRC_cookies = src/http.c src/kv.c src/arena.c
 FUZZ_SRC_mustache = src/mustache.c src/arena.c
+FUZZ_SRC_lang = src/lang.c src/i18n.c src/file.c src/http.c src/kv.c src/arena.c src/validate.c \
+	src/clock.c src/thread_slot.c src/config.c
 FUZZ_SRC_csv = src/csv.c src/arena.c
-FUZZ_SRC_validate = src/eligibility.c src/validate.c src/clock.c src/thread_slot.c src/config.c src/http.c src/kv.c src/arena.c
+FUZZ_SRC_validate = src/eligibility.c src/validate.c src/clock.c src/thread_slot.c src/config.c src/http.c src/kv.c src/arena.c \
+	src/i18n.c src/file.c
 # Small render budgets keep one mustache run fast (see mustache.c).
 FUZZ_DEFS_mustache = -DMUS_MAX_STEPS='(1UL << 16)' -DMUS_MAX_OUTPUT='((size_t)1 << 20)'
 
@@ -181,18 +205,20 @@ MAN8DIR = $(PREFIX)/share/man/man8
 DOCDIR = $(PREFIX)/share/doc/portal
 DOCS = etc/portal.conf.example etc/portal.service etc/portal-backup.service \
 	etc/portal-backup.timer etc/nginx-site.conf
-SHARE_FILES = $(wildcard templates/*.mustache) $(wildcard static/*) $(wildcard sql/*.sql)
+SHARE_FILES = $(wildcard templates/*.mustache) $(wildcard static/*) $(wildcard sql/*.sql) \
+	$(wildcard po/*.po) po/portal.pot
 
 install: portal
 	@tr '\0' '\n' <portal | grep -qxF '$(DATADIR)' || { echo "./portal was built for" \
 		"another PREFIX than $(PREFIX): run 'make clean' first"; exit 1; }
 	install -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(MAN8DIR)' '$(DESTDIR)$(DOCDIR)' \
 		'$(DESTDIR)$(DATADIR)/templates' '$(DESTDIR)$(DATADIR)/static' \
-		'$(DESTDIR)$(DATADIR)/sql'
+		'$(DESTDIR)$(DATADIR)/sql' '$(DESTDIR)$(DATADIR)/po'
 	install -m 755 portal '$(DESTDIR)$(BINDIR)/portal'
 	install -m 644 $(wildcard templates/*.mustache) '$(DESTDIR)$(DATADIR)/templates'
 	install -m 644 $(wildcard static/*) '$(DESTDIR)$(DATADIR)/static'
 	install -m 644 $(wildcard sql/*.sql) '$(DESTDIR)$(DATADIR)/sql'
+	install -m 644 $(wildcard po/*.po) po/portal.pot '$(DESTDIR)$(DATADIR)/po'
 	install -m 644 portal.8 '$(DESTDIR)$(MAN8DIR)/portal.8'
 	install -m 644 $(DOCS) '$(DESTDIR)$(DOCDIR)'
 
@@ -202,12 +228,12 @@ uninstall:
 		$(patsubst %,'$(DESTDIR)$(DATADIR)/%',$(SHARE_FILES)) \
 		$(patsubst %,'$(DESTDIR)$(DOCDIR)/%',$(notdir $(DOCS)))
 	rmdir '$(DESTDIR)$(DATADIR)/templates' '$(DESTDIR)$(DATADIR)/static' \
-		'$(DESTDIR)$(DATADIR)/sql' '$(DESTDIR)$(DATADIR)' '$(DESTDIR)$(DOCDIR)' \
+		'$(DESTDIR)$(DATADIR)/sql' '$(DESTDIR)$(DATADIR)/po' '$(DESTDIR)$(DATADIR)' '$(DESTDIR)$(DOCDIR)' \
 		2>/dev/null || true
 
 # Browser tests (tests/browser): Debian's Chromium, Java for the Nu HTML Checker, and npm
 # for the packages locked in package-lock.json (playwright-core, axe-core, vnu-jar).
-DEPS_BROWSER = chromium default-jre-headless npm
+DEPS_BROWSER = chromium default-jre-headless npm fonts-noto-cjk
 
 # The Debian packages (npm only where Node.js came without it: NodeSource's nodejs carries
 # npm and conflicts with Debian's), then node_modules when missing or older than the lock.

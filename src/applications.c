@@ -1,6 +1,9 @@
 /* applications.c: capacity, the waitlist and status moves, each in one write transaction. */
 #include "applications.h"
 
+#include "clock.h"
+#include "i18n.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -176,7 +179,8 @@ static int insert_pip(struct db *db, struct arena *arena, int64_t cohort_id,
 	    db, "INSERT INTO applications (ref, cohort_id, status, waitlist_position,"
 		" submitted_at, status_at, first_name, last_name, dob, email, phone, street, city,"
 		" zip, verify_residence, emergency_name, emergency_phone, accommodations, referral,"
-		" dob_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+		" dob_hash, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+		" ?, ?, ?)");
 	struct person p = {a->first_name, a->last_name, a->email, a->phone, a->dob};
 	bind_common(st, arena, cohort_id, out, &p, 20);
 	db_bind_text(st, 12, a->street);
@@ -187,6 +191,7 @@ static int insert_pip(struct db *db, struct arena *arena, int64_t cohort_id,
 	db_bind_text(st, 17, seal_text(arena, a->emergency_phone));
 	db_bind_text(st, 18, seal_text(arena, a->accommodations));
 	db_bind_text(st, 19, a->referral);
+	db_bind_text(st, 21, a->language ? a->language : "en");
 	if (db_exec_stmt(db, st) < 0)
 		return -1;
 	out->id = sqlite3_last_insert_rowid(db_conn(db));
@@ -245,8 +250,8 @@ static int insert_tap(struct db *db, struct arena *arena, int64_t cohort_id, con
 	    db, "INSERT INTO applications (ref, cohort_id, status, waitlist_position,"
 		" submitted_at, status_at, first_name, last_name, dob, email, phone, school,"
 		" student_id, grade, guardian_name, guardian_phone, guardian_email,"
-		" guardian_consent, counselor_note, counselor_id, dob_hash, student_id_hash)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+		" guardian_consent, counselor_note, counselor_id, dob_hash, student_id_hash, language)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	/* A student's own address and phone are sealed too (a PIP applicant's are not:
 	 * they find the application and its duplicates). */
 	struct person p = {n->student_first_name, n->student_last_name,
@@ -265,6 +270,7 @@ static int insert_tap(struct db *db, struct arena *arena, int64_t cohort_id, con
 	db_bind_text(st, 19, n->counselor_note);
 	db_bind_int(st, 20, counselor_id);
 	db_bind_text(st, 22, sid_hash);
+	db_bind_text(st, 23, n->language ? n->language : "en");
 	if (db_exec_stmt(db, st) < 0)
 		return -1;
 	out->id = sqlite3_last_insert_rowid(db_conn(db));
@@ -495,6 +501,27 @@ void app_details_from_pip(struct arena *a, const struct pip_application *app,
 		out->detail[k] = app->detail[k];
 }
 
+void app_details_from_tap(struct arena *a, const struct tap_nomination *nom,
+			  struct app_details *out)
+{
+	char dob[16];
+	date_format_iso(nom->dob, dob, sizeof(dob));
+	/* The phones live in nom itself, which the caller may not keep. */
+	*out = (struct app_details){.first_name = nom->student_first_name,
+				    .last_name = nom->student_last_name,
+				    .dob = arena_strdup(a, dob),
+				    .email = nom->student_email,
+				    .phone = arena_strdup(a, nom->student_phone),
+				    .verify_residence = -1,
+				    .student_id = nom->student_id,
+				    .grade = nom->grade,
+				    .guardian_name = nom->guardian_name,
+				    .guardian_phone = arena_strdup(a, nom->guardian_phone),
+				    .guardian_email = nom->guardian_email,
+				    .guardian_consent = nom->guardian_consent,
+				    .counselor_note = nom->counselor_note};
+}
+
 /* Column i copied into the arena ("" for NULL). */
 static const char *col(struct arena *a, sqlite3_stmt *st, int i)
 {
@@ -626,7 +653,7 @@ int application_list_for_email(struct db *db, struct arena *arena, const char *e
 		" COALESCE(a.first_name, ''), COALESCE(a.email, ''),"
 		" COALESCE(a.guardian_email, ''), a.school IS NOT NULL AND EXISTS (SELECT 1"
 		" FROM users u WHERE u.email = ?1 COLLATE NOCASE AND u.role = 'counselor' AND"
-		" u.school = a.school AND u.disabled_at IS NULL) FROM applications a"
+		" u.school = a.school AND u.disabled_at IS NULL), a.language FROM applications a"
 		" WHERE a.erased_at IS NULL AND (a.email = ?1 COLLATE NOCASE OR"
 		" a.school IS NOT NULL) ORDER BY a.submitted_at DESC, a.id DESC");
 	db_bind_text(st, 1, email);
@@ -645,6 +672,9 @@ int application_list_for_email(struct db *db, struct arena *arena, const char *e
 		r->status = s < 0 ? ST_SUBMITTED : (enum status)s;
 		r->position = sqlite3_column_int(st, 3);
 		r->first_name = col(arena, st, 4);
+		r->lang = sqlite3_column_int(st, 7) ? -1 : lang_parse(db_col_text(st, 8));
+		if (r->lang < 0)
+			r->lang = LANG_EN;
 	}
 	sqlite3_reset(st);
 	return (rc == SQLITE_DONE || rc == SQLITE_ROW) && !bad ? n : -1;
@@ -690,34 +720,34 @@ static const char *changed_fields(struct arena *a, bool tap, const struct app_de
 {
 	struct buf b;
 	buf_init(&b, a);
-	diff_text(&b, tap ? "student's first name" : "first name", was->first_name,
+	diff_text(&b, tap ? N_("student's first name") : N_("first name"), was->first_name,
 		  want->first_name);
-	diff_text(&b, tap ? "student's last name" : "last name", was->last_name, want->last_name);
+	diff_text(&b, tap ? N_("student's last name") : N_("last name"), was->last_name, want->last_name);
 	if (tap)
-		diff_text(&b, "student ID", was->student_id, want->student_id);
-	diff_int(&b, "grade", was->grade, want->grade);
-	diff_text(&b, "date of birth", was->dob, want->dob);
-	diff_text(&b, tap ? "student's email address" : "email address", was->email, want->email);
-	diff_text(&b, tap ? "student's phone number" : "phone number", was->phone, want->phone);
-	diff_text(&b, "street address", was->street, want->street);
-	diff_text(&b, "city", was->city, want->city);
-	diff_text(&b, "ZIP code", was->zip, want->zip);
+		diff_text(&b, N_("student ID"), was->student_id, want->student_id);
+	diff_int(&b, N_("grade"), was->grade, want->grade);
+	diff_text(&b, N_("date of birth"), was->dob, want->dob);
+	diff_text(&b, tap ? N_("student's email address") : N_("email address"), was->email, want->email);
+	diff_text(&b, tap ? N_("student's phone number") : N_("phone number"), was->phone, want->phone);
+	diff_text(&b, N_("street address"), was->street, want->street);
+	diff_text(&b, N_("city"), was->city, want->city);
+	diff_text(&b, N_("ZIP code"), was->zip, want->zip);
 	if (affiliations_differ(was, want)) {
 		if (b.len)
 			buf_puts(&b, ", ");
-		buf_puts(&b, "connection to Torrance");
+		buf_puts(&b, N_("connection to Torrance"));
 	}
-	diff_text(&b, "emergency contact's name", was->emergency_name, want->emergency_name);
-	diff_text(&b, "emergency contact's phone number", was->emergency_phone,
+	diff_text(&b, N_("emergency contact's name"), was->emergency_name, want->emergency_name);
+	diff_text(&b, N_("emergency contact's phone number"), was->emergency_phone,
 		  want->emergency_phone);
-	diff_text(&b, "accommodations", was->accommodations, want->accommodations);
-	diff_text(&b, "parent or guardian's name", was->guardian_name, want->guardian_name);
-	diff_text(&b, "parent or guardian's phone number", was->guardian_phone,
+	diff_text(&b, N_("accommodations"), was->accommodations, want->accommodations);
+	diff_text(&b, N_("parent or guardian's name"), was->guardian_name, want->guardian_name);
+	diff_text(&b, N_("parent or guardian's phone number"), was->guardian_phone,
 		  want->guardian_phone);
-	diff_text(&b, "parent or guardian's email address", was->guardian_email,
+	diff_text(&b, N_("parent or guardian's email address"), was->guardian_email,
 		  want->guardian_email);
-	diff_int(&b, "consent on file", was->guardian_consent, want->guardian_consent);
-	diff_text(&b, "counselor's note", was->counselor_note, want->counselor_note);
+	diff_int(&b, N_("consent on file"), was->guardian_consent, want->guardian_consent);
+	diff_text(&b, N_("counselor's note"), was->counselor_note, want->counselor_note);
 	return b.len ? buf_str(&b) : "";
 }
 

@@ -139,6 +139,13 @@ struct app_details {
 void app_details_from_pip(struct arena *a, const struct pip_application *app,
 			  struct app_details *out);
 
+/*
+ * The student's and guardian's details of a validated nomination form, as a
+ * correction's wish (strings are nom's or in a; the PIP members NULL: kept).
+ */
+void app_details_from_tap(struct arena *a, const struct tap_nomination *nom,
+			  struct app_details *out);
+
 /* An application with what identifies it, read by application_read. */
 struct app_record {
 	int64_t id, cohort_id, counselor_id;
@@ -171,6 +178,7 @@ struct app_ref {
 	enum status status;
 	int position;
 	const char *first_name; /* the student's, for a nomination; in the arena */
+	int lang; /* its language (a counselor reading the school's: English) */
 };
 /*
  * The applications and nominations that e-mail address can look up at

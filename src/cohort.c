@@ -8,6 +8,7 @@
 
 #include "app.h"
 #include "arena.h"
+#include "i18n.h"
 #include "status.h"
 #include "thread_slot.h"
 
@@ -255,13 +256,21 @@ int cohort_required(const struct cohort *c)
 	return c->nsessions > 2 ? c->nsessions - 2 : c->nsessions;
 }
 
-void cohort_title(const struct cohort *c, char *buf, size_t size)
+void cohort_title_in(const struct cohort *c, int lang, char *buf, size_t size)
 {
 	if (strcmp(c->program, "tap") == 0)
-		snprintf(buf, size, "%s %d", strcmp(c->term, "fall") == 0 ? "Fall" : "Spring",
+		/* TRANSLATORS: a semester of Teens and Policing and its year. */
+		snprintf(buf, size, strcmp(c->term, "fall") == 0 ? _(lang, "Fall %d")
+								 : _(lang, "Spring %d"),
 			 c->year);
 	else
-		snprintf(buf, size, "Class %d", c->number);
+		/* TRANSLATORS: a class of Partners In Policing by its number. */
+		snprintf(buf, size, _(lang, "Class %d"), c->number);
+}
+
+void cohort_title(const struct cohort *c, char *buf, size_t size)
+{
+	cohort_title_in(c, LANG_EN, buf, size);
 }
 
 int cohort_counts(struct db *db, int64_t id, int counts[6])
@@ -328,8 +337,9 @@ json_t *cohort_json(struct db *db, const struct cohort *c)
 	return j;
 }
 
-json_t *cohort_view_json(struct db *db, struct arena *a, const struct cohort *c, enum lang l)
+json_t *cohort_view_json(struct db *db, struct arena *a, const struct cohort *c, int lang)
 {
+	enum lang l = i18n_format_lang(lang);
 	struct cohort_session *s;
 	int n = cohort_sessions(db, a, c, &s);
 	if (n < 0)
@@ -363,9 +373,13 @@ json_t *cohort_view_json(struct db *db, struct arena *a, const struct cohort *c,
 	json_object_set_new(j, "same_time", json_boolean(same_time));
 	json_object_set_new(j, "same_place", json_boolean(same_place));
 	json_object_set_new(j, "reminders", json_boolean(c->reminders));
-	char start[64];
+	char start[64], title[48], time[64];
 	fmt_date_long(l, c->start, start, sizeof(start));
 	json_object_set_new(j, "start", json_string(start));
+	cohort_title_in(c, lang, title, sizeof(title));
+	json_object_set_new(j, "title", json_string(title));
+	fmt_time_range(l, c->start_time, c->end_time, time, sizeof(time));
+	json_object_set_new(j, "time", json_string(time));
 	return j;
 }
 
@@ -409,7 +423,7 @@ void cohort_views_release(void)
 	thread_slot_release(&views_slot);
 }
 
-json_t *cohort_view(struct db *db, struct arena *a, const struct cohort *c, enum lang l)
+json_t *cohort_view(struct db *db, struct arena *a, const struct cohort *c, int l)
 {
 	uint64_t version = db_data_version(db);
 	long day = date_to_days(date_today());

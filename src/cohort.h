@@ -81,6 +81,8 @@ int cohort_insert(struct db *db, struct cohort *c, const struct cohort_session *
 int cohort_required(const struct cohort *c);
 /* "Class 45" or "Spring 2027" into buf. */
 void cohort_title(const struct cohort *c, char *buf, size_t size);
+/* The same in language lang (i18n.h): "Clase 45". */
+void cohort_title_in(const struct cohort *c, int lang, char *buf, size_t size);
 
 /* Applications counted by status: index by enum status of status.h. */
 int cohort_counts(struct db *db, int64_t id, int counts[6]);
@@ -102,13 +104,13 @@ json_t *cohort_json(struct db *db, const struct cohort *c);
  * with is_first) and reminders.  Allocations for the sessions
  * come from a; NULL when the database failed.  A new reference.
  */
-json_t *cohort_view_json(struct db *db, struct arena *a, const struct cohort *c, enum lang l);
+json_t *cohort_view_json(struct db *db, struct arena *a, const struct cohort *c, int lang);
 /*
  * cohort_view_json as this thread last built it for the same database version
  * and day, or built anew: shared, so the caller must not change it (add to a
  * json_copy instead).  A new reference; NULL when the database failed.
  */
-json_t *cohort_view(struct db *db, struct arena *a, const struct cohort *c, enum lang l);
+json_t *cohort_view(struct db *db, struct arena *a, const struct cohort *c, int lang);
 /* Frees this thread's kept views (threads that end do it themselves). */
 void cohort_views_release(void);
 

@@ -2,6 +2,7 @@
 #include "eligibility.h"
 
 #include "clock.h"
+#include "i18n.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,12 +14,12 @@ const char *const affiliation_names[AFF_MAX] = {
 };
 
 const char *const affiliation_labels[AFF_MAX] = {
-	"Lives in Torrance",
-	"Works in Torrance",
-	"Attends school in Torrance",
-	"Belongs to a church or congregation in Torrance",
-	"Belongs to a Torrance-based civic organization",
-	"Another connection to Torrance",
+	N_("Lives in Torrance"),
+	N_("Works in Torrance"),
+	N_("Attends school in Torrance"),
+	N_("Belongs to a church or congregation in Torrance"),
+	N_("Belongs to a Torrance-based civic organization"),
+	N_("Another connection to Torrance"),
 };
 
 /*
@@ -64,13 +65,15 @@ struct check {
 	size_t n;
 	enum need need[MAX_FIELDS];
 	const char *val[MAX_FIELDS]; /* cleaned value; "" when empty, skipped or in error */
+	int lang; /* the language of the messages (i18n.h) */
 };
 
 /* Starts a check of form against spec: every field needed as its table row says. */
-static void check_init(struct check *c, struct arena *a, const struct kvmap *form,
+static void check_init(struct check *c, struct arena *a, int lang, const struct kvmap *form,
 		       struct form_errors *errs, const struct field_spec *spec, size_t n)
 {
 	c->a = a;
+	c->lang = lang;
 	c->form = form;
 	c->errs = errs;
 	c->spec = spec;
@@ -85,13 +88,25 @@ static void check_init(struct check *c, struct arena *a, const struct kvmap *for
 static void fail(struct check *c, size_t i, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Adds a formatted error (allocated in the arena) to field i unless it has one. */
+/* Adds a formatted error (allocated in the arena) to field i unless it has one, fmt
+ * translated into the check's language (the catalogs keep its conversions: i18n.c). */
 static void fail(struct check *c, size_t i, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	form_error(c->errs, c->spec[i].name, arena_vprintf(c->a, fmt, ap));
+	form_error(c->errs, c->spec[i].name, arena_vprintf(c->a, _(c->lang, fmt), ap));
 	va_end(ap);
+}
+
+/* A field's label ("First name") and noun ("your first name") in the check's language. */
+static const char *label(const struct check *c, const struct field_spec *f)
+{
+	return _(c->lang, f->label);
+}
+
+static const char *noun(const struct check *c, const struct field_spec *f)
+{
+	return _(c->lang, f->noun);
 }
 
 static bool has_error(const struct check *c, size_t i)
@@ -108,7 +123,7 @@ static bool is_given(const struct check *c, size_t i)
 static void require(struct check *c, size_t i, const char *message)
 {
 	if (!is_given(c, i) && !has_error(c, i))
-		form_error(c->errs, c->spec[i].name, message);
+		form_error(c->errs, c->spec[i].name, _(c->lang, message));
 }
 
 /* The date of a K_DOB field that passed its checks, in *d; false otherwise. */
@@ -123,16 +138,20 @@ static void fail_missing(struct check *c, size_t i)
 	const struct field_spec *f = &c->spec[i];
 	switch (f->kind) {
 	case K_DOB:
-		fail(c, i, "Enter %s, for example %s", f->noun, f->example);
+		/* TRANSLATORS: %s are a field's noun ("your date of birth") and a date. */
+		fail(c, i, N_("Enter %s, for example %s"), noun(c, f), f->example);
 		break;
 	case K_CHOICE:
-		fail(c, i, "Select %s", f->noun);
+		/* TRANSLATORS: %s is a field's noun, such as "the student's grade". */
+		fail(c, i, N_("Select %s"), noun(c, f));
 		break;
 	case K_YES:
-		fail(c, i, "Confirm that %s", f->noun);
+		/* TRANSLATORS: %s is what a checkbox says, "you agree to a background check". */
+		fail(c, i, N_("Confirm that %s"), noun(c, f));
 		break;
 	default:
-		fail(c, i, "Enter %s", f->noun);
+		/* TRANSLATORS: %s is a field's noun, such as "your first name". */
+		fail(c, i, N_("Enter %s"), noun(c, f));
 		break;
 	}
 }
@@ -143,11 +162,12 @@ static void check_dob(struct check *c, size_t i, const char *v)
 	const struct field_spec *f = &c->spec[i];
 	struct date d;
 	if (date_parse_input(v, &d) != 0)
-		fail(c, i, "Enter a real date of birth, for example %s", f->example);
+		fail(c, i, N_("Enter a real date of birth, for example %s"), f->example);
 	else if (date_cmp(d, date_today()) > 0)
-		fail(c, i, "%s must be in the past", f->label);
+		/* TRANSLATORS: %s is a field's label, "Date of birth". */
+		fail(c, i, N_("%s must be in the past"), label(c, f));
 	else if (date_cmp(d, (struct date){1900, 1, 1}) < 0)
-		fail(c, i, "%s must be on or after January 1, 1900", f->label);
+		fail(c, i, N_("%s must be on or after January 1, 1900"), label(c, f));
 }
 
 /*
@@ -161,20 +181,20 @@ static const char *check_format(struct check *c, size_t i, const char *v)
 	switch (f->kind) {
 	case K_EMAIL:
 		if (!email_valid(v))
-			fail(c, i, "Enter %s in the correct format, like name@example.com",
-			     f->noun);
+			fail(c, i, N_("Enter %s in the correct format, like name@example.com"),
+			     noun(c, f));
 		return v;
 	case K_PHONE:
 		if (!phone_normalise(v, digits)) {
-			fail(c, i, "Enter %s as a US number with 10 digits, "
-				   "like 310-555-0123", f->noun);
+			fail(c, i, N_("Enter %s as a US number with 10 digits, like 310-555-0123"),
+			     noun(c, f));
 			return v;
 		}
 		return arena_strdup(c->a, digits);
 	case K_ZIP:
 		if (!zip_valid(v))
-			fail(c, i, "Enter %s in the correct format, like 90503 or 90503-1234",
-			     f->noun);
+			fail(c, i, N_("Enter %s in the correct format, like 90503 or 90503-1234"),
+			     noun(c, f));
 		return v;
 	case K_DOB:
 		check_dob(c, i, v);
@@ -200,13 +220,14 @@ static const char *check_field(struct check *c, size_t i)
 					: text_clean(c->a, raw, f->max, &v);
 	if (rc == -1) {
 		fail(c, i, f->flags & F_MULTILINE
-			       ? "Remove tabs and other control characters from %s"
-			       : "Remove tabs, line breaks and other control characters from %s",
-		     f->noun);
+			       ? N_("Remove tabs and other control characters from %s")
+			       : N_("Remove tabs, line breaks and other control characters from %s"),
+		     noun(c, f));
 		return "";
 	}
 	if (rc == -2) {
-		fail(c, i, "%s must be %u characters or fewer", f->label, (unsigned)f->max);
+		/* TRANSLATORS: a field's label ("First name"), then a number. */
+		fail(c, i, N_("%s must be %u characters or fewer"), label(c, f), (unsigned)f->max);
 		return "";
 	}
 	if (v[0] == '\0') {
@@ -265,44 +286,39 @@ enum pip_field {
 };
 
 static const struct field_spec pip_fields[P_COUNT] = {
-	[P_FIRST_NAME] = {"first_name", "First name", "your first name", LEN_NAME, K_TEXT,
+	[P_FIRST_NAME] = {"first_name", N_("First name"), N_("your first name"), LEN_NAME, K_TEXT,
 			  F_REQUIRED, NULL},
-	[P_LAST_NAME] = {"last_name", "Last name", "your last name", LEN_NAME, K_TEXT, F_REQUIRED,
+	[P_LAST_NAME] = {"last_name", N_("Last name"), N_("your last name"), LEN_NAME, K_TEXT, F_REQUIRED,
 			 NULL},
-	[P_DOB] = {"dob", "Date of birth", "your date of birth", LEN_OTHER, K_DOB, F_REQUIRED,
+	[P_DOB] = {"dob", N_("Date of birth"), N_("your date of birth"), LEN_OTHER, K_DOB, F_REQUIRED,
 		   "5/17/1980"},
-	[P_EMAIL] = {"email", "Email address", "your email address", LEN_EMAIL, K_EMAIL,
+	[P_EMAIL] = {"email", N_("Email address"), N_("your email address"), LEN_EMAIL, K_EMAIL,
 		     F_REQUIRED, NULL},
-	[P_PHONE] = {"phone", "Phone number", "your phone number", LEN_OTHER, K_PHONE, F_REQUIRED,
+	[P_PHONE] = {"phone", N_("Phone number"), N_("your phone number"), LEN_OTHER, K_PHONE, F_REQUIRED,
 		     NULL},
-	[P_STREET] = {"street", "Street address", "your street address", LEN_STREET, K_TEXT,
+	[P_STREET] = {"street", N_("Street address"), N_("your street address"), LEN_STREET, K_TEXT,
 		      F_REQUIRED, NULL},
-	[P_CITY] = {"city", "City", "your city", LEN_CITY, K_TEXT, F_REQUIRED, NULL},
-	[P_ZIP] = {"zip", "ZIP code", "your ZIP code", LEN_OTHER, K_ZIP, F_REQUIRED, NULL},
-	[P_AFFILIATION] = {"affiliation", "Connection to Torrance", "", 0, K_GROUP, 0, NULL},
-	[P_WORK] = {"work_detail", "Employer name", "the name of your employer in Torrance",
+	[P_CITY] = {"city", N_("City"), N_("your city"), LEN_CITY, K_TEXT, F_REQUIRED, NULL},
+	[P_ZIP] = {"zip", N_("ZIP code"), N_("your ZIP code"), LEN_OTHER, K_ZIP, F_REQUIRED, NULL},
+	[P_AFFILIATION] = {"affiliation", N_("Connection to Torrance"), "", 0, K_GROUP, 0, NULL},
+	[P_WORK] = {"work_detail", N_("Employer name"), N_("the name of your employer in Torrance"),
 		    LEN_DETAIL, K_TEXT, 0, NULL},
-	[P_SCHOOL] = {"school_detail", "School name", "the name of your school in Torrance",
+	[P_SCHOOL] = {"school_detail", N_("School name"), N_("the name of your school in Torrance"),
 		      LEN_DETAIL, K_TEXT, 0, NULL},
-	[P_FAITH] = {"faith_detail", "Church or congregation name",
-		     "the name of your church or congregation in Torrance", LEN_DETAIL, K_TEXT, 0,
+	[P_FAITH] = {"faith_detail", N_("Church or congregation name"), N_("the name of your church or congregation in Torrance"), LEN_DETAIL, K_TEXT, 0,
 		     NULL},
-	[P_CIVIC] = {"civic_detail", "Organization name",
-		     "the name of your civic organization in Torrance", LEN_DETAIL, K_TEXT, 0,
+	[P_CIVIC] = {"civic_detail", N_("Organization name"), N_("the name of your civic organization in Torrance"), LEN_DETAIL, K_TEXT, 0,
 		     NULL},
-	[P_OTHER] = {"other_detail", "The description of your connection",
-		     "how you are connected to Torrance", LEN_DETAIL, K_TEXT, 0, NULL},
-	[P_EMERGENCY_NAME] = {"emergency_name", "Emergency contact name",
-			      "the name of your emergency contact", LEN_NAME, K_TEXT, F_REQUIRED,
+	[P_OTHER] = {"other_detail", N_("The description of your connection"), N_("how you are connected to Torrance"), LEN_DETAIL, K_TEXT, 0, NULL},
+	[P_EMERGENCY_NAME] = {"emergency_name", N_("Emergency contact name"), N_("the name of your emergency contact"), LEN_NAME, K_TEXT, F_REQUIRED,
 			      NULL},
-	[P_EMERGENCY_PHONE] = {"emergency_phone", "Emergency contact phone number",
-			       "your emergency contact's phone number", LEN_OTHER, K_PHONE,
+	[P_EMERGENCY_PHONE] = {"emergency_phone", N_("Emergency contact phone number"), N_("your emergency contact's phone number"), LEN_OTHER, K_PHONE,
 			       F_REQUIRED, NULL},
-	[P_ACCOMMODATIONS] = {"accommodations", "Accommodations", "the accommodations you need",
+	[P_ACCOMMODATIONS] = {"accommodations", N_("Accommodations"), N_("the accommodations you need"),
 			      LEN_NOTE, K_TEXT, F_MULTILINE, NULL},
-	[P_REFERRAL] = {"referral", "How you heard about us", "how you heard about us", LEN_OTHER,
+	[P_REFERRAL] = {"referral", N_("How you heard about us"), N_("how you heard about us"), LEN_OTHER,
 			K_TEXT, 0, NULL},
-	[P_ACK] = {"ack_background", "Background check", "you agree to a background check", 0,
+	[P_ACK] = {"ack_background", N_("Background check"), N_("you agree to a background check"), 0,
 		   K_YES, F_REQUIRED, NULL},
 };
 _Static_assert((int)P_COUNT <= (int)MAX_FIELDS, "pip_fields larger than struct check holds");
@@ -344,10 +360,10 @@ static void pip_rule_affiliations(struct check *c, unsigned affs, bool unknown)
 {
 	if (unknown)
 		form_error(c->errs, "affiliation",
-			   "Select the ways you are connected to Torrance from the list");
+			   _(c->lang, "Select the ways you are connected to Torrance from the list"));
 	else if (affs == 0)
 		form_error(c->errs, "affiliation",
-			   "Select at least one way you are connected to Torrance");
+			   _(c->lang, "Select at least one way you are connected to Torrance"));
 }
 
 static void pip_rule_age(struct check *c, struct date first_session)
@@ -355,9 +371,10 @@ static void pip_rule_age(struct check *c, struct date first_session)
 	struct date dob;
 	if (!good_date(c, P_DOB, &dob) || date_age_on(dob, first_session) >= PIP_MIN_AGE)
 		return;
-	char day[40];
-	date_format_long(first_session, day, sizeof(day));
-	fail(c, P_DOB, "You must be 18 by %s, when the class starts", day);
+	char day[64];
+	fmt_date_long(i18n_format_lang(c->lang), first_session, day, sizeof(day));
+	/* TRANSLATORS: %s is the date of the first session. */
+	fail(c, P_DOB, N_("You must be 18 by %s, when the class starts"), day);
 }
 
 /*
@@ -367,19 +384,21 @@ static void pip_rule_age(struct check *c, struct date first_session)
  */
 static void pip_rule_residence(struct check *c, unsigned affs, bool *verify)
 {
-	static const char other_box[] = "If you work, go to school, worship or volunteer in "
-					 "Torrance, tick that box instead";
+	const char *other_box = _(c->lang, "If you work, go to school, worship or volunteer in "
+					   "Torrance, tick that box instead");
 	*verify = false;
 	if (!(affs & (1u << AFF_RESIDENT)))
 		return;
 	if (is_given(c, P_CITY) && strcasecmp(c->val[P_CITY], "Torrance") != 0)
-		fail(c, P_CITY, "To say you live in Torrance, enter an address in the City of "
-				"Torrance. %s", other_box);
+		/* TRANSLATORS: %s is the sentence "If you work, go to school, ... instead". */
+		fail(c, P_CITY, N_("To say you live in Torrance, enter an address in the City of "
+				   "Torrance. %s"), other_box);
 	if (is_given(c, P_ZIP)) {
 		enum zip_kind kind = zip_torrance(c->val[P_ZIP]);
 		if (kind == ZIP_OUTSIDE)
-			fail(c, P_ZIP, "ZIP code %.5s is not in Torrance. To say you live in "
-				       "Torrance, enter a Torrance address. %s",
+			/* TRANSLATORS: the ZIP code typed, then the sentence "If you work, ...". */
+			fail(c, P_ZIP, N_("ZIP code %.5s is not in Torrance. To say you live in "
+					  "Torrance, enter a Torrance address. %s"),
 			     c->val[P_ZIP], other_box);
 		*verify = kind == ZIP_BORDER;
 	}
@@ -406,12 +425,12 @@ static void pip_fill(const struct check *c, unsigned affs, struct pip_applicatio
 }
 
 /* errs is reset first; out is filled even when there are errors (failed fields are ""). */
-int pip_validate(struct arena *a, const struct kvmap *form, struct date first_session,
+int pip_validate(struct arena *a, int lang, const struct kvmap *form, struct date first_session,
 		 struct pip_application *out, struct form_errors *errs)
 {
 	struct check c;
 	bool unknown;
-	check_init(&c, a, form, errs, pip_fields, P_COUNT);
+	check_init(&c, a, lang, form, errs, pip_fields, P_COUNT);
 	unsigned affs = read_affiliations(form, &unknown);
 	pip_detail_needs(&c, affs);
 	check_fields(&c);
@@ -564,7 +583,7 @@ int tap_validate(struct arena *a, const struct kvmap *form, struct date first_se
 {
 	struct check c;
 	int grade;
-	check_init(&c, a, form, errs, tap_fields, T_COUNT);
+	check_init(&c, a, LANG_EN, form, errs, tap_fields, T_COUNT);
 	check_fields(&c);
 	tap_rule_student_id(&c);
 	tap_rule_grade(&c, &grade);
@@ -575,6 +594,12 @@ int tap_validate(struct arena *a, const struct kvmap *form, struct date first_se
 	memset(out, 0, sizeof(*out));
 	tap_fill(&c, grade, out);
 	out->adult = age_known && age >= ADULT_AGE;
+	/* The family's language: English unless the form names another of SPEC.md's. */
+	const char *language = kv_str(form, "language");
+	int lang = language[0] ? lang_parse(language) : LANG_EN;
+	if (lang < 0)
+		form_error(errs, "language", "Choose the family's language from the list");
+	out->language = lang_codes[lang < 0 ? LANG_EN : lang];
 	sort_errors(&c);
 	return (int)errs->n;
 }
@@ -584,16 +609,16 @@ int tap_validate(struct arena *a, const struct kvmap *form, struct date first_se
 enum interest_field { I_EMAIL, I_NAME, I_COUNT };
 
 static const struct field_spec interest_fields[I_COUNT] = {
-	[I_EMAIL] = {"email", "Email address", "your email address", LEN_EMAIL, K_EMAIL,
+	[I_EMAIL] = {"email", N_("Email address"), N_("your email address"), LEN_EMAIL, K_EMAIL,
 		     F_REQUIRED, NULL},
-	[I_NAME] = {"name", "Name", "your name", LEN_NAME, K_TEXT, 0, NULL},
+	[I_NAME] = {"name", N_("Name"), N_("your name"), LEN_NAME, K_TEXT, 0, NULL},
 };
 
-int interest_validate(struct arena *a, const struct kvmap *form, struct interest *out,
+int interest_validate(struct arena *a, int lang, const struct kvmap *form, struct interest *out,
 		      struct form_errors *errs)
 {
 	struct check c;
-	check_init(&c, a, form, errs, interest_fields, I_COUNT);
+	check_init(&c, a, lang, form, errs, interest_fields, I_COUNT);
 	check_fields(&c);
 	out->email = c.val[I_EMAIL];
 	out->name = c.val[I_NAME];

@@ -25,17 +25,18 @@ struct pip_application {
 	char emergency_phone[11];
 	const char *accommodations, *referral; /* may be "" */
 	bool verify_residence; /* a resident claim with a border ZIP */
+	const char *language;  /* the code of the language it was made in ("en" when NULL) */
 };
 
 /*
- * Checks every field of the PIP form (field names of SPEC.md) against the
+ * Checks every field of the PIP form, with messages in language lang (i18n.h), (field names of SPEC.md) against the
  * field rules and the eligibility rules for a class whose first session is
  * first_session.  Fills out with typed values and errs with one message per
  * field in error (field = the name of the input to link to; for the
  * affiliation group "affiliation", for a detail "work_detail" etc.).
  * Returns the number of errors (0 = eligible).  Does not look at `class` or `csrf`.
  */
-int pip_validate(struct arena *a, const struct kvmap *form, struct date first_session,
+int pip_validate(struct arena *a, int lang, const struct kvmap *form, struct date first_session,
 		 struct pip_application *out, struct form_errors *errs);
 
 /* A TAP nomination after validation. */
@@ -50,6 +51,7 @@ struct tap_nomination {
 	bool guardian_consent;
 	const char *counselor_note;
 	bool adult; /* 18 or more on the first session date */
+	const char *language; /* the family's language, a code of SPEC.md ("en" when NULL) */
 };
 
 /* Same conventions as pip_validate, for the nomination form. */
@@ -60,7 +62,7 @@ int tap_validate(struct arena *a, const struct kvmap *form, struct date first_se
 struct interest {
 	const char *email, *name;
 };
-int interest_validate(struct arena *a, const struct kvmap *form, struct interest *out,
+int interest_validate(struct arena *a, int lang, const struct kvmap *form, struct interest *out,
 		      struct form_errors *errs);
 
 #endif

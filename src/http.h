@@ -41,6 +41,7 @@ struct request {
 	struct db *db;
 	const struct session *session; /* NULL when signed out */
 	const char *csrf;              /* the token forms must carry back */
+	int lang;                      /* the language of the answer (i18n.h); English on staff pages */
 };
 
 struct response {

@@ -12,6 +12,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <unicode/ubrk.h>
+#include <unicode/uchar.h>
+#include <unicode/ustring.h>
 
 #include "app.h"
 #include "clock.h"
@@ -110,39 +113,108 @@ char *mail_encode_header(struct arena *a, const char *value)
 	return buf_str(&b);
 }
 
-/* Characters (code points) in n bytes of UTF-8. */
-static size_t chars(const char *s, size_t n)
+/* The columns a code point takes in a fixed-width mail reader: 2 for East Asian wide
+ * and full-width characters (kanji, kana, hangul), else 1. */
+static int columns(UChar32 c)
 {
-	size_t c = 0;
-	for (size_t i = 0; i < n; i++)
-		c += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return c;
+	int w = u_getIntPropertyValue(c, UCHAR_EAST_ASIAN_WIDTH);
+	return w == U_EA_WIDE || w == U_EA_FULLWIDTH ? 2 : 1;
 }
 
-/* Wraps one line (no \n in it) into b. */
+static bool is_hangul(UChar32 c)
+{
+	return (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0x1100 && c <= 0x11FF) ||
+	       (c >= 0x3130 && c <= 0x318F);
+}
+
+/*
+ * Whether a line may break at i, where ICU's line breaking (UAX #14) allows it:
+ * after a space, or next to a character outside ASCII, so that Japanese and Chinese
+ * break between characters where their rules allow and never inside one, while
+ * English words, links and references ("P-7K3Q-9XMD") stay whole.  Korean, written
+ * with spaces, keeps its words whole too.
+ */
+static bool break_ok(const UChar *u, int32_t n, int32_t i)
+{
+	if (i <= 0 || i >= n)
+		return true;
+	UChar32 before, after;
+	int32_t j = i;
+	U16_PREV(u, 0, j, before);
+	j = i;
+	U16_NEXT(u, j, n, after);
+	if (before == ' ')
+		return true;
+	if (is_hangul(before) && is_hangul(after))
+		return false;
+	return before > 0x7F || after > 0x7F;
+}
+
+/* Appends u[from, to) as UTF-8. */
+static void put_utf16(struct buf *b, const UChar *u, int32_t from, int32_t to)
+{
+	int32_t need = 0;
+	UErrorCode status = U_ZERO_ERROR;
+	u_strToUTF8(NULL, 0, &need, u + from, to - from, &status);
+	char *out = arena_alloc(b->arena, (size_t)need + 1);
+	status = U_ZERO_ERROR;
+	u_strToUTF8(out, need + 1, NULL, u + from, to - from, &status);
+	buf_add(b, out, U_SUCCESS(status) ? (size_t)need : 0);
+}
+
+/* Wraps one line (no \n in it) into b at ICU's line breaks, lines of at most width
+ * columns where the words allow; a word longer than that (a link) stays whole. */
 static void wrap_line(struct buf *b, const char *line, size_t len, size_t width)
 {
-	while (chars(line, len) > width) {
-		/* The last space that keeps the line within width; else the first one. */
-		size_t cut = 0, seen = 0;
-		for (size_t i = 0; i < len; i++) {
-			if (((unsigned char)line[i] & 0xC0) != 0x80)
-				seen++;
-			if (line[i] == ' ') {
-				if (seen - 1 <= width || cut == 0)
-					cut = i;
-				if (seen - 1 > width)
-					break;
-			}
-		}
-		if (cut == 0)
-			break; /* one long word, such as a link: leave it whole */
-		buf_add(b, line, cut);
-		buf_putc(b, '\n');
-		line += cut + 1;
-		len -= cut + 1;
+	int32_t n = 0;
+	UErrorCode status = U_ZERO_ERROR;
+	UChar *u = arena_alloc(b->arena, (len + 1) * sizeof(UChar));
+	u_strFromUTF8(u, (int32_t)len + 1, &n, line, (int32_t)len, &status);
+	/* col[i]: the columns of u[0, i), for any i on a code point's start. */
+	size_t *col = arena_alloc(b->arena, ((size_t)n + 1) * sizeof(size_t));
+	for (int32_t i = 0; U_SUCCESS(status) && i < n;) {
+		int32_t at = i;
+		UChar32 c;
+		U16_NEXT(u, i, n, c);
+		for (int32_t k = at + 1; k <= i; k++)
+			col[k] = col[at] + (size_t)columns(c);
 	}
-	buf_add(b, line, len);
+	UBreakIterator *bi = U_SUCCESS(status) && col[n] > width
+				 ? ubrk_open(UBRK_LINE, "", u, n, &status)
+				 : NULL;
+	if (bi == NULL || U_FAILURE(status)) {
+		if (bi)
+			ubrk_close(bi);
+		buf_add(b, line, len); /* short, or ICU failed: as it is */
+		return;
+	}
+	int32_t start = 0;
+	while (start < n) {
+		/* The last allowed break that keeps the line within width, else the first. */
+		int32_t cut = -1;
+		for (int32_t p = ubrk_following(bi, start); p != UBRK_DONE; p = ubrk_next(bi)) {
+			if (!break_ok(u, n, p))
+				continue;
+			int32_t end = p;
+			while (end > start && u[end - 1] == ' ')
+				end--;
+			if (cut >= 0 && col[end] - col[start] > width)
+				break;
+			cut = p;
+			if (col[end] - col[start] > width)
+				break;
+		}
+		if (cut < 0)
+			cut = n;
+		int32_t end = cut;
+		while (end > start && u[end - 1] == ' ')
+			end--;
+		put_utf16(b, u, start, end);
+		if (cut < n)
+			buf_putc(b, '\n');
+		start = cut;
+	}
+	ubrk_close(bi);
 }
 
 char *mail_wrap(struct arena *a, const char *text, size_t width)

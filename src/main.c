@@ -22,6 +22,7 @@
 #include "sealed.h"
 #include "oomtest.h"
 #include "server.h"
+#include "i18n.h"
 #include "view.h"
 
 #ifndef PORTAL_DATADIR
@@ -351,6 +352,23 @@ static int apply_options(const struct invocation *inv)
 	return 0;
 }
 
+
+/*
+ * Reads the catalogs of po/ and the templates, expanded in every language.  The
+ * pseudo-language en-XA is made only when the environment sets
+ * PORTAL_PSEUDO_LANGUAGE=1, as the test suites do: never on a real site.
+ */
+static int load_text(void)
+{
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s/po", app_config.datadir);
+	const char *pseudo = getenv("PORTAL_PSEUDO_LANGUAGE");
+	if (i18n_load(dir, pseudo && strcmp(pseudo, "1") == 0) < 0)
+		return -1;
+	snprintf(dir, sizeof(dir), "%s/templates", app_config.datadir);
+	return view_load(dir);
+}
+
 static int cmd_serve(const struct invocation *inv)
 {
 	(void)inv;
@@ -371,12 +389,11 @@ static int cmd_serve(const struct invocation *inv)
 	db_close(db);
 	if (auth < 0)
 		goto out;
-	char tdir[4096];
-	snprintf(tdir, sizeof(tdir), "%s/templates", app_config.datadir);
-	if (view_load(tdir) < 0)
+	if (load_text() < 0)
 		goto out;
 	rc = server_run();
 	view_unload();
+	i18n_unload();
 out:
 	close(lock);
 	return rc;
@@ -559,16 +576,16 @@ static int cmd_bootstrap(const struct invocation *inv)
 	if (db == NULL)
 		return 1;
 	/* The demo's participants get the e-mails a real application gets. */
-	char tdir[4096];
-	snprintf(tdir, sizeof(tdir), "%s/templates", app_config.datadir);
-	if (demo && view_load(tdir) < 0) {
+	if (demo && load_text() < 0) {
 		db_close(db);
 		return 1;
 	}
 	struct cli_user admin = {.name = inv->opt[OPT_ADMIN_NAME], .email = inv->opt[OPT_ADMIN_EMAIL]};
 	int rc = auth_init(db) == 0 ? cli_bootstrap(db, demo, &admin) : 1;
-	if (demo)
+	if (demo) {
 		view_unload();
+		i18n_unload();
+	}
 	db_close(db);
 	return rc;
 }

@@ -824,10 +824,44 @@ static void render_children(struct render *r, const struct frame *f, const struc
 	descend(r, f, n + 1, n + n->size);
 }
 
+/*
+ * A plural section, {{#count@one}}: when the loader knows plurals and the name's last
+ * part holds '@', sets *v to the count when its category is the one named, else to
+ * NULL, and returns true.
+ */
+static bool plural_section(const struct render *r, const struct frame *f,
+			   const struct node *n, const json_t **v)
+{
+	if (r->loader == NULL || r->loader->plural == NULL || n->len != 1)
+		return false;
+	const struct part *p = f->t->parts + n->off;
+	const char *name = f->t->src + p->off;
+	const char *at = memchr(name, '@', p->len);
+	if (at == NULL)
+		return false;
+	size_t key_len = (size_t)(at - name);
+	char key[64]; /* NUL-terminated, for jansson versions without json_object_getn */
+	*v = NULL;
+	if (key_len >= sizeof(key))
+		return true;
+	memcpy(key, name, key_len);
+	key[key_len] = '\0';
+	const json_t *count = NULL;
+	for (const struct ctx *c = f->ctx; c != NULL && count == NULL; c = c->up)
+		count = get_key(c->v, key, key_len);
+	if (count && json_is_number(count) &&
+	    r->loader->plural(r->loader->ud, json_number_value(count), at + 1,
+			      p->len - key_len - 1))
+		*v = count;
+	return true;
+}
+
 /* A section renders once per list item, once for another truthy value, else never. */
 static void render_section(struct render *r, const struct frame *f, const struct node *n)
 {
-	const json_t *v = lookup(f, n);
+	const json_t *v;
+	if (!plural_section(r, f, n, &v))
+		v = lookup(f, n);
 	if (n->kind == K_INVERTED) {
 		if (!truthy(v))
 			render_children(r, f, n);

@@ -3,6 +3,7 @@
 #define PORTAL_MUSTACHE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -19,6 +20,12 @@ struct mus_tmpl;
 struct mus_loader {
 	const struct mus_tmpl *(*get)(void *ud, const char *name);
 	void *ud;
+	/*
+	 * Plural sections (an extension the specification does not know, used only
+	 * when set): a section named COUNT@CATEGORY ({{#places@one}}) renders when
+	 * COUNT is a number and plural(ud, number, CATEGORY) is true.  May be NULL.
+	 */
+	bool (*plural)(void *ud, double n, const char *cat, size_t cat_len);
 };
 
 /*

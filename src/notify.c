@@ -16,6 +16,7 @@
 #include "seal.h"
 #include "users.h"
 #include "validate.h"
+#include "i18n.h"
 #include "view.h"
 
 /* Who a message goes to, and as whom they read it. */
@@ -27,6 +28,7 @@ struct recipient {
 	char email[256];
 	char name[128]; /* as the greeting says it: "Maria", "Pat Rivera" */
 	enum role role;
+	int lang; /* the application's language; a counselor reads English (i18n.h) */
 };
 
 /* What a message about application id needs, and who should get it. */
@@ -38,6 +40,11 @@ struct about {
 	struct cohort cohort;
 	struct cohort_session *sessions; /* in the caller's arena */
 	int nsessions;
+	int lang;      /* the language the application was made in */
+	bool has_cohort;
+	int status_from, status_to; /* a status change's statuses, or -1 */
+	bool next;     /* tell the next session (an acceptance) */
+	const char *fields; /* a correction's fields, "phone number, city" in English, or NULL */
 };
 
 static void add_recipient(struct about *a, const char *email, const char *name, enum role role)
@@ -52,15 +59,16 @@ static void add_recipient(struct about *a, const char *email, const char *name, 
 		snprintf(r->email, sizeof(r->email), "%s", email);
 		snprintf(r->name, sizeof(r->name), "%s", name ? name : "");
 		r->role = role;
+		r->lang = role == TO_COUNSELOR ? LANG_EN : a->lang;
 	}
 }
 
-/* {date, time, location} of session s, in English (the e-mails' language for now). */
-static json_t *session_json(const struct cohort_session *s)
+/* {date, time, location} of session s, in language lang. */
+static json_t *session_json(int lang, const struct cohort_session *s)
 {
 	char date[64], time[64];
-	fmt_date_long(LANG_EN, s->date, date, sizeof(date));
-	fmt_time_range(LANG_EN, s->start_time, s->end_time, time, sizeof(time));
+	fmt_date_long(i18n_format_lang(lang), s->date, date, sizeof(date));
+	fmt_time_range(i18n_format_lang(lang), s->start_time, s->end_time, time, sizeof(time));
 	json_t *j =
 	    json_pack("{s:s, s:s, s:s}", "date", date, "time", time, "location", s->location);
 	if (j == NULL)
@@ -75,15 +83,14 @@ static json_t *session_json(const struct cohort_session *s)
  * and "usual" {time, location} when all share them, else "varied" with the
  * first session's.
  */
-static void add_schedule(json_t *data, const struct cohort_session *s, int n)
+static void add_schedule(json_t *data, int lang, const struct cohort_session *s, int n)
 {
 	if (n <= 0)
 		return;
 	char start[64];
-	fmt_date_long(LANG_EN, s[0].date, start, sizeof(start));
+	fmt_date_long(i18n_format_lang(lang), s[0].date, start, sizeof(start));
 	json_object_set_new(data, "start", json_string(start));
-	json_object_set_new(data, "sessions_text",
-	                    json_sprintf("%d session%s", n, n == 1 ? "" : "s"));
+	json_object_set_new(data, "sessions", json_integer(n));
 	bool weekly = n > 1, same = true;
 	for (int i = 1; i < n; i++) {
 		weekly &= date_cmp(s[i].date, date_add_days(s[i - 1].date, 7)) == 0;
@@ -91,7 +98,7 @@ static void add_schedule(json_t *data, const struct cohort_session *s, int n)
 		        strcmp(s[i].location, s[0].location) == 0;
 	}
 	json_object_set_new(data, "weekly", json_boolean(weekly));
-	json_object_set_new(data, same ? "usual" : "varied", session_json(&s[0]));
+	json_object_set_new(data, same ? "usual" : "varied", session_json(lang, &s[0]));
 }
 
 /* Reads the application and builds the template data: 1, 0 when its details are
@@ -104,7 +111,7 @@ static int load(struct db *db, struct arena *arena, int64_t id, struct about *a)
 				       " COALESCE(a.email, ''), COALESCE(a.guardian_email, ''),"
 				       " COALESCE(a.school, ''), COALESCE(u.email, ''),"
 				       " COALESCE(u.name, ''), COALESCE(a.last_name, ''),"
-				       " COALESCE(a.guardian_name, '')"
+				       " COALESCE(a.guardian_name, ''), a.language"
 				       " FROM applications a LEFT JOIN users u ON u.id = a.counselor_id"
 				       " WHERE a.id = ? AND a.erased_at IS NULL");
 	db_bind_int(st, 1, id);
@@ -128,12 +135,15 @@ static int load(struct db *db, struct arena *arena, int64_t id, struct about *a)
 	}
 	memset(a, 0, sizeof(*a));
 	a->id = id;
-	a->data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ref", db_col_text(st, 0),
+	a->status_from = a->status_to = -1;
+	a->lang = lang_parse(db_col_text(st, 12));
+	if (a->lang < 0)
+		a->lang = LANG_EN;
+	a->data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ref", db_col_text(st, 0),
 			    "status", db_col_text(st, 2), "first_name", db_col_text(st, 4),
 			    "last_name", db_col_text(st, 10), "school",
 			    school_name(db_col_text(st, 7)) ? school_name(db_col_text(st, 7)) : "",
-			    "counselor", db_col_text(st, 9), "contact",
-			    view_contact_text());
+			    "counselor", db_col_text(st, 9));
 	if (a->data == NULL)
 		die_oom();
 	bool tap = db_col_text(st, 0)[0] == 'T';
@@ -154,15 +164,8 @@ static int load(struct db *db, struct arena *arena, int64_t id, struct about *a)
 		json_decref(a->data);
 		return -1;
 	}
-	char title[32], start[48];
-	cohort_title(c, title, sizeof(title));
-	date_format_long(c->start, start, sizeof(start));
+	a->has_cohort = true;
 	json_object_set_new(a->data, "tap", json_boolean(tap));
-	json_object_set_new(a->data, "cohort", json_string(title));
-	json_object_set_new(a->data, "start", json_string(start));
-	json_object_set_new(a->data, "program",
-			    json_string(tap ? "Teens and Policing" : "Partners In Policing"));
-	add_schedule(a->data, a->sessions, a->nsessions);
 	if (position > 0)
 		json_object_set_new(a->data, "position", json_integer(position));
 	json_object_set_new(a->data, "status_url",
@@ -182,7 +185,8 @@ static int load(struct db *db, struct arena *arena, int64_t id, struct about *a)
  * reminders it may promise: only when the cohort sends them and they are still to
  * come (the reminders module never sends one for a day already gone).
  */
-static void add_next(json_t *data, const struct cohort *c, const struct cohort_session *s, int n)
+static void add_next(json_t *data, int lang, const struct cohort *c,
+		     const struct cohort_session *s, int n)
 {
 	struct date today = date_today();
 	int i = 0;
@@ -190,13 +194,63 @@ static void add_next(json_t *data, const struct cohort *c, const struct cohort_s
 		i++;
 	if (i == n)
 		return;
-	json_t *next = session_json(&s[i]);
+	json_t *next = session_json(lang, &s[i]);
 	json_object_set_new(next, "first", json_boolean(i == 0));
 	json_object_set_new(data, "next", next);
 	bool day = c->reminders && date_cmp(date_add_days(s[i].date, -1), today) > 0;
 	bool week = day && i == 0 && date_cmp(date_add_days(s[0].date, -7), today) > 0;
 	json_object_set_new(data, "remind_week", json_boolean(week));
 	json_object_set_new(data, "remind_day", json_boolean(day));
+}
+
+static bool is_tap_data(const json_t *data)
+{
+	return json_is_true(json_object_get(data, "tap"));
+}
+
+/* A correction's list of fields ("phone number, city", as applications.c writes it) with
+ * each name and the separator in lang, as a new JSON string. */
+static json_t *fields_in(int lang, const char *english)
+{
+	struct arena a;
+	arena_init(&a);
+	struct buf b;
+	buf_init(&b, &a);
+	char *list = arena_strdup(&a, english), *save = NULL;
+	for (char *f = strtok_r(list, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+		if (b.len)
+			/* TRANSLATORS: between the names of the fields in a list, "phone number, city". */
+			buf_puts(&b, _(lang, ", "));
+		buf_puts(&b, _(lang, f + strspn(f, " ")));
+	}
+	json_t *j = json_string(buf_str(&b));
+	arena_free(&a);
+	return j;
+}
+
+/* Sets the data's words and dates in the recipient's language. */
+static void localize(struct about *a, int lang)
+{
+	json_object_set_new(a->data, "contact", json_string(view_contact_text(lang)));
+	if (a->has_cohort) {
+		char title[48], start[64];
+		cohort_title_in(&a->cohort, lang, title, sizeof(title));
+		fmt_date_long(i18n_format_lang(lang), a->cohort.start, start, sizeof(start));
+		json_object_set_new(a->data, "cohort", json_string(title));
+		json_object_set_new(a->data, "start", json_string(start));
+		json_object_set_new(a->data, "program",
+				    json_string(is_tap_data(a->data) ? "Teens and Policing"
+								     : "Partners In Policing"));
+		add_schedule(a->data, lang, a->sessions, a->nsessions);
+	}
+	if (a->status_from >= 0)
+		json_object_set_new(a->data, "from", json_string(status_label(lang, a->status_from)));
+	if (a->status_to >= 0)
+		json_object_set_new(a->data, "to_label", json_string(status_label(lang, a->status_to)));
+	if (a->next)
+		add_next(a->data, lang, &a->cohort, a->sessions, a->nsessions);
+	if (a->fields)
+		json_object_set_new(a->data, "fields", fields_in(lang, a->fields));
 }
 
 /*
@@ -216,8 +270,9 @@ static int send_all(struct db *db, struct about *a, const char *name,
 		json_object_set_new(a->data, "greet", json_string(r->name));
 		for (int k = 0; k < 4; k++)
 			json_object_set_new(a->data, role_keys[k], json_boolean((int)r->role == k));
-		char subject[200];
-		char *body = view_render_string(name, a->data);
+		char subject[300];
+		localize(a, r->lang);
+		char *body = view_render_string(name, r->lang, a->data);
 		if (body == NULL) {
 			rc = -1;
 			break;
@@ -243,7 +298,7 @@ static const char *str(const struct about *a, const char *key)
 
 static bool is_tap(const struct about *a)
 {
-	return json_is_true(json_object_get(a->data, "tap"));
+	return is_tap_data(a->data);
 }
 
 /* A family reads about the student by name; the applicant and the counselor by reference. */
@@ -251,14 +306,16 @@ static const char *subject_received(struct about *a, const struct recipient *r, 
 				    size_t size)
 {
 	/* The en dash makes the subject non-ASCII: it is sent RFC 2047-encoded. */
+	int l = r->lang;
 	if (!is_tap(a))
-		snprintf(out, size, "Partners In Policing application received \u2013 %s",
+		snprintf(out, size, _(l, "Partners In Policing application received \u2013 %s"),
 			 str(a, "ref"));
 	else if (r->role == TO_COUNSELOR)
 		snprintf(out, size, "Teens and Policing nomination received \u2013 %s",
 			 str(a, "ref"));
 	else
-		snprintf(out, size, "%s %s is nominated for Teens and Policing \u2013 %s",
+		/* TRANSLATORS: the student's first and last names, then the reference. */
+		snprintf(out, size, _(l, "%s %s is nominated for Teens and Policing \u2013 %s"),
 			 str(a, "first_name"), str(a, "last_name"), str(a, "ref"));
 	return out;
 }
@@ -267,11 +324,15 @@ static const char *subject_status(struct about *a, const struct recipient *r, ch
 				  size_t size)
 {
 	const char *to = str(a, "to_label");
-	if (!is_tap(a) || r->role == TO_COUNSELOR)
-		snprintf(out, size, "Your %s %s \u2013 %s", is_tap(a) ? "nomination" : "application",
-			 str(a, "ref"), to);
+	int l = r->lang;
+	if (r->role == TO_COUNSELOR)
+		snprintf(out, size, "Your nomination %s \u2013 %s", str(a, "ref"), to);
+	else if (!is_tap(a))
+		/* TRANSLATORS: the reference, then the new status ("Accepted"). */
+		snprintf(out, size, _(l, "Your application %s \u2013 %s"), str(a, "ref"), to);
 	else
-		snprintf(out, size, "Teens and Policing: %s's nomination \u2013 %s",
+		/* TRANSLATORS: the student's first name, then the new status ("Accepted"). */
+		snprintf(out, size, _(l, "Teens and Policing: %s's nomination \u2013 %s"),
 			 str(a, "first_name"), to);
 	return out;
 }
@@ -279,12 +340,13 @@ static const char *subject_status(struct about *a, const struct recipient *r, ch
 static const char *subject_details(struct about *a, const struct recipient *r, char *out,
 				   size_t size)
 {
-	(void)r;
+	int l = r->lang;
 	if (is_tap(a))
-		snprintf(out, size, "Teens and Policing: %s's details were corrected \u2013 %s",
+		/* TRANSLATORS: the student's first name, then the reference. */
+		snprintf(out, size, _(l, "Teens and Policing: %s's details were corrected \u2013 %s"),
 			 str(a, "first_name"), str(a, "ref"));
 	else
-		snprintf(out, size, "Your Partners In Policing details were changed \u2013 %s",
+		snprintf(out, size, _(l, "Your Partners In Policing details were changed \u2013 %s"),
 			 str(a, "ref"));
 	return out;
 }
@@ -313,8 +375,8 @@ int notify_status(struct db *db, int64_t id, enum status from, enum status to,
 		arena_free(&arena);
 		return rc; /* erased (0): nobody is left to tell */
 	}
-	json_object_set_new(a.data, "from", json_string(status_labels[from]));
-	json_object_set_new(a.data, "to_label", json_string(status_labels[to]));
+	a.status_from = (int)from;
+	a.status_to = (int)to;
 	json_object_set_new(a.data, status_names[to], json_true());
 	json_object_set_new(a.data, "promoted",
 			    json_boolean(from == ST_WAITLISTED && to == ST_SUBMITTED));
@@ -322,7 +384,7 @@ int notify_status(struct db *db, int64_t id, enum status from, enum status to,
 	/* SPEC.md: the acceptance carries the sessions as a calendar to add them from. */
 	const char *calendar = NULL, *file = NULL;
 	if (to == ST_ACCEPTED) {
-		add_next(a.data, &a.cohort, a.sessions, a.nsessions);
+		a.next = true;
 		if (a.nsessions > 0) {
 			calendar =
 			    calendar_write(&arena, &a.cohort, a.sessions, a.nsessions, app_now());
@@ -346,7 +408,7 @@ int notify_details(struct db *db, int64_t id, const char *fields, const char *ol
 		arena_free(&arena);
 		return rc;
 	}
-	json_object_set_new(a.data, "fields", json_string(fields));
+	a.fields = fields;
 	json_object_set_new(a.data, "by_counselor", json_boolean(by_counselor));
 	if (old_email && old_email[0]) {
 		/* The address that was on file hears of the change too: if it was not its
@@ -368,8 +430,7 @@ static const char *subject_references(struct about *a, const struct recipient *r
 				      size_t size)
 {
 	(void)a;
-	(void)r;
-	snprintf(out, size, "Your references for the Torrance police community programs");
+	snprintf(out, size, "%s", _(r->lang, "Your references for the Torrance police community programs"));
 	return out;
 }
 
@@ -379,20 +440,22 @@ int notify_references(struct db *db, const char *email, const struct app_ref *re
 	arena_init(&arena);
 	json_t *items = json_array();
 	int rc = 0;
+	/* The language of the newest application the address has. */
+	int lang = n > 0 ? refs[0].lang : LANG_EN;
 	for (int i = 0; i < n && rc == 0; i++) {
 		struct cohort c;
 		if (cohort_get(db, refs[i].cohort_id, &c) != 1) {
 			rc = -1;
 			break;
 		}
-		char title[32], start[48];
-		cohort_title(&c, title, sizeof(title));
-		date_format_long(c.start, start, sizeof(start));
+		char title[48], start[64];
+		cohort_title_in(&c, lang, title, sizeof(title));
+		fmt_date_long(i18n_format_lang(lang), c.start, start, sizeof(start));
 		bool tap = refs[i].ref[0] == 'T';
 		json_t *it = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "ref", refs[i].ref, "program",
 				       tap ? "Teens and Policing" : "Partners In Policing", "cohort",
 				       title, "start", start, "status_label",
-				       status_labels[refs[i].status], "tap", tap);
+				       status_label(lang, (int)refs[i].status), "tap", tap);
 		if (it == NULL)
 			die_oom();
 		if (tap && refs[i].first_name[0])
@@ -405,8 +468,9 @@ int notify_references(struct db *db, const char *email, const struct app_ref *re
 	}
 	struct about a;
 	memset(&a, 0, sizeof(a));
-	a.data = json_pack("{s:s, s:o, s:s, s:s}", "email", email, "items", items, "contact",
-			   view_contact_text(), "status_url",
+	a.lang = lang;
+	a.status_from = a.status_to = -1;
+	a.data = json_pack("{s:s, s:o, s:s}", "email", email, "items", items, "status_url",
 			   arena_printf(&arena, "%s/status", app_config.base_url));
 	if (a.data == NULL)
 		die_oom();

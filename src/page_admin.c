@@ -8,6 +8,7 @@
 #include "pages.h"
 #include "status.h"
 #include "users.h"
+#include "i18n.h"
 #include "view.h"
 
 /* Which program a staff URL is about: /admin/pip/classes/... or /admin/tap/semesters/... */
@@ -379,25 +380,40 @@ bool admin_load_cohort(struct request *req, struct response *res, struct cohort 
  */
 static int tell_interest_list(struct db *db, struct arena *a, const struct cohort *c)
 {
-	json_t *data = cohort_view_json(db, a, c, LANG_EN);
-	if (data == NULL)
-		return -1;
-	json_object_set_new(data, "url", json_string(app_config.base_url));
-	json_object_set_new(data, "contact", json_string(view_contact_text()));
-	char subject[96];
-	snprintf(subject, sizeof(subject), "Registration is open for Partners In Policing %s",
-		 json_string_value(json_object_get(data, "title")));
-	char *body = view_render_string("mail_class_open", data);
-	json_decref(data);
-	if (body == NULL)
-		return -1;
-	sqlite3_stmt *st = db_stmt(db, "SELECT id, email FROM interest WHERE notified_at IS NULL"
-				       " AND email IS NOT NULL ORDER BY id");
+	/* One message per language, made when the first reader of that language comes. */
+	char *body[LANG_MAX] = {0};
+	char subject[LANG_MAX][160];
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, email, language FROM interest"
+				       " WHERE notified_at IS NULL AND email IS NOT NULL ORDER BY id");
 	int rc = 0;
-	while (rc == 0 && db_step(st) == SQLITE_ROW)
-		rc = mail_queue(db, db_col_text(st, 1), subject, body);
+	while (rc == 0 && db_step(st) == SQLITE_ROW) {
+		int lang = lang_parse(db_col_text(st, 2));
+		if (lang < 0)
+			lang = LANG_EN;
+		if (body[lang] == NULL) {
+			json_t *data = cohort_view_json(db, a, c, lang);
+			if (data == NULL) {
+				rc = -1;
+				break;
+			}
+			json_object_set_new(data, "url", json_string(app_config.base_url));
+			json_object_set_new(data, "contact", json_string(view_contact_text(lang)));
+			/* TRANSLATORS: the class, "Class 46". */
+			snprintf(subject[lang], sizeof(subject[lang]),
+				 _(lang, "Registration is open for Partners In Policing %s"),
+				 json_string_value(json_object_get(data, "title")));
+			body[lang] = view_render_string("mail_class_open", lang, data);
+			json_decref(data);
+			if (body[lang] == NULL) {
+				rc = -1;
+				break;
+			}
+		}
+		rc = mail_queue(db, db_col_text(st, 1), subject[lang], body[lang]);
+	}
 	sqlite3_reset(st);
-	free(body);
+	for (int l = 0; l < LANG_MAX; l++)
+		free(body[l]);
 	if (rc < 0)
 		return -1;
 	st = db_stmt(db, "UPDATE interest SET notified_at = ? WHERE notified_at IS NULL"

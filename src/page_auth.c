@@ -12,6 +12,7 @@
 #include "routes.h"
 #include "users.h"
 #include "validate.h"
+#include "i18n.h"
 #include "view.h"
 
 /* The one message for every failed sign-in: it must not tell which half was wrong. */
@@ -401,11 +402,11 @@ static char *reset_body(struct arena *a, const struct user *u, const char *link)
 {
 	json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name", u->name, "link", link,
 				 "forgot", user_site_url(a, "/forgot"), "site_name",
-				 app_config.site_name, "contact", view_contact_text(),
+				 app_config.site_name, "contact", view_contact_text(LANG_EN),
 				 "time", hours_text(a, AUTH_RESET_SECONDS));
 	if (data == NULL)
 		die_oom();
-	char *body = view_render_string("forgot_mail", data);
+	char *body = view_render_string("forgot_mail", LANG_EN, data);
 	json_decref(data);
 	return body;
 }

@@ -9,6 +9,7 @@
 #include "pages.h"
 #include "validate.h"
 #include "view.h"
+#include "i18n.h"
 
 /* The cohort id of a path segment "45.ics": 0 and *id, or -1 when it is anything else
  * (the route's pattern takes every segment; only the .ics one is a calendar). */
@@ -27,8 +28,8 @@ static int ics_id(const char *segment, long *id)
 
 static void not_found(struct request *req, struct response *res)
 {
-	view_error(req, res, 404, "Page not found",
-	           "There is no such calendar. The program pages link to the current ones.");
+	view_error(req, res, 404, N_("Page not found"),
+	           N_("There is no such calendar. The program pages link to the current ones."));
 }
 
 /* Answers the calendar of the cohort of program named by the URL, or 404 / 500.
@@ -42,8 +43,8 @@ static void send_calendar(struct request *req, struct response *res, const char 
 	}
 	struct cohort c;
 	if (db_begin_read(req->db) < 0) {
-		view_error(req, res, 500, "Sorry, there is a problem",
-		           "Try again in a few minutes.");
+		view_error(req, res, 500, N_("Sorry, there is a problem"),
+		           N_("Try again in a few minutes."));
 		return;
 	}
 	int found = cohort_get(req->db, id, &c);
@@ -51,8 +52,8 @@ static void send_calendar(struct request *req, struct response *res, const char 
 	char *ics = ours ? calendar_for_cohort(req->db, req->arena, &c) : NULL;
 	db_end_read(req->db);
 	if (found < 0 || (ours && ics == NULL)) {
-		view_error(req, res, 500, "Sorry, there is a problem",
-		           "Try again in a few minutes.");
+		view_error(req, res, 500, N_("Sorry, there is a problem"),
+		           N_("Try again in a few minutes."));
 		return;
 	}
 	if (!ours) {

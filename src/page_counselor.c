@@ -513,36 +513,6 @@ void counselor_letter(struct request *req, struct response *res)
 
 /* ---- correcting and withdrawing ---- */
 
-/* The nominate form's inputs (page_tap.c has the same list). */
-static const char *const nomination_fields[] = {
-	"student_first_name", "student_last_name", "student_id", "grade", "dob",
-	"student_email", "student_phone", "guardian_name", "guardian_phone", "guardian_email",
-	"guardian_consent", "counselor_note", NULL,
-};
-
-/* The nomination's details as the form's values, for the correction form. */
-static void nomination_values(struct request *req, const struct nomination *n, struct kvmap *m)
-{
-	struct arena *a = req->arena;
-	char shown[13];
-	kv_add(m, a, "student_first_name", n->first_name);
-	kv_add(m, a, "student_last_name", n->last_name);
-	kv_add(m, a, "student_id", n->student_id);
-	kv_add(m, a, "grade", n->grade == 11 ? "11" : n->grade == 12 ? "12" : "");
-	kv_add(m, a, "dob", n->dob);
-	kv_add(m, a, "student_email", n->student_email);
-	kv_add(m, a, "student_phone",
-	       n->student_phone[0] ? arena_strdup(a, phone_display(n->student_phone, shown)) : "");
-	kv_add(m, a, "guardian_name", n->guardian_name);
-	kv_add(m, a, "guardian_phone",
-	       n->guardian_phone[0] ? arena_strdup(a, phone_display(n->guardian_phone, shown))
-				    : "");
-	kv_add(m, a, "guardian_email", n->guardian_email);
-	if (n->consent)
-		kv_add(m, a, "guardian_consent", "yes");
-	kv_add(m, a, "counselor_note", n->note);
-}
-
 /*
  * Renders the correction form of nomination n in semester c with values (as
  * stored, or as typed with errs: 422).
@@ -554,14 +524,7 @@ static void edit_form(struct request *req, struct response *res, const struct no
 	const char *school = school_name(n->school);
 	json_t *data = made(json_pack("{s:I, s:s, s:s}", "id", (json_int_t)n->id, "ref", n->ref,
 				      "school", school ? school : ""));
-	json_t *sem = cohort_view(req->db, req->arena, c, LANG_EN);
-	json_object_set_new(data, "semester", sem ? sem : json_object());
-	const char *grade = kv_str(values, "grade");
-	json_object_set_new(data, "chosen",
-			    made(json_pack("{s:b, s:b, s:b}", "grade11", strcmp(grade, "11") == 0,
-					   "grade12", strcmp(grade, "12") == 0, "consent",
-					   kv_has(values, "guardian_consent", "yes"))));
-	view_form(data, values, nomination_fields, errs);
+	tap_form_data(req, data, c, values, errs);
 	if (errs && errs->n)
 		res->status = 422;
 	res->no_store = true;
@@ -593,20 +556,34 @@ static int find_own(struct request *req, struct response *res, struct nomination
 	return 1;
 }
 
+/* find_own, for a nomination still open to the counselor's corrections (409 if not). */
+static int find_correctable(struct request *req, struct response *res, struct nomination *n,
+			    struct cohort *c)
+{
+	res->no_store = true;
+	if (!find_own(req, res, n, c))
+		return 0;
+	if (n->erased_at != 0 || !(UPDATE_COUNSELOR & (1u << n->status))) {
+		not_correctable(req, res);
+		return 0;
+	}
+	return 1;
+}
+
 /* GET /counselor/nominations/ID/edit: the nomination form with the stored details. */
 void counselor_edit_form(struct request *req, struct response *res)
 {
-	res->no_store = true;
 	struct nomination n;
 	struct cohort c;
-	if (!find_own(req, res, &n, &c))
+	if (!find_correctable(req, res, &n, &c))
 		return;
-	if (n.erased_at != 0 || !(UPDATE_COUNSELOR & (1u << n.status))) {
-		not_correctable(req, res);
+	struct app_record r;
+	if (application_read(req->db, req->arena, n.id, &r) != 1) {
+		fail_500(req, res);
 		return;
 	}
 	struct kvmap values = {0};
-	nomination_values(req, &n, &values);
+	tap_form_values(req->arena, &r.d, &values);
 	edit_form(req, res, &n, &c, &values, NULL);
 }
 
@@ -617,36 +594,16 @@ void counselor_edit_form(struct request *req, struct response *res)
  */
 void counselor_correct(struct request *req, struct response *res)
 {
-	res->no_store = true;
 	struct nomination n;
 	struct cohort c;
-	if (!find_own(req, res, &n, &c))
+	if (!find_correctable(req, res, &n, &c))
 		return;
-	if (n.erased_at != 0 || !(UPDATE_COUNSELOR & (1u << n.status))) {
-		not_correctable(req, res);
-		return;
-	}
-	struct tap_nomination nom;
+	struct app_details want;
 	struct form_errors errs;
-	if (tap_validate(req->arena, &req->form, c.start, &nom, &errs) > 0) {
+	if (tap_form_read(req, &c, &want, &errs) > 0) {
 		edit_form(req, res, &n, &c, &req->form, &errs);
 		return;
 	}
-	char dob[16];
-	date_format_iso(nom.dob, dob, sizeof(dob));
-	struct app_details want = {.verify_residence = -1};
-	want.first_name = nom.student_first_name;
-	want.last_name = nom.student_last_name;
-	want.student_id = nom.student_id;
-	want.grade = nom.grade;
-	want.dob = dob;
-	want.email = nom.student_email;
-	want.phone = nom.student_phone;
-	want.guardian_name = nom.guardian_name;
-	want.guardian_phone = nom.guardian_phone;
-	want.guardian_email = nom.guardian_email;
-	want.guardian_consent = nom.guardian_consent;
-	want.counselor_note = nom.counselor_note;
 	struct actor who = {req->session->user_id, req->session->name, true};
 	enum update_result r = application_update_details(req->db, req->arena, n.id, &want,
 							  UPDATE_COUNSELOR, &who, NULL);
@@ -659,11 +616,7 @@ void counselor_correct(struct request *req, struct response *res)
 		return;
 	case UPDATE_NOT_ALLOWED:
 	case UPDATE_NOT_FOUND: not_correctable(req, res); return;
-	case UPDATE_DUPLICATE:
-		view_error(req, res, 409, "This student ID is already nominated",
-			   "Another nomination this semester has that student ID. Check the ID. "
-			   "Nothing was changed.");
-		return;
+	case UPDATE_DUPLICATE: tap_student_id_taken(req, res); return;
 	default: fail_500(req, res);
 	}
 }

@@ -11,6 +11,7 @@
 #include "pages.h"
 #include "seal.h"
 #include "validate.h"
+#include "i18n.h"
 #include "view.h"
 
 /* Longest subject and body a message may have, in characters. */
@@ -21,7 +22,7 @@
  * address of their text, so each must be a literal of its own. */
 #define RECIPIENTS(where)                                                                  \
 	"SELECT first_name, COALESCE(email, ''), COALESCE(guardian_email, ''),"            \
-	" COALESCE(guardian_name, ''), id FROM applications WHERE cohort_id = ? AND " where \
+	" COALESCE(guardian_name, ''), id, language FROM applications WHERE cohort_id = ? AND " where \
 	" AND erased_at IS NULL ORDER BY id"
 
 /* Who a message can go to, and the query that finds them. */
@@ -44,6 +45,7 @@ struct recipient {
 	const char *to, *greet, *first_name;
 	bool guardian;
 	int64_t application_id;
+	int lang; /* the application's language: the words around the staff's text */
 };
 
 /* A checked form. */
@@ -129,6 +131,7 @@ static int recipients(struct request *req, const struct cohort *c, int audience,
 			return -1;
 		}
 		int64_t id = sqlite3_column_int64(st, 4);
+		int lang = lang_parse(db_col_text(st, 5));
 		/* The guardian first: for a student, the guardian is who the program writes to. */
 		const char *to[2] = {guardian, own};
 		for (int k = 0; k < 2; k++) {
@@ -147,7 +150,8 @@ static int recipients(struct request *req, const struct cohort *c, int audience,
 			    .greet = is_guardian && guardian_name[0] ? guardian_name : first,
 			    .first_name = first,
 			    .guardian = is_guardian,
-			    .application_id = id};
+			    .application_id = id,
+			    .lang = lang < 0 ? LANG_EN : lang};
 		}
 	}
 	sqlite3_reset(st);
@@ -161,15 +165,16 @@ static int recipients(struct request *req, const struct cohort *c, int audience,
 static char *message_body(struct request *req, const struct cohort *c,
 			  const struct message_form *f, const struct recipient *r)
 {
-	char title[32];
-	cohort_title(c, title, sizeof(title));
+	char title[48];
+	cohort_title_in(c, r->lang, title, sizeof(title));
 	json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s}", "greet", r->greet,
 				 "first_name", r->first_name, "body", f->body, "program",
 				 program_name(c), "to_guardian", r->guardian, "cohort", title,
-				 "sender", req->session->name, "contact", view_contact_text());
+				 "sender", req->session->name, "contact",
+				 view_contact_text(r->lang));
 	if (data == NULL)
 		die_oom();
-	char *body = view_render_string("mail_message", data);
+	char *body = view_render_string("mail_message", r->lang, data);
 	json_decref(data);
 	return body;
 }

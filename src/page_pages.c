@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "auth.h"
 #include "db.h"
+#include "i18n.h"
 #include "markdown.h"
 #include "pages.h"
 #include "view.h"
@@ -24,6 +25,32 @@ enum { NPAGES = sizeof(program_pages) / sizeof(program_pages[0]) };
 
 static const char *const edit_fields[] = {"markdown", NULL};
 
+/* The language of the version edited: ?lang= on a GET, the form's lang on a POST, English
+ * when absent; -1 when it names none of SPEC.md's. */
+static int edit_lang(const struct request *req)
+{
+	const char *code = kv_get(strcmp(req->method, "POST") == 0 ? &req->form : &req->query, "lang");
+	return code == NULL || code[0] == '\0' ? LANG_EN : lang_parse(code);
+}
+
+/* The page's versions for the editor's navigation: each language, the edited one marked,
+ * and whether it is written yet. */
+static json_t *versions_json(struct request *req, const char *slug, int lang)
+{
+	json_t *list = json_array();
+	sqlite3_stmt *st = db_stmt(req->db, "SELECT 1 FROM pages WHERE slug = ? AND language = ?");
+	for (int l = 0; l < LANG_MAX; l++) {
+		db_bind_text(st, 1, slug);
+		db_bind_text(st, 2, lang_codes[l]);
+		bool written = db_step(st) == SQLITE_ROW;
+		sqlite3_reset(st);
+		json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:b}", "code", lang_codes[l],
+						      "name", i18n_english_name(lang_codes[l]),
+						      "current", l == lang, "written", written));
+	}
+	return list;
+}
+
 /* The page of the URL (req->params[0]), or NULL. */
 static const struct program_page *url_page(const struct request *req)
 {
@@ -39,14 +66,15 @@ struct stored {
 	long long updated_at; /* 0 when the page has no row */
 };
 
-/* Reads a page's row: 0 (empty fields when it has none) or -1 on failure. */
-static int stored_get(struct request *req, const char *slug, struct stored *out)
+/* Reads a page's row in a language: 0 (empty fields when it has none) or -1 on failure. */
+static int stored_get(struct request *req, const char *slug, int lang, struct stored *out)
 {
 	sqlite3_stmt *st = db_stmt(req->db, "SELECT p.markdown, COALESCE(p.html, ''),"
 	                                    " p.updated_at, COALESCE(u.name, '') FROM pages p"
 	                                    " LEFT JOIN users u ON u.id = p.updated_by"
-	                                    " WHERE p.slug = ?");
+	                                    " WHERE p.slug = ? AND p.language = ?");
 	db_bind_text(st, 1, slug);
+	db_bind_text(st, 2, lang_codes[lang]);
 	*out = (struct stored){"", "", "", 0};
 	int rc = db_step(st);
 	if (rc == SQLITE_ROW) {
@@ -80,7 +108,7 @@ static json_t *pages_json(const struct program_page *current)
  * errs (status 422 when there are any).  Everything given is only read.
  */
 static void show_editor(struct request *req, struct response *res, const struct program_page *p,
-                        const struct stored *s, const char *markdown, const char *html,
+                        int lang, const struct stored *s, const char *markdown, const char *html,
                         const struct markdown_dropped *previewing, const struct form_errors *errs)
 {
 	json_t *data = json_pack(
@@ -89,6 +117,12 @@ static void show_editor(struct request *req, struct response *res, const struct 
 	    "saved", !previewing && !errs && strcmp(kv_str(&req->query, "saved"), "1") == 0);
 	if (data == NULL)
 		die_oom();
+	json_object_set_new(data, "versions", versions_json(req, p->slug, lang));
+	json_object_set_new(data, "edit_lang", json_pack("{s:s, s:s, s:b, s:b}", "code",
+							 lang_codes[lang], "name",
+							 i18n_english_name(lang_codes[lang]),
+							 "english", lang == LANG_EN, "written",
+							 s->updated_at > 0));
 	if (previewing && previewing->raw_html > 0) {
 		json_object_set_new(data, "dropped_html", json_integer(previewing->raw_html));
 		json_object_set_new(data, "dropped_html_one", json_boolean(previewing->raw_html == 1));
@@ -119,7 +153,8 @@ static void not_found(struct request *req, struct response *res)
 {
 	view_error(req, res, 404, "Page not found",
 	           "Only the Home, Partners In Policing and Teens and Policing pages can be "
-	           "edited.");
+	           "edited, in English, Spanish (es), Japanese (ja), Korean (ko) and Chinese "
+	           "(zh-Hant).");
 }
 
 static void failed(struct request *req, struct response *res, const char *what)
@@ -130,16 +165,17 @@ static void failed(struct request *req, struct response *res, const char *what)
 void admin_page_edit(struct request *req, struct response *res)
 {
 	const struct program_page *p = url_page(req);
-	if (p == NULL) {
+	int lang = edit_lang(req);
+	if (p == NULL || lang < 0) {
 		not_found(req, res);
 		return;
 	}
 	struct stored s;
-	if (stored_get(req, p->slug, &s) < 0) {
+	if (stored_get(req, p->slug, lang, &s) < 0) {
 		failed(req, res, "The page could not be read. Try again in a few minutes.");
 		return;
 	}
-	show_editor(req, res, p, &s, s.markdown, s.html, NULL, NULL);
+	show_editor(req, res, p, lang, &s, s.markdown, s.html, NULL, NULL);
 }
 
 /*
@@ -169,17 +205,20 @@ static bool blank(const char *s)
 }
 
 /* Stores a page's Markdown and its HTML in one write transaction; 0 or -1. */
-static int store(struct request *req, const char *slug, const char *md, const char *html)
+static int store(struct request *req, const char *slug, int lang, const char *md,
+		 const char *html)
 {
 	struct db *db = req->db;
 	if (db_begin_write(db) < 0)
 		return -1;
-	/* An upsert: a page whose seed row is missing is created rather than lost. */
+	/* An upsert: a language's first version, or a page whose seed row is missing, is
+	 * created rather than lost. */
 	sqlite3_stmt *st = db_stmt(db, "INSERT INTO pages (slug, markdown, html, updated_at,"
-	                               " updated_by) VALUES (?1, ?2, ?3, ?4, ?5)"
-	                               " ON CONFLICT (slug) DO UPDATE SET markdown = ?2, html = ?3,"
-	                               " updated_at = ?4, updated_by = ?5");
+	                               " updated_by, language) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+	                               " ON CONFLICT (slug, language) DO UPDATE SET markdown = ?2,"
+	                               " html = ?3, updated_at = ?4, updated_by = ?5");
 	db_bind_text(st, 1, slug);
+	db_bind_text(st, 6, lang_codes[lang]);
 	db_bind_text(st, 2, md);
 	db_bind_text(st, 3, html);
 	db_bind_int(st, 4, app_now());
@@ -194,12 +233,13 @@ static int store(struct request *req, const char *slug, const char *md, const ch
 void admin_page_save(struct request *req, struct response *res)
 {
 	const struct program_page *p = url_page(req);
-	if (p == NULL) {
+	int lang = edit_lang(req);
+	if (p == NULL || lang < 0) {
 		not_found(req, res);
 		return;
 	}
 	struct stored s;
-	if (stored_get(req, p->slug, &s) < 0) {
+	if (stored_get(req, p->slug, lang, &s) < 0) {
 		failed(req, res, "Nothing was saved. Try again in a few minutes.");
 		return;
 	}
@@ -212,7 +252,7 @@ void admin_page_save(struct request *req, struct response *res)
 	else if (!preview && blank(md))
 		form_error(&errs, "markdown", "Enter the page text");
 	if (errs.n) {
-		show_editor(req, res, p, &s, md, s.html, NULL, &errs);
+		show_editor(req, res, p, lang, &s, md, s.html, NULL, &errs);
 		return;
 	}
 	/* Rendered once here; the public pages only ever read the stored HTML. */
@@ -223,15 +263,18 @@ void admin_page_save(struct request *req, struct response *res)
 		return;
 	}
 	if (preview) {
-		show_editor(req, res, p, &s, md, html, &dropped, NULL);
+		show_editor(req, res, p, lang, &s, md, html, &dropped, NULL);
 		free(html);
 		return;
 	}
-	int rc = store(req, p->slug, md, html);
+	int rc = store(req, p->slug, lang, md, html);
 	free(html);
 	if (rc < 0) {
 		failed(req, res, "The page was not saved. Try again in a few minutes.");
 		return;
 	}
-	response_redirect(res, arena_printf(req->arena, "/admin/pages/%s?saved=1", p->slug));
+	response_redirect(res, lang == LANG_EN
+				   ? arena_printf(req->arena, "/admin/pages/%s?saved=1", p->slug)
+				   : arena_printf(req->arena, "/admin/pages/%s?lang=%s&saved=1", p->slug,
+						  lang_codes[lang]));
 }

@@ -6,6 +6,7 @@
 #include "cohort.h"
 #include "eligibility.h"
 #include "pages.h"
+#include "i18n.h"
 #include "view.h"
 
 /* The application form's inputs, in the order of the page. */
@@ -21,7 +22,7 @@ static const char *const interest_fields[] = {"email", "name", NULL};
 /* The class as the public pages show it: title, schedule, places, registration. */
 static json_t *class_json(struct request *req, const struct cohort *c)
 {
-	json_t *j = cohort_view(req->db, req->arena, c, LANG_EN);
+	json_t *j = cohort_view(req->db, req->arena, c, req->lang);
 	return j ? j : json_object();
 }
 
@@ -87,7 +88,7 @@ void pip_apply_form(struct request *req, struct response *res)
 	struct cohort c;
 	int found = cohort_open_now(req->db, "pip", &c);
 	if (found < 0) {
-		view_error(req, res, 500, "Sorry, there is a problem", "Try again in a few minutes.");
+		view_error(req, res, 500, N_("Sorry, there is a problem"), N_("Try again in a few minutes."));
 		return;
 	}
 	if (found == 0) {
@@ -99,9 +100,9 @@ void pip_apply_form(struct request *req, struct response *res)
 
 static void refuse_closed(struct request *req, struct response *res)
 {
-	view_error(req, res, 409, "Registration for this class is closed",
-		   "This class no longer takes applications. Nothing was saved. See what is open "
-		   "now on the Partners In Policing application page, /pip/apply.");
+	view_error(req, res, 409, N_("Registration for this class is closed"),
+		   N_("This class no longer takes applications. Nothing was saved. See what is open "
+		   "now on the Partners In Policing application page, /pip/apply."));
 }
 
 void pip_apply(struct request *req, struct response *res)
@@ -115,10 +116,11 @@ void pip_apply(struct request *req, struct response *res)
 	}
 	struct pip_application app;
 	struct form_errors errs;
-	if (pip_validate(req->arena, &req->form, c.start, &app, &errs) > 0) {
+	if (pip_validate(req->arena, req->lang, &req->form, c.start, &app, &errs) > 0) {
 		show_form(req, res, &c, &req->form, &errs);
 		return;
 	}
+	app.language = lang_codes[i18n_format_lang(req->lang)];
 	struct placed placed;
 	switch (application_place_pip(req->db, c.id, &app, &placed)) {
 	case PLACE_OK:
@@ -135,15 +137,15 @@ void pip_apply(struct request *req, struct response *res)
 	case PLACE_ERROR:
 		break;
 	}
-	view_error(req, res, 500, "Sorry, there is a problem",
-		   "Your application was not saved. Go back and send it again in a few minutes.");
+	view_error(req, res, 500, N_("Sorry, there is a problem"),
+		   N_("Your application was not saved. Go back and send it again in a few minutes."));
 }
 
 void pip_interest(struct request *req, struct response *res)
 {
 	struct interest in;
 	struct form_errors errs;
-	if (interest_validate(req->arena, &req->form, &in, &errs) > 0) {
+	if (interest_validate(req->arena, req->lang, &req->form, &in, &errs) > 0) {
 		show_stay_tuned(req, res, &req->form, &errs);
 		return;
 	}
@@ -151,11 +153,12 @@ void pip_interest(struct request *req, struct response *res)
 	if (db_begin_write(db) < 0)
 		goto fail;
 	/* Joining twice is not an error: the list already has the address. */
-	sqlite3_stmt *st = db_stmt(db, "INSERT INTO interest (email, name, created_at)"
-				       " VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
+	sqlite3_stmt *st = db_stmt(db, "INSERT INTO interest (email, name, created_at, language)"
+				       " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
 	db_bind_text(st, 1, in.email);
 	db_bind_text(st, 2, in.name);
 	db_bind_int(st, 3, app_now());
+	db_bind_text(st, 4, lang_codes[i18n_format_lang(req->lang)]);
 	if (db_exec_stmt(db, st) < 0 || db_commit(db) < 0) {
 		db_rollback(db);
 		goto fail;
@@ -163,6 +166,6 @@ void pip_interest(struct request *req, struct response *res)
 	response_redirect(res, "/pip/apply?interest=joined");
 	return;
 fail:
-	view_error(req, res, 500, "Sorry, there is a problem",
-		   "Your address was not saved. Try again in a few minutes.");
+	view_error(req, res, 500, N_("Sorry, there is a problem"),
+		   N_("Your address was not saved. Try again in a few minutes."));
 }

@@ -5,18 +5,30 @@
 #include "cohort.h"
 #include "db.h"
 #include "pages.h"
+#include "i18n.h"
 #include "status.h"
 #include "view.h"
 
 /* Before the portal: 44 classes and over 1,000 graduates (SPEC.md). */
 enum { BASELINE_CLASSES = 44, BASELINE_GRADUATES = 1000 };
 
-/* The stored HTML of a program page, as a new JSON string ("" when missing). */
-static json_t *page_html(struct db *db, const char *slug)
+/*
+ * The stored HTML of a program page in the reader's language, as a new JSON string
+ * ("" when missing); the English one when the page has no version in that language,
+ * and then data gets "untranslated" so the page can say so.
+ */
+static json_t *page_html(struct request *req, json_t *data, const char *slug)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT html FROM pages WHERE slug = ?");
+	const char *want = i18n_code(req->lang); /* en-XA has none: its readers see the note */
+	sqlite3_stmt *st = db_stmt(req->db, "SELECT html, language FROM pages WHERE slug = ?1"
+					    " AND language IN (?2, 'en')"
+					    " ORDER BY language = ?2 DESC LIMIT 1");
 	db_bind_text(st, 1, slug);
-	json_t *s = json_string(db_step(st) == SQLITE_ROW ? db_col_text(st, 0) : "");
+	db_bind_text(st, 2, want);
+	bool found = db_step(st) == SQLITE_ROW;
+	json_t *s = json_string(found ? db_col_text(st, 0) : "");
+	if (found && strcmp(db_col_text(st, 1), want) != 0)
+		json_object_set_new(data, "untranslated", json_true());
 	sqlite3_reset(st);
 	return s;
 }
@@ -52,14 +64,14 @@ static json_t *next_cohort(struct request *req, const char *program)
 	struct cohort c, after;
 	if (cohort_next(req->db, program, &c) != 1)
 		return NULL;
-	json_t *j = cohort_view(req->db, req->arena, &c, LANG_EN);
+	json_t *j = cohort_view(req->db, req->arena, &c, req->lang);
 	if (j && cohort_state(&c) == REG_CLOSED && cohort_after(req->db, &c, &after) == 1) {
 		/* The kept view is shared: "next" goes on a copy of it. */
 		json_t *own = json_copy(j);
 		json_decref(j);
 		j = own;
 		if (j)
-			json_object_set_new(j, "next", cohort_view(req->db, req->arena, &after, LANG_EN));
+			json_object_set_new(j, "next", cohort_view(req->db, req->arena, &after, req->lang));
 	}
 	return j;
 }
@@ -69,7 +81,7 @@ void public_home(struct request *req, struct response *res)
 	struct db *db = req->db;
 	db_begin_read(db);
 	json_t *data = json_object();
-	json_object_set_new(data, "intro", page_html(db, "home"));
+	json_object_set_new(data, "intro", page_html(req, data, "home"));
 	json_t *pip = next_cohort(req, "pip"), *tap = next_cohort(req, "tap");
 	if (pip)
 		json_object_set_new(data, "pip", pip);
@@ -86,7 +98,7 @@ void public_program_page(struct request *req, struct response *res)
 	struct db *db = req->db;
 	db_begin_read(db);
 	json_t *data = json_object();
-	json_object_set_new(data, "body", page_html(db, pip ? "pip" : "tap"));
+	json_object_set_new(data, "body", page_html(req, data, pip ? "pip" : "tap"));
 	json_object_set_new(data, "title",
 			    json_string(pip ? "Partners In Policing" : "Teens and Policing"));
 	json_object_set_new(data, "pip", json_boolean(pip));

@@ -13,6 +13,7 @@
 #include "seal.h"
 #include "status.h"
 #include "users.h"
+#include "i18n.h"
 #include "view.h"
 
 enum { PAGE_SIZE = 50 };
@@ -236,6 +237,7 @@ static void add_list(struct request *req, json_t *data, const struct cohort *c,
 	json_object_set_new(data, "has_rows", json_boolean(json_array_size(rows) > 0));
 	json_object_set_new(data, "rows", rows);
 	json_object_set_new(data, "total", json_integer(total));
+	json_object_set_new(data, "one", json_boolean(total == 1));
 	json_object_set_new(data, "page", json_integer(page));
 	json_object_set_new(data, "pages", json_integer(pages));
 	json_object_set_new(data, "paged", json_boolean(pages > 1));
@@ -450,8 +452,8 @@ static json_t *application_json(struct request *req, int64_t id, struct cohort *
 		     " COALESCE(student_id, ''), COALESCE(grade, 0), COALESCE(guardian_name, ''),"
 		     " COALESCE(guardian_phone, ''), COALESCE(guardian_email, ''),"
 		     " COALESCE(guardian_consent, 0), COALESCE(counselor_note, ''),"
-		     " (SELECT name FROM users WHERE id = counselor_id), erased_at, status_at"
-		     " FROM applications WHERE id = ?");
+		     " (SELECT name FROM users WHERE id = counselor_id), erased_at, status_at,"
+		     " language FROM applications WHERE id = ?");
 	db_bind_int(st, 1, id);
 	if (db_step(st) != SQLITE_ROW) {
 		sqlite3_reset(st);
@@ -494,6 +496,7 @@ static json_t *application_json(struct request *req, int64_t id, struct cohort *
 	int position = sqlite3_column_int(st, 3);
 	if (position)
 		json_object_set_new(a, "position", json_integer(position));
+	json_object_set_new(a, "language", json_string(i18n_english_name(db_col_text(st, 29))));
 	const char *school = school_name(db_col_text(st, 18));
 	if (school) {
 		json_t *t = json_pack(
@@ -899,39 +902,50 @@ static const char *const correct_fields[] = {
 /* Statuses staff may correct in: any but the closed ones. */
 #define UPDATE_STAFF (UPDATE_PUBLIC | (1u << ST_COMPLETED))
 
-/* The correction form, filled from values (stored or as typed) with errs. */
-static void correct_form(struct request *req, struct response *res, int64_t id,
-			 const char *ref, const struct kvmap *values,
+/*
+ * The correction form, filled from values (stored or as typed) with errs: the
+ * apply form's personal fields for an application, the nominate form's for a
+ * nomination of semester c.
+ */
+static void correct_form(struct request *req, struct response *res, const struct app_record *r,
+			 const struct cohort *c, const struct kvmap *values,
 			 const struct form_errors *errs)
 {
 	json_t *data = json_object();
-	view_form(data, values, correct_fields, errs);
-	json_object_set_new(data, "id", json_integer(id));
-	json_object_set_new(data, "ref", json_string(ref));
+	if (r->tap) {
+		const char *school = school_name(r->school);
+		json_object_set_new(data, "school", json_string(school ? school : ""));
+		tap_form_data(req, data, c, values, errs);
+	} else {
+		view_form(data, values, correct_fields, errs);
+	}
+	json_object_set_new(data, "id", json_integer(r->id));
+	json_object_set_new(data, "ref", json_string(r->ref));
 	if (errs && errs->n)
 		res->status = 422;
 	res->no_store = true;
-	view_render(req, res, "admin_application_edit", data);
+	view_render(req, res, r->tap ? "admin_nomination_edit" : "admin_application_edit", data);
 }
 
-/* Reads application id for a correction: 1, or 0 after an error page. */
-static int correctable(struct request *req, struct response *res, int64_t id,
-		       struct app_record *r)
+/*
+ * The start of both correction routes: reads the route's application and its
+ * cohort, and checks it may still be corrected.  Answers 404, 409 or 500
+ * itself and returns 0; 1 with *r and *c filled.
+ */
+static int correction_target(struct request *req, struct response *res, struct app_record *r,
+			     struct cohort *c)
 {
-	int found = application_read(req->db, req->arena, id, r);
-	if (found < 0) {
-		view_error(req, res, 500, "Sorry, there is a problem",
-			   "This application's details cannot be read.");
+	int64_t id;
+	if (!load_application(req, res, &id))
 		return 0;
-	}
+	int found = application_read(req->db, req->arena, id, r);
 	if (found == 0) {
 		view_error(req, res, 404, "Page not found", "There is no such application.");
 		return 0;
 	}
-	if (r->tap) {
-		view_error(req, res, 409, "Ask the school counselor",
-			   "The details of a Teens and Policing nomination are corrected by the "
-			   "counselor who made it. Nothing was changed.");
+	if (found < 0 || cohort_get(req->db, r->cohort_id, c) != 1) {
+		view_error(req, res, 500, "Sorry, there is a problem",
+			   "This application's details cannot be read. Nothing was changed.");
 		return 0;
 	}
 	if (r->erased || !(UPDATE_STAFF & (1u << r->status))) {
@@ -942,17 +956,21 @@ static int correctable(struct request *req, struct response *res, int64_t id,
 	return 1;
 }
 
+/* GET /admin/applications/ID/edit: the correction form with the stored details. */
 void admin_application_edit(struct request *req, struct response *res)
 {
-	int64_t id;
-	if (!load_application(req, res, &id))
-		return;
 	struct app_record r;
-	if (!correctable(req, res, id, &r))
+	struct cohort c;
+	if (!correction_target(req, res, &r, &c))
 		return;
 	struct kvmap v = {0};
 	struct arena *a = req->arena;
 	const struct app_details *d = &r.d;
+	if (r.tap) {
+		tap_form_values(a, d, &v);
+		correct_form(req, res, &r, &c, &v, NULL);
+		return;
+	}
 	kv_add(&v, a, "first_name", d->first_name);
 	kv_add(&v, a, "last_name", d->last_name);
 	kv_add(&v, a, "dob", d->dob);
@@ -965,54 +983,66 @@ void admin_application_edit(struct request *req, struct response *res)
 	kv_add(&v, a, "emergency_phone", d->emergency_phone);
 	kv_add(&v, a, "accommodations", d->accommodations);
 	kv_add(&v, a, "referral", d->referral);
-	correct_form(req, res, id, r.ref, &v, NULL);
+	correct_form(req, res, &r, &c, &v, NULL);
 }
 
 /*
- * POST /admin/applications/ID: the apply form's rules on the application as
- * corrected (its affiliations kept), then application_update_details (audited
- * without the values, the applicant told); 303 to the application's page.
+ * The application as corrected, read by the apply form's rules with its
+ * stored affiliations (staff correct the personal fields only) into *app: 0
+ * with *want set (some of its strings are app's, which the caller keeps), or
+ * the number of errors in *errs.
  */
-void admin_application_save(struct request *req, struct response *res)
+static int pip_correction_read(struct request *req, const struct app_record *r,
+			       const struct cohort *c, struct pip_application *app,
+			       struct app_details *want, struct form_errors *errs)
 {
-	int64_t id;
-	if (!load_application(req, res, &id))
-		return;
-	struct app_record r;
-	if (!correctable(req, res, id, &r))
-		return;
-	struct cohort c;
-	if (cohort_get(req->db, r.cohort_id, &c) != 1) {
-		view_error(req, res, 500, "Sorry, there is a problem", "Nothing was changed.");
-		return;
-	}
 	struct arena *a = req->arena;
 	struct kvmap m = {0};
 	for (size_t i = 0; correct_fields[i]; i++)
 		kv_add(&m, a, correct_fields[i], kv_str(&req->form, correct_fields[i]));
 	for (int k = 0; k < AFF_MAX; k++) {
-		if (r.d.affiliations & (1u << k))
+		if (r->d.affiliations & (1u << k))
 			kv_add(&m, a, "affiliation", affiliation_names[k]);
 		if (k != AFF_RESIDENT)
 			kv_add(&m, a, arena_printf(a, "%s_detail", affiliation_names[k]),
-			       r.d.detail[k]);
+			       r->d.detail[k]);
 	}
 	kv_add(&m, a, "ack_background", "yes");
+	int n = pip_validate(a, LANG_EN, &m, c->start, app, errs);
+	if (n > 0)
+		return n;
+	app_details_from_pip(a, app, want);
+	return 0;
+}
+
+/*
+ * POST /admin/applications/ID: the form's rules on the application as
+ * corrected (the apply form's for an application, the nominate form's for a
+ * nomination), then application_update_details (audited without the values,
+ * the applicant or family told); 303 to the application's page.
+ */
+void admin_application_save(struct request *req, struct response *res)
+{
+	struct app_record r;
+	struct cohort c;
+	if (!correction_target(req, res, &r, &c))
+		return;
+	struct arena *a = req->arena;
 	struct pip_application app;
+	struct app_details want;
 	struct form_errors errs = {0};
-	if (pip_validate(a, &m, c.start, &app, &errs) > 0) {
-		correct_form(req, res, id, r.ref, &req->form, &errs);
+	int bad = r.tap ? tap_form_read(req, &c, &want, &errs)
+			: pip_correction_read(req, &r, &c, &app, &want, &errs);
+	if (bad > 0) {
+		correct_form(req, res, &r, &c, &req->form, &errs);
 		return;
 	}
-	/* Staff correct the personal fields; the stored affiliations stay as they are. */
-	struct app_details want;
-	app_details_from_pip(a, &app, &want);
 	struct actor who = {req->session->user_id, req->session->name, false};
-	switch (application_update_details(req->db, a, id, &want, UPDATE_STAFF, &who, NULL)) {
+	switch (application_update_details(req->db, a, r.id, &want, UPDATE_STAFF, &who, NULL)) {
 	case UPDATE_OK:
 	case UPDATE_UNCHANGED:
 		response_redirect(res, arena_printf(a, "/admin/applications/%lld?corrected=1",
-						    (long long)id));
+						    (long long)r.id));
 		return;
 	case UPDATE_NOT_FOUND:
 	case UPDATE_NOT_ALLOWED:
@@ -1020,6 +1050,10 @@ void admin_application_save(struct request *req, struct response *res)
 			   "Its status changed a moment ago. Nothing was changed.");
 		return;
 	case UPDATE_DUPLICATE:
+		if (r.tap) {
+			tap_student_id_taken(req, res);
+			return;
+		}
 		view_error(req, res, 409, "That email address is already used",
 			   "Another application for this class uses that email address. Nothing "
 			   "was changed.");

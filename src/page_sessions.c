@@ -9,6 +9,7 @@
 #include "mail.h"
 #include "pages.h"
 #include "seal.h"
+#include "i18n.h"
 #include "view.h"
 
 static const char *const session_fields[] = {"date", "start_time", "end_time", "location",
@@ -210,6 +211,29 @@ static int store_change(struct db *db, const struct cohort *c, int number,
 	return db_exec_stmt(db, st);
 }
 
+/* Sets the words and dates of a session-change message in language lang; its subject
+ * into subject. */
+static void change_in(json_t *data, int lang, const struct cohort *c,
+		      const struct cohort_session *before, const struct cohort_session *after,
+		      int number, char *subject, size_t size)
+{
+	char title[48];
+	cohort_title_in(c, lang, title, sizeof(title));
+	enum lang l = i18n_format_lang(lang);
+	json_t *was = cohort_schedule_json(l, before, 1);
+	json_t *is = cohort_schedule_json(l, after, 1);
+	json_object_set(data, "was", json_array_get(was, 0));
+	json_object_set(data, "is", json_array_get(is, 0));
+	json_decref(was);
+	json_decref(is);
+	json_object_set_new(data, "cohort", json_string(title));
+	json_object_set_new(data, "contact", json_string(view_contact_text(lang)));
+	/* TRANSLATORS: the program's name (kept in English), the class or semester
+	 * ("Class 45"), the session's number. */
+	snprintf(subject, size, _(lang, "Changed: %s %s, session %d"),
+		 json_string_value(json_object_get(data, "program")), title, number);
+}
+
 /*
  * Tells every accepted participant of c (PIP: the applicant; TAP: the guardian
  * and the student's own address) what changed, inside the caller's write
@@ -226,28 +250,20 @@ static int tell_participants(struct request *req, const struct cohort *c,
 	int n = cohort_sessions(db, req->arena, &now, &all);
 	if (n < number)
 		return -1;
-	char title[32], subject[160];
-	cohort_title(&now, title, sizeof(title));
+	char subject[300];
 	bool tap = strcmp(c->program, "tap") == 0;
 	const char *program = tap ? "Teens and Policing" : "Partners In Policing";
-	json_t *was = cohort_schedule_json(LANG_EN, before, 1);
-	json_t *is = cohort_schedule_json(LANG_EN, &all[number - 1], 1);
-	json_t *data = json_pack("{s:s, s:s, s:b, s:i, s:O, s:O, s:s, s:s}", "program", program,
-				 "cohort", title, "tap", tap, "number", number, "was",
-				 json_array_get(was, 0), "is", json_array_get(is, 0), "contact",
-				 view_contact_text(), "status_url",
+	json_t *data = json_pack("{s:s, s:b, s:i, s:s}", "program", program, "tap", tap, "number",
+				 number, "status_url",
 				 arena_printf(req->arena, "%s/status", app_config.base_url));
-	json_decref(was);
-	json_decref(is);
 	if (data == NULL)
 		die_oom();
-	snprintf(subject, sizeof(subject), "Changed: %s %s, session %d", program, title, number);
 	struct mail m = {.subject = subject};
 	m.calendar = calendar_for_cohort(db, req->arena, &now);
 	m.calendar_name = calendar_file_name(req->arena, &now);
 	sqlite3_stmt *st = db_stmt(db, "SELECT first_name, COALESCE(email, ''),"
-				       " COALESCE(guardian_email, ''), COALESCE(guardian_name, ''), id"
-				       " FROM applications"
+				       " COALESCE(guardian_email, ''), COALESCE(guardian_name, ''), id,"
+				       " language FROM applications"
 				       " WHERE cohort_id = ? AND status = 'accepted'"
 				       " AND erased_at IS NULL ORDER BY id");
 	db_bind_int(st, 1, c->id);
@@ -265,6 +281,9 @@ static int tell_participants(struct request *req, const struct cohort *c,
 			break;
 		}
 		json_object_set_new(data, "first_name", json_string(db_col_text(st, 0)));
+		int lang = lang_parse(db_col_text(st, 5));
+		change_in(data, lang < 0 ? LANG_EN : lang, &now, before, &all[number - 1], number,
+			  subject, sizeof(subject));
 		/* Each reads it as who they are: the participant, or the student's guardian
 		 * greeted by name. */
 		for (int k = 0; k < 2 && queued >= 0; k++) {
@@ -276,7 +295,8 @@ static int tell_participants(struct request *req, const struct cohort *c,
 							    ? guardian_name
 							    : db_col_text(st, 0)));
 			json_object_set_new(data, "to_guardian", json_boolean(guardian));
-			char *body = view_render_string("mail_session_changed", data);
+			char *body = view_render_string("mail_session_changed", lang < 0 ? LANG_EN : lang,
+							data);
 			if (body == NULL) {
 				queued = -1;
 				break;

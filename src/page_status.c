@@ -14,6 +14,7 @@
 #include "seal.h"
 #include "status.h"
 #include "view.h"
+#include "i18n.h"
 
 /* How long a status lookup's result page can be opened again (with Back, say). */
 enum { VIEW_SECONDS = 30 * 60, RESEND_MAX_ITEMS = 50 };
@@ -59,14 +60,14 @@ static int read_view(struct db *db, int64_t id, const char *ref, struct public_v
  */
 static json_t *view_json(struct request *req, const struct public_view *v, bool with_name)
 {
-	char title[32], start[64];
-	cohort_title(&v->cohort, title, sizeof(title));
-	date_format_long(v->cohort.start, start, sizeof(start));
+	char title[48], start[64];
+	cohort_title_in(&v->cohort, req->lang, title, sizeof(title));
+	fmt_date_long(i18n_format_lang(req->lang), v->cohort.start, start, sizeof(start));
 	bool tap = v->ref[0] == 'T';
 	json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b}", "ref", v->ref, "program",
 			      tap ? "Teens and Policing" : "Partners In Policing", "cohort", title,
 			      "start", start, "status", status_names[v->status], "status_label",
-			      status_labels[v->status], "tap", tap, "can_withdraw",
+			      status_label(req->lang, (int)v->status), "tap", tap, "can_withdraw",
 			      !status_final(v->status));
 	if (d == NULL)
 		die_oom();
@@ -78,7 +79,7 @@ static json_t *view_json(struct request *req, const struct public_view *v, bool 
 	if (with_name && v->first_name[0])
 		json_object_set_new(d, "first_name", json_string(v->first_name));
 	if (!status_final(v->status)) {
-		json_t *c = cohort_view(req->db, req->arena, &v->cohort, LANG_EN);
+		json_t *c = cohort_view(req->db, req->arena, &v->cohort, req->lang);
 		if (c)
 			json_object_set_new(d, "class", c);
 	}
@@ -87,8 +88,8 @@ static json_t *view_json(struct request *req, const struct public_view *v, bool 
 
 static void fail_500(struct request *req, struct response *res)
 {
-	view_error(req, res, 500, "Sorry, there is a problem",
-		   "Nothing was changed. Try again in a few minutes.");
+	view_error(req, res, 500, N_("Sorry, there is a problem"),
+		   N_("Nothing was changed. Try again in a few minutes."));
 }
 
 void public_confirmation(struct request *req, struct response *res)
@@ -98,8 +99,8 @@ void public_confirmation(struct request *req, struct response *res)
 	struct public_view v;
 	int found = read_view(req->db, 0, ref, &v);
 	if (found <= 0) {
-		view_error(req, res, found < 0 ? 500 : 404, "We cannot find that reference",
-			   "Check the reference in your email. It looks like P-7K3Q-9XMD.");
+		view_error(req, res, found < 0 ? 500 : 404, N_("We cannot find that reference"),
+			   N_("Check the reference in your email. It looks like P-7K3Q-9XMD."));
 		return;
 	}
 	json_t *data = json_object();
@@ -144,12 +145,12 @@ static void read_pair(struct request *req, const struct kvmap *in, struct pair *
 }
 
 /* The errors of an empty reference or address; how many. */
-static size_t pair_errors(const struct pair *p, struct form_errors *errs)
+static size_t pair_errors(int lang, const struct pair *p, struct form_errors *errs)
 {
 	if (p->ref[0] == '\0')
-		form_error(errs, "ref", "Enter your reference, for example P-7K3Q-9XMD");
+		form_error(errs, "ref", _(lang, "Enter your reference, for example P-7K3Q-9XMD"));
 	if (p->email[0] == '\0')
-		form_error(errs, "email", "Enter the email address you applied with");
+		form_error(errs, "email", _(lang, "Enter the email address you applied with"));
 	return errs->n;
 }
 
@@ -174,7 +175,7 @@ static int lookup(struct request *req, struct response *res, const struct kvmap 
 {
 	struct form_errors errs = {0};
 	read_pair(req, in, p);
-	if (pair_errors(p, &errs)) {
+	if (pair_errors(req->lang, p, &errs)) {
 		res->status = 422;
 		status_form(req, res, in, &errs, false, false);
 		return 0;
@@ -314,9 +315,9 @@ void public_withdraw(struct request *req, struct response *res)
 		return;
 	res->no_store = true;
 	if (status_final(v.status)) {
-		view_error(req, res, 409, "This application cannot be withdrawn",
-			   "It is already closed: declined, withdrawn or completed. Nothing was "
-			   "changed.");
+		view_error(req, res, 409, N_("This application cannot be withdrawn"),
+			   N_("It is already closed: declined, withdrawn or completed. Nothing was "
+			   "changed."));
 		return;
 	}
 	if (!kv_has(&req->form, "confirm", "yes")) {
@@ -346,9 +347,9 @@ void public_withdraw(struct request *req, struct response *res)
 				  arena_printf(req->arena, "/confirmation/%s?done=withdrawn", v.ref));
 		return;
 	case MOVE_NOT_ALLOWED:
-		view_error(req, res, 409, "This application cannot be withdrawn",
-			   "It is already closed: declined, withdrawn or completed. Nothing was "
-			   "changed.");
+		view_error(req, res, 409, N_("This application cannot be withdrawn"),
+			   N_("It is already closed: declined, withdrawn or completed. Nothing was "
+			   "changed."));
 		return;
 	default: fail_500(req, res);
 	}
@@ -359,9 +360,9 @@ static void too_many(struct request *req, struct response *res)
 {
 	response_header(res, "Retry-After", arena_printf(req->arena, "%d", AUTH_THROTTLE_SECONDS));
 	res->no_store = true;
-	view_error(req, res, 429, "Too many attempts",
-		   "For your security, wait 15 minutes before you try again. Nothing was "
-		   "changed.");
+	view_error(req, res, 429, N_("Too many attempts"),
+		   N_("For your security, wait 15 minutes before you try again. Nothing was "
+		   "changed."));
 }
 
 /* ---- the references e-mail ---- */
@@ -427,9 +428,9 @@ void public_resend(struct request *req, struct response *res)
 	if (text_clean(req->arena, kv_str(&req->form, "email"), LEN_EMAIL, &email) < 0 ||
 	    !email_valid(email))
 		form_error(&errs, "email",
-			   email[0] ? "Enter an email address in the correct format, like "
-				      "name@example.com"
-				    : "Enter the email address you applied with");
+			   email[0] ? _(req->lang, "Enter an email address in the correct format, like "
+						   "name@example.com")
+				    : _(req->lang, "Enter the email address you applied with"));
 	if (errs.n) {
 		resend_form(req, res, 422, &req->form, &errs);
 		return;
@@ -570,7 +571,7 @@ void public_update(struct request *req, struct response *res)
 	struct pair p;
 	struct form_errors errs = {0};
 	read_pair(req, &req->form, &p);
-	if (pair_errors(&p, &errs)) {
+	if (pair_errors(req->lang, &p, &errs)) {
 		res->status = 422;
 		update_form(req, res, &req->form, &errs, false);
 		return;
@@ -603,14 +604,14 @@ void public_update(struct request *req, struct response *res)
 		return;
 	}
 	if (r.tap) {
-		view_error(req, res, 409, "Ask the school counselor",
-			   "The details of a Teens and Policing nomination are corrected by the "
-			   "counselor who made it. Nothing was changed.");
+		view_error(req, res, 409, N_("Ask the school counselor"),
+			   N_("The details of a Teens and Policing nomination are corrected by the "
+			   "counselor who made it. Nothing was changed."));
 		return;
 	}
 	if (r.erased || !(UPDATE_PUBLIC & (1u << r.status))) {
-		view_error(req, res, 409, "This application can no longer be corrected",
-			   "It is closed: declined, withdrawn or completed. Nothing was changed.");
+		view_error(req, res, 409, N_("This application can no longer be corrected"),
+			   N_("It is closed: declined, withdrawn or completed. Nothing was changed."));
 		return;
 	}
 	struct cohort c;
@@ -621,7 +622,7 @@ void public_update(struct request *req, struct response *res)
 	struct kvmap merged = {0};
 	merged_form(req, &r, &merged);
 	struct pip_application app;
-	if (pip_validate(req->arena, &merged, c.start, &app, &errs) > 0) {
+	if (pip_validate(req->arena, req->lang, &merged, c.start, &app, &errs) > 0) {
 		rename_errors(&errs);
 		res->status = 422;
 		update_form(req, res, &req->form, &errs, false);
@@ -643,14 +644,14 @@ void public_update(struct request *req, struct response *res)
 	case UPDATE_NOT_FOUND:
 	case UPDATE_NOT_ALLOWED:
 		/* A decision or a withdrawal committed first: it wins. */
-		view_error(req, res, 409, "This application can no longer be corrected",
-			   "Its status changed a moment ago. Nothing was changed: check its status "
-			   "again.");
+		view_error(req, res, 409, N_("This application can no longer be corrected"),
+			   N_("Its status changed a moment ago. Nothing was changed: check its status "
+			   "again."));
 		return;
 	case UPDATE_DUPLICATE:
-		view_error(req, res, 409, "That email address is already used",
-			   "Another application for this class uses that email address. Nothing "
-			   "was changed.");
+		view_error(req, res, 409, N_("That email address is already used"),
+			   N_("Another application for this class uses that email address. Nothing "
+			   "was changed."));
 		return;
 	default: fail_500(req, res);
 	}

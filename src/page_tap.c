@@ -13,7 +13,7 @@
 static const char *const nominate_fields[] = {
 	"student_first_name", "student_last_name", "student_id", "grade", "dob",
 	"student_email", "student_phone", "guardian_name", "guardian_phone", "guardian_email",
-	"guardian_consent", "counselor_note", NULL,
+	"guardian_consent", "counselor_note", "language", NULL,
 };
 
 /* The semester as the form shows it: title, first session, schedule. */
@@ -35,6 +35,67 @@ static json_t *chosen_json(const struct kvmap *form)
 	return j;
 }
 
+/*
+ * The nomination form's data for semester c: the semester, the grade and
+ * consent chosen, each field's value and error.  The form, the counselor's
+ * correction and the staff's show the same fields (tap_nomination_fields).
+ */
+void tap_form_data(struct request *req, json_t *data, const struct cohort *c,
+		   const struct kvmap *values, const struct form_errors *errs)
+{
+	json_object_set_new(data, "semester", semester_json(req, c));
+	json_object_set_new(data, "chosen", chosen_json(values));
+	json_object_set_new(data, "language_choices",
+			    view_language_choices(values ? kv_str(values, "language") : ""));
+	view_form(data, values, nominate_fields, errs);
+}
+
+/* A nomination's stored details as the form's values, the phones written as people type them. */
+void tap_form_values(struct arena *a, const struct app_details *d, struct kvmap *m)
+{
+	char shown[13];
+	kv_add(m, a, "student_first_name", d->first_name);
+	kv_add(m, a, "student_last_name", d->last_name);
+	kv_add(m, a, "student_id", d->student_id);
+	kv_add(m, a, "grade", d->grade == 11 ? "11" : d->grade == 12 ? "12" : "");
+	kv_add(m, a, "dob", d->dob);
+	kv_add(m, a, "student_email", d->email);
+	kv_add(m, a, "student_phone",
+	       d->phone[0] ? arena_strdup(a, phone_display(d->phone, shown)) : "");
+	kv_add(m, a, "guardian_name", d->guardian_name);
+	kv_add(m, a, "guardian_phone",
+	       d->guardian_phone[0] ? arena_strdup(a, phone_display(d->guardian_phone, shown))
+				    : "");
+	kv_add(m, a, "guardian_email", d->guardian_email);
+	if (d->guardian_consent > 0)
+		kv_add(m, a, "guardian_consent", "yes");
+	kv_add(m, a, "counselor_note", d->counselor_note);
+}
+
+/*
+ * The posted form read by the nominate form's rules for semester c: 0 with
+ * *want set as a correction's wish (app_details_from_tap), or the number of
+ * errors, each in *errs.
+ */
+int tap_form_read(struct request *req, const struct cohort *c, struct app_details *want,
+		  struct form_errors *errs)
+{
+	struct tap_nomination nom;
+	int n = tap_validate(req->arena, &req->form, c->start, &nom, errs);
+	if (n > 0)
+		return n;
+	app_details_from_tap(req->arena, &nom, want);
+	return 0;
+}
+
+/* The 409 of a correction giving a student ID another nomination of the semester has. */
+void tap_student_id_taken(struct request *req, struct response *res)
+{
+	view_error(req, res, 409, "This student ID is already nominated",
+		   "Another nomination this semester has that student ID. Check the ID. "
+		   "Nothing was changed.");
+}
+
 /* The school of the signed-in counselor, by name; NULL when the account has none. */
 static const char *counselor_school(const struct request *req)
 {
@@ -49,10 +110,8 @@ static void show_form(struct request *req, struct response *res, const struct co
 		      const struct kvmap *form, const struct form_errors *errs)
 {
 	json_t *data = json_object();
-	json_object_set_new(data, "semester", semester_json(req, c));
 	json_object_set_new(data, "school", json_string(counselor_school(req)));
-	json_object_set_new(data, "chosen", chosen_json(form));
-	view_form(data, form, nominate_fields, errs);
+	tap_form_data(req, data, c, form, errs);
 	if (errs && errs->n)
 		res->status = 422;
 	view_render(req, res, "tap_nominate", data);

@@ -13,6 +13,7 @@
 #include "pages.h"
 #include "users.h"
 #include "validate.h"
+#include "i18n.h"
 #include "view.h"
 
 /* The roles as the form offers them; the first radio carries the field's id, for the error link. */
@@ -241,12 +242,12 @@ static char *invite_body(struct request *req, const struct account_form *f)
 	    role_label(f->role), "inviter", req->session->name, "link",
 	    user_site_url(a, "/account/password?token=" MAIL_SECRET), "forgot",
 	    user_site_url(a, "/forgot"), "site_name", app_config.site_name, "contact",
-	    view_contact_text(), "hours", AUTH_INVITE_SECONDS / 3600);
+	    view_contact_text(LANG_EN), "hours", AUTH_INVITE_SECONDS / 3600);
 	if (data == NULL)
 		die_oom();
 	if (f->school)
 		json_object_set_new(data, "school", json_string(school_name(f->school)));
-	char *body = view_render_string("users_invite_mail", data);
+	char *body = view_render_string("users_invite_mail", LANG_EN, data);
 	json_decref(data);
 	return body;
 }
@@ -391,6 +392,31 @@ static void back_to_list(struct request *req, struct response *res, const char *
 					    (long long)id));
 }
 
+/* Opens the write transaction of an account action; false after answering 503. */
+static bool begin_action(struct request *req, struct response *res)
+{
+	if (db_begin_write(req->db) == 0)
+		return true;
+	answer_unavailable(req, res);
+	return false;
+}
+
+/*
+ * The end of an account action, its change written (ok) in the transaction
+ * begin_action opened: the audit row (kind, detail), the commit, and 303 to
+ * the list with kind's banner; on any failure nothing is kept, and 503.
+ */
+static void finish_action(struct request *req, struct response *res, bool ok, int64_t id,
+			  const char *kind, const char *detail)
+{
+	if (ok && audit_account(req, id, kind, detail) == 0 && db_commit(req->db) == 0) {
+		back_to_list(req, res, kind, id);
+		return;
+	}
+	db_rollback(req->db);
+	answer_unavailable(req, res);
+}
+
 /* POST /admin/users/ID/enable: the account may sign in again (with its old password). */
 void accounts_enable(struct request *req, struct response *res)
 {
@@ -402,19 +428,11 @@ void accounts_enable(struct request *req, struct response *res)
 		back_to_list(req, res, "enabled", u.id);
 		return;
 	}
+	if (!begin_action(req, res))
+		return;
 	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET disabled_at = NULL WHERE id = ?");
-	if (db_begin_write(db) < 0)
-		goto fail;
 	db_bind_int(st, 1, u.id);
-	if (db_exec_stmt(db, st) < 0 || audit_account(req, u.id, "enabled", "") < 0 ||
-	    db_commit(db) < 0) {
-		db_rollback(db);
-		goto fail;
-	}
-	back_to_list(req, res, "enabled", u.id);
-	return;
-fail:
-	answer_unavailable(req, res);
+	finish_action(req, res, db_exec_stmt(db, st) == 0, u.id, "enabled", "");
 }
 
 /*
@@ -435,8 +453,8 @@ void accounts_invite(struct request *req, struct response *res)
 	struct db *db = req->db;
 	struct account_form f = {.email = u.email, .name = u.name, .role = u.role,
 				 .school = u.school[0] ? u.school : NULL};
-	if (db_begin_write(db) < 0)
-		goto fail;
+	if (!begin_action(req, res))
+		return;
 	char *token = auth_password_tokens_end(db, u.id, false) < 0
 			  ? NULL
 			  : auth_password_token_new(db, req->arena, u.id, AUTH_INVITE_SECONDS);
@@ -447,14 +465,7 @@ void accounts_invite(struct request *req, struct response *res)
 			 .secret = token};
 	int rc = body ? mail_queue_mail(db, &m) : -1;
 	free(body);
-	if (rc < 0 || audit_account(req, u.id, "invited", "") < 0 || db_commit(db) < 0) {
-		db_rollback(db);
-		goto fail;
-	}
-	back_to_list(req, res, "invited", u.id);
-	return;
-fail:
-	answer_unavailable(req, res);
+	finish_action(req, res, rc >= 0, u.id, "invited", "");
 }
 
 /*
@@ -491,22 +502,14 @@ void accounts_change(struct request *req, struct response *res)
 		back_to_list(req, res, "changed", u.id);
 		return;
 	}
+	if (!begin_action(req, res))
+		return;
 	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET role = ?, school = ? WHERE id = ?");
-	if (db_begin_write(db) < 0)
-		goto fail;
 	db_bind_text(st, 1, role);
 	db_bind_text(st, 2, school);
 	db_bind_int(st, 3, u.id);
-	if (db_exec_stmt(db, st) < 0 ||
-	    audit_account(req, u.id, "changed", arena_printf(req->arena, "%s to %s", was, now)) < 0 ||
-	    db_commit(db) < 0) {
-		db_rollback(db);
-		goto fail;
-	}
-	back_to_list(req, res, "changed", u.id);
-	return;
-fail:
-	answer_unavailable(req, res);
+	finish_action(req, res, db_exec_stmt(db, st) == 0, u.id, "changed",
+		      arena_printf(req->arena, "%s to %s", was, now));
 }
 
 /*

@@ -31,6 +31,19 @@ handler_fn counselor_edit_form, counselor_correct, counselor_withdraw;
 
 /* page_tap.c: a counselor nominates a student */
 handler_fn tap_nominate_form, tap_nominate;
+/* ... and the nomination form's fields, shared with the corrections (page_counselor.c,
+ * page_review.c) */
+struct app_details;
+struct cohort;
+struct form_errors;
+struct kvmap;
+struct arena;
+void tap_form_data(struct request *req, json_t *data, const struct cohort *c,
+		   const struct kvmap *values, const struct form_errors *errs);
+void tap_form_values(struct arena *a, const struct app_details *d, struct kvmap *m);
+int tap_form_read(struct request *req, const struct cohort *c, struct app_details *want,
+		  struct form_errors *errs);
+void tap_student_id_taken(struct request *req, struct response *res);
 
 /* page_admin.c */
 handler_fn admin_dashboard, admin_cohorts, admin_cohort_create, admin_cohort_registration;

@@ -16,6 +16,7 @@
 #include "mail.h"
 #include "seal.h"
 #include "validate.h"
+#include "i18n.h"
 #include "view.h"
 
 /* The two reminders of SPEC.md; the names are part of the outbox key. */
@@ -35,6 +36,7 @@ struct due {
 struct participant {
 	int64_t id;
 	const char *ref, *first_name, *last_name, *email, *guardian_name, *guardian_email;
+	int lang; /* the application's language (i18n.h) */
 };
 
 /* One address a participant's reminder goes to. */
@@ -124,16 +126,19 @@ static json_t *message_data(const struct cohort *c, const struct participant *p,
 			    const struct due *d, const struct recipient *to)
 {
 	bool tap = strcmp(c->program, "tap") == 0;
-	char title[32];
-	cohort_title(c, title, sizeof(title));
+	char title[48], date[64], time[64];
+	cohort_title_in(c, p->lang, title, sizeof(title));
+	enum lang l = i18n_format_lang(p->lang);
+	fmt_date_long(l, d->session->date, date, sizeof(date));
+	fmt_time_range(l, d->session->start_time, d->session->end_time, time, sizeof(time));
 	json_t *data =
 	    json_pack("{s:s, s:b, s:b, s:s, s:s, s:s, s:b, s:b, s:i, s:i, s:s, s:s, s:s, s:s, s:s}",
 		      "name", to->name, "guardian", to->guardian, "tap", tap, "program",
 		      tap ? "Teens and Policing" : "Partners In Policing", "cohort", title, "ref",
 		      p->ref, "week", d->kind == REMIND_WEEK, "day", d->kind == REMIND_DAY,
-		      "number", d->session->number, "sessions", c->nsessions, "date", d->date,
-		      "time", d->time, "location", d->session->location, "topic", d->session->topic,
-		      "contact", view_contact_text());
+		      "number", d->session->number, "sessions", c->nsessions, "date", date,
+		      "time", time, "location", d->session->location, "topic", d->session->topic,
+		      "contact", view_contact_text(p->lang));
 	json_t *student = json_sprintf("%s %s", p->first_name, p->last_name);
 	json_t *status_url = json_sprintf("%s/status?ref=%s", app_config.base_url, p->ref);
 	if (data == NULL || student == NULL || status_url == NULL ||
@@ -144,17 +149,23 @@ static json_t *message_data(const struct cohort *c, const struct participant *p,
 }
 
 /* "Reminder: Partners In Policing Class 45, session 3 on Thursday, January 14, 2027". */
-static void message_subject(const struct cohort *c, const struct due *d, char *buf, size_t size)
+static void message_subject(const struct cohort *c, int lang, const struct due *d, char *buf,
+			    size_t size)
 {
-	char title[32];
-	cohort_title(c, title, sizeof(title));
+	char title[48], date[64];
+	cohort_title_in(c, lang, title, sizeof(title));
+	fmt_date_long(i18n_format_lang(lang), d->session->date, date, sizeof(date));
 	const char *program =
 	    strcmp(c->program, "tap") == 0 ? "Teens and Policing" : "Partners In Policing";
 	if (d->kind == REMIND_WEEK)
-		snprintf(buf, size, "Reminder: %s %s begins on %s", program, title, d->date);
+		/* TRANSLATORS: the program's name (kept in English), the class or
+		 * semester ("Class 45"), the date of the first session. */
+		snprintf(buf, size, _(lang, "Reminder: %s %s begins on %s"), program, title, date);
 	else
-		snprintf(buf, size, "Reminder: %s %s, session %d on %s", program, title,
-			 d->session->number, d->date);
+		/* TRANSLATORS: the program's name (kept in English), the class or semester
+		 * ("Class 45"), the session's number and date. */
+		snprintf(buf, size, _(lang, "Reminder: %s %s, session %d on %s"), program, title,
+			 d->session->number, date);
 }
 
 /* Queues one reminder unless its key was queued before: 1 queued, 0 not needed, -1 failure. */
@@ -168,12 +179,12 @@ static int remind_one(struct db *db, const struct cohort *c, const struct partic
 	if (seen != 0)
 		return seen < 0 ? -1 : 0;
 	json_t *data = message_data(c, p, d, to);
-	char *body = view_render_string("mail_reminder", data);
+	char *body = view_render_string("mail_reminder", p->lang, data);
 	json_decref(data);
 	if (body == NULL)
 		return -1;
-	char subject[200];
-	message_subject(c, d, subject, sizeof(subject));
+	char subject[300];
+	message_subject(c, p->lang, d, subject, sizeof(subject));
 	struct mail m = {.to = to->email, .subject = subject, .body = body, .key = key,
 			 .application_id = p->id};
 	int rc = mail_queue_mail(db, &m);
@@ -191,7 +202,7 @@ static int remind_participants(struct db *db, struct arena *a, const struct coho
 	sqlite3_stmt *st =
 	    db_stmt(db, "SELECT id, ref, COALESCE(first_name, ''), COALESCE(last_name, ''),"
 			" COALESCE(email, ''), COALESCE(guardian_name, ''),"
-			" COALESCE(guardian_email, '') FROM applications"
+			" COALESCE(guardian_email, ''), language FROM applications"
 			" WHERE cohort_id = ? AND status = 'accepted' AND erased_at IS NULL"
 			" ORDER BY id");
 	db_bind_int(st, 1, c->id);
@@ -207,6 +218,9 @@ static int remind_participants(struct db *db, struct arena *a, const struct coho
 					.email = seal_open_or_fail(a, db_col_text(st, 4), &bad),
 					.guardian_name = seal_open_or_fail(a, db_col_text(st, 5), &bad),
 					.guardian_email = seal_open_or_fail(a, db_col_text(st, 6), &bad)};
+		p.lang = lang_parse(db_col_text(st, 7));
+		if (p.lang < 0)
+			p.lang = LANG_EN;
 		if (bad) {
 			fprintf(stderr, "portal: a sealed address of application %s does not open\n",
 				p.ref);

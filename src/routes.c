@@ -7,6 +7,7 @@
 #include "auth.h"
 #include "pages.h"
 #include "view.h"
+#include "i18n.h"
 
 struct route {
 	const char *method;
@@ -208,13 +209,13 @@ void routes_dispatch(struct request *req, struct response *res)
 	if (r == NULL) {
 		const char *allow = allow_list(req);
 		if (allow == NULL) {
-			view_error(req, res, 404, "Page not found",
-				   "If you typed the web address, check it is correct.");
+			view_error(req, res, 404, N_("Page not found"),
+				   N_("If you typed the web address, check it is correct."));
 			return;
 		}
 		response_header(res, "Allow", allow);
-		view_error(req, res, 405, "This page cannot do that",
-			   "The page exists, but not for this kind of request.");
+		view_error(req, res, 405, N_("This page cannot do that"),
+			   N_("The page exists, but not for this kind of request."));
 		return;
 	}
 	/* Matching again fills req->params for the route chosen. */
@@ -222,8 +223,8 @@ void routes_dispatch(struct request *req, struct response *res)
 	bool post = strcmp(method, "POST") == 0;
 	if (!allowed(r->access, req->session)) {
 		if (post) {
-			view_error(req, res, 403, "You cannot do that",
-				   "Sign in with an account that may do this, then try again.");
+			view_error(req, res, 403, N_("You cannot do that"),
+				   N_("Sign in with an account that may do this, then try again."));
 		} else {
 			char *next = url_encode(req->arena, req->path);
 			response_redirect(res, arena_printf(req->arena, "/login?next=%s", next));
@@ -248,9 +249,9 @@ void routes_dispatch(struct request *req, struct response *res)
 		return;
 	}
 	if (post && !auth_csrf_ok(req)) {
-		view_error(req, res, 403, "Your form has expired",
-			   "Go back, reload the page and send the form again. Nothing was "
-			   "saved.");
+		view_error(req, res, 403, N_("Your form has expired"),
+			   N_("Go back, reload the page and send the form again. Nothing was "
+			   "saved."));
 		return;
 	}
 	r->handler(req, res);

@@ -23,7 +23,9 @@
 #include "jobs.h"
 #include "oomtest.h"
 #include "routes.h"
+#include "lang.h"
 #include "view.h"
+#include "i18n.h"
 
 static const char SECURITY_HEADERS[] =
     "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self';"
@@ -130,18 +132,18 @@ static void refuse(struct request *req, struct response *res, int status)
 {
 	switch (status) {
 	case 413:
-		view_error(req, res, 413, "Your form is too large",
-			   "What you sent is larger than this site accepts. Shorten the longest "
-			   "answers and send it again. Nothing was saved.");
+		view_error(req, res, 413, N_("Your form is too large"),
+			   N_("What you sent is larger than this site accepts. Shorten the longest "
+			   "answers and send it again. Nothing was saved."));
 		break;
 	case 415:
-		view_error(req, res, 415, "This site cannot read that",
-			   "Send the form from the page it is on. Nothing was saved.");
+		view_error(req, res, 415, N_("This site cannot read that"),
+			   N_("Send the form from the page it is on. Nothing was saved."));
 		break;
 	default:
-		view_error(req, res, 400, "Your request could not be read",
-			   "Something in the address or the form was not valid text. Go back "
-			   "and try again. Nothing was saved.");
+		view_error(req, res, 400, N_("Your request could not be read"),
+			   N_("Something in the address or the form was not valid text. Go back "
+			   "and try again. Nothing was saved."));
 	}
 }
 
@@ -262,6 +264,7 @@ static void serve_one(FCGX_Request *fr, struct db *db, struct arena *a,
 	struct response res;
 	response_init(&res, a);
 	int refused = build_request(fr, &req);
+	lang_choose(&req, &res, FCGX_GetParam("HTTP_ACCEPT_LANGUAGE", fr->envp));
 	if (refused) {
 		refuse(&req, &res, refused);
 	} else {

@@ -1,13 +1,21 @@
 /* status.c: the status names and the table of allowed moves. */
 #include "status.h"
 
+#include "i18n.h"
+
 #include <string.h>
 
 const char *const status_names[ST_MAX] = {"submitted", "waitlisted", "accepted",
 					  "declined",  "withdrawn",  "completed"};
 
-const char *const status_labels[ST_MAX] = {"Received", "On the waiting list", "Accepted",
-					   "Declined", "Withdrawn",           "Completed"};
+const char *const status_labels[ST_MAX] = {N_("Received"), N_("On the waiting list"),
+					   N_("Accepted"),  N_("Declined"),
+					   N_("Withdrawn"), N_("Completed")};
+
+const char *status_label(int lang, int status)
+{
+	return status >= 0 && status < ST_MAX ? _(lang, status_labels[status]) : "";
+}
 
 /* allowed[from][to], exactly as SPEC.md lists the moves. */
 static const bool allowed[ST_MAX][ST_MAX] = {

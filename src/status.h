@@ -17,6 +17,8 @@ enum status {
 extern const char *const status_names[ST_MAX];
 /* "Received", "On the waiting list", ...: for the applicant. */
 extern const char *const status_labels[ST_MAX];
+/* The label of a status in language lang (i18n.h): what the public reads. */
+const char *status_label(int lang, int status);
 
 /* The status named s, or -1. */
 int status_parse(const char *s);

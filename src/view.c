@@ -10,11 +10,17 @@
 #include "app.h"
 #include "auth.h"
 #include "file.h"
+#include "i18n.h"
+#include "lang.h"
 #include "mustache.h"
 
+/* A template in each language: its marked text expanded at load (i18n_expand), so a
+ * page costs nothing more in Japanese than in English.  A template without marked
+ * text is compiled once and shared by every language. */
 struct view {
 	char *name; /* file name without .mustache */
-	struct mus_tmpl *tmpl;
+	struct mus_tmpl *tmpl[LANG_COUNT];
+	bool shared;
 };
 
 static struct view *views;
@@ -24,7 +30,7 @@ static size_t nviews;
 static char asset_version[17];
 /* "Community Affairs Unit, .... Telephone 310-618-5555, email x@y." for e-mail and
  * printed pages; made once the settings are read (view_load), read-only afterwards. */
-static char contact_text[1024];
+static char contact_text[LANG_COUNT][1024];
 /* Each worker thread renders its pages into one buffer it keeps. */
 static _Thread_local struct mus_buf page;
 
@@ -33,19 +39,60 @@ static int by_name(const void *a, const void *b)
 	return strcmp(((const struct view *)a)->name, ((const struct view *)b)->name);
 }
 
-/* The template called name; the table is sorted once loaded, as a page looks up
- * its layout and a partial for every field. */
+/* The template called name in language *ud; the table is sorted once loaded, as a
+ * page looks up its layout and a partial for every field. */
 static const struct mus_tmpl *find(void *ud, const char *name)
 {
-	(void)ud;
+	int lang = *(const int *)ud;
 	if (nviews == 0)
 		return NULL;
 	struct view key = {.name = (char *)name};
 	const struct view *v = bsearch(&key, views, nviews, sizeof(*views), by_name);
-	return v ? v->tmpl : NULL;
+	return v ? v->tmpl[lang] : NULL;
 }
 
-static const struct mus_loader loader = {find, NULL};
+static bool plural(void *ud, double n, const char *cat, size_t cat_len)
+{
+	return i18n_plural_is(*(const int *)ud, n, cat, cat_len);
+}
+
+/* The loaders of the languages: each finds partials in its own language. */
+static const int lang_ids[LANG_COUNT] = {LANG_EN, LANG_ES, LANG_JA, LANG_KO, LANG_ZH_HANT,
+					 LANG_PSEUDO};
+static const struct mus_loader loaders[LANG_COUNT] = {
+    {find, (void *)&lang_ids[0], plural}, {find, (void *)&lang_ids[1], plural},
+    {find, (void *)&lang_ids[2], plural}, {find, (void *)&lang_ids[3], plural},
+    {find, (void *)&lang_ids[4], plural}, {find, (void *)&lang_ids[5], plural},
+};
+
+/* A shipped language, or en-XA when loaded; English for anything else. */
+static int known_lang(int lang)
+{
+	if (lang == LANG_PSEUDO && i18n_pseudo_enabled())
+		return lang;
+	return lang >= 0 && lang < LANG_MAX ? lang : LANG_EN;
+}
+
+/* Compiles src for one language; NULL after naming path and the fault. */
+static struct mus_tmpl *compile(const char *path, int lang, const char *src, size_t len)
+{
+	char *err = NULL;
+	size_t xlen = len;
+	char *x = lang < 0 ? NULL : i18n_expand(lang, src, len, &xlen, &err);
+	if (lang >= 0 && x == NULL) {
+		fprintf(stderr, "portal: %s: %s\n", path, err ? err : "cannot expand");
+		free(err);
+		return NULL;
+	}
+	struct mus_tmpl *t = mus_compile(x ? x : src, xlen, &err);
+	free(x);
+	if (t == NULL) {
+		fprintf(stderr, "portal: %s (%s): %s\n", path, lang < 0 ? "all" : i18n_code(lang),
+			err ? err : "cannot parse");
+		free(err);
+	}
+	return t;
+}
 
 static int load_one(const char *dir, const char *file)
 {
@@ -58,23 +105,34 @@ static int load_one(const char *dir, const char *file)
 		fprintf(stderr, "portal: cannot read %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	char *err = NULL;
-	struct mus_tmpl *t = mus_compile(src, len, &err);
+	struct view v = {.shared = !i18n_has_markers(src, len)};
+	int langs = i18n_pseudo_enabled() ? LANG_COUNT : LANG_MAX;
+	bool ok = true;
+	if (v.shared) {
+		v.tmpl[0] = compile(path, -1, src, len);
+		ok = v.tmpl[0] != NULL;
+		for (int l = 1; l < LANG_COUNT; l++)
+			v.tmpl[l] = v.tmpl[0];
+	} else {
+		for (int l = 0; l < langs && ok; l++)
+			ok = (v.tmpl[l] = compile(path, l, src, len)) != NULL;
+	}
 	free(src);
-	if (t == NULL) {
-		fprintf(stderr, "portal: %s: %s\n", path, err ? err : "cannot parse");
-		free(err);
+	if (!ok) {
+		for (int l = 0; !v.shared && l < LANG_COUNT; l++)
+			mus_free(v.tmpl[l]);
+		if (v.shared)
+			mus_free(v.tmpl[0]);
 		return -1;
 	}
 	struct view *nv = realloc(views, (nviews + 1) * sizeof(*views));
 	if (nv == NULL)
 		die_oom();
 	views = nv;
-	views[nviews].name = strndup(file, flen - slen);
-	if (views[nviews].name == NULL)
+	v.name = strndup(file, flen - slen);
+	if (v.name == NULL)
 		die_oom();
-	views[nviews].tmpl = t;
-	nviews++;
+	views[nviews++] = v;
 	return 0;
 }
 
@@ -92,23 +150,27 @@ static void hash_stylesheet(const char *dir)
 	free(css);
 }
 
-const char *view_contact_text(void)
+const char *view_contact_text(int lang)
 {
-	if (contact_text[0] == '\0') {
+	lang = known_lang(lang);
+	if (contact_text[lang][0] == '\0') {
 		char shown[13];
-		snprintf(contact_text, sizeof(contact_text), "%s. Telephone %s, email %s.",
-			 app_config.department_contact,
+		/* TRANSLATORS: the department's address, telephone and e-mail address. */
+		snprintf(contact_text[lang], sizeof(contact_text[lang]),
+			 _(lang, "%s. Telephone %s, email %s."), app_config.department_contact,
 			 phone_display(app_config.department_phone, shown),
 			 app_config.department_email);
 	}
-	return contact_text;
+	return contact_text[lang];
 }
 
 int view_load(const char *dir)
 {
 	hash_stylesheet(dir);
-	contact_text[0] = '\0';
-	view_contact_text();
+	for (int l = 0; l < LANG_COUNT; l++) {
+		contact_text[l][0] = '\0';
+		view_contact_text(l);
+	}
 	DIR *d = opendir(dir);
 	if (d == NULL) {
 		fprintf(stderr, "portal: cannot open templates folder %s: %s\n", dir,
@@ -125,7 +187,7 @@ int view_load(const char *dir)
 	closedir(d);
 	if (nviews)
 		qsort(views, nviews, sizeof(*views), by_name);
-	if (rc == 0 && find(NULL, "layout") == NULL) {
+	if (rc == 0 && find((void *)&lang_ids[LANG_EN], "layout") == NULL) {
 		fprintf(stderr, "portal: %s has no layout.mustache\n", dir);
 		rc = -1;
 	}
@@ -142,11 +204,68 @@ void view_unload(void)
 {
 	for (size_t i = 0; i < nviews; i++) {
 		free(views[i].name);
-		mus_free(views[i].tmpl);
+		for (int l = 0; l < (views[i].shared ? 1 : LANG_COUNT); l++)
+			mus_free(views[i].tmpl[l]);
 	}
 	free(views);
 	views = NULL;
 	nviews = 0;
+}
+
+/* The names of the languages, each in itself, for the switcher. */
+static const char *const lang_names[LANG_MAX] = {"English", "Español", "日本語", "한국어",
+						 "繁體中文"};
+
+/* This page's address in language lang: its path, and of its query what names the
+ * application shown (a status page's view token, a prefilled reference); one-time
+ * notices ("done=withdrawn") are not shown again. */
+static char *page_in(const struct request *req, int lang)
+{
+	struct buf b;
+	buf_init(&b, req->arena);
+	buf_puts(&b, req->path);
+	for (size_t i = 0; i < req->query.n; i++)
+		if (strcmp(req->query.items[i].key, "view") == 0 ||
+		    strcmp(req->query.items[i].key, "ref") == 0)
+			buf_printf(&b, "%c%s=%s", b.len == strlen(req->path) ? '?' : '&',
+				   url_encode(req->arena, req->query.items[i].key),
+				   url_encode(req->arena, req->query.items[i].val));
+	buf_printf(&b, "%clang=%s", b.len == strlen(req->path) ? '?' : '&', i18n_code(lang));
+	return buf_str(&b);
+}
+
+/* The line each language's reader finds on every public page, in that language. */
+static json_t *help_lines(void)
+{
+	json_t *list = json_array();
+	for (int l = 0; l < LANG_MAX; l++)
+		/* TRANSLATORS: shown in every language at the foot of every page, followed by
+		 * the department's telephone: write it in your own language and name your
+		 * language ("For help in Spanish, call"), not English. */
+		json_array_append_new(list, json_pack("{s:s, s:s}", "code", lang_codes[l], "text",
+						      _(l, "For help in English, call")));
+	return list;
+}
+
+/* The language keys of a public page: "lang" for <html lang>, "languages" (the
+ * switcher's links to this page in the other languages, on a GET) and "help". */
+static void add_languages(struct request *req, json_t *data)
+{
+	json_object_set_new(data, "lang", json_string(i18n_code(req->lang)));
+	if (!lang_public_path(req->path))
+		return;
+	json_object_set_new(data, "help", help_lines());
+	json_object_set_new(data, "has_help", json_true());
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
+		return;
+	json_t *list = json_array();
+	for (int l = 0; l < LANG_MAX; l++)
+		if (l != req->lang)
+			json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "code",
+							      lang_codes[l], "name", lang_names[l],
+							      "href", page_in(req, l)));
+	json_object_set_new(data, "languages", list);
+	json_object_set_new(data, "has_languages", json_true());
 }
 
 /* Adds the keys the layout reads, unless the handler set them. */
@@ -154,7 +273,9 @@ static void add_common(struct request *req, json_t *data)
 {
 	json_object_set_new(data, "site_name", json_string(app_config.site_name));
 	char shown[13];
-	json_object_set_new(data, "department_contact", json_string(view_contact_text()));
+	add_languages(req, data);
+	json_object_set_new(data, "department_contact",
+			    json_string(view_contact_text(req->lang)));
 	json_object_set_new(data, "department_address",
 			    json_string(app_config.department_contact));
 	json_object_set_new(data, "department_phone",
@@ -172,7 +293,8 @@ static void add_common(struct request *req, json_t *data)
 
 void view_render(struct request *req, struct response *res, const char *name, json_t *data)
 {
-	const struct mus_tmpl *t = find(NULL, name);
+	int lang = known_lang(req->lang);
+	const struct mus_tmpl *t = find((void *)&lang_ids[lang], name);
 	if (t == NULL) {
 		fprintf(stderr, "portal: no template %s\n", name);
 		json_decref(data);
@@ -180,7 +302,7 @@ void view_render(struct request *req, struct response *res, const char *name, js
 		return;
 	}
 	add_common(req, data);
-	mus_render_into(t, data, &loader, &page);
+	mus_render_into(t, data, &loaders[lang], &page);
 	json_decref(data);
 	res->content_type = "text/html; charset=utf-8";
 	res->body.len = 0;
@@ -190,8 +312,8 @@ void view_render(struct request *req, struct response *res, const char *name, js
 void view_error(struct request *req, struct response *res, int status, const char *heading,
 		const char *message)
 {
-	json_t *data = json_pack("{s:s, s:s, s:i}", "heading", heading, "message", message,
-				 "status", status);
+	json_t *data = json_pack("{s:s, s:s, s:i}", "heading", _(req->lang, heading), "message",
+				 _(req->lang, message), "status", status);
 	if (data == NULL)
 		die_oom();
 	res->status = status;
@@ -221,16 +343,28 @@ void view_form(json_t *data, const struct kvmap *values, const char *const names
 	json_object_set_new(data, "error_list", list);
 }
 
+json_t *view_language_choices(const char *chosen)
+{
+	int pick = lang_parse(chosen);
+	json_t *list = json_array();
+	for (int l = 0; l < LANG_MAX; l++)
+		json_array_append_new(list, json_pack("{s:s, s:s, s:b}", "code", lang_codes[l],
+						      "name", lang_names[l], "selected",
+						      l == (pick < 0 ? LANG_EN : pick)));
+	return list;
+}
+
 json_t *view_phone(const char *stored)
 {
 	char out[13];
 	return json_string(phone_display(stored, out));
 }
 
-char *view_render_string(const char *name, const json_t *data)
+char *view_render_string(const char *name, int lang, const json_t *data)
 {
-	const struct mus_tmpl *t = find(NULL, name);
+	lang = known_lang(lang);
+	const struct mus_tmpl *t = find((void *)&lang_ids[lang], name);
 	if (t == NULL)
 		return NULL;
-	return mus_render(t, data, &loader, NULL);
+	return mus_render(t, data, &loaders[lang], NULL);
 }

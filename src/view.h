@@ -20,7 +20,8 @@ void view_thread_end(void);
  */
 void view_render(struct request *req, struct response *res, const char *name, json_t *data);
 
-/* Renders the error page for status with a heading and a sentence. */
+/* Renders the error page for status with a heading and a sentence, which are
+ * translated into the request's language (mark them with N_). */
 void view_error(struct request *req, struct response *res, int status, const char *heading,
 		const char *message);
 
@@ -33,13 +34,21 @@ void view_error(struct request *req, struct response *res, int status, const cha
 void view_form(json_t *data, const struct kvmap *values, const char *const names[],
 	       const struct form_errors *errs);
 
+/* The shipped languages as a select's options [{code, name, selected}], each named in
+ * itself, chosen (a code) selected, else English. */
+json_t *view_language_choices(const char *chosen);
+
 /* A stored phone as people read it ("310-555-0123"), as a new JSON string. */
 json_t *view_phone(const char *stored);
 
-/* The department's address, telephone and e-mail as one sentence, for e-mail bodies. */
-const char *view_contact_text(void);
+/* The department's address, telephone and e-mail as one sentence, for e-mail bodies,
+ * in language lang (i18n.h). */
+const char *view_contact_text(int lang);
 
-/* Renders any template to a malloc'd string (for e-mail bodies); caller frees. */
-char *view_render_string(const char *name, const json_t *data);
+/* Renders any template in language lang to a malloc'd string (for e-mail bodies);
+ * caller frees. */
+char *view_render_string(const char *name, int lang, const json_t *data);
+
+
 
 #endif

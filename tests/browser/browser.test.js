@@ -10,6 +10,7 @@ const { start } = require('../e2e/lib');
 const { launch, newContext, Report, Visitor, AXE_TAGS } = require('./lib');
 const flows = require('./flows');
 const keyboard = require('./keyboard');
+const languages = require('./languages');
 const twofactor = require('./twofactor');
 const { nowSeconds, totp } = require('../e2e/lib');
 
@@ -19,7 +20,8 @@ const report = new Report();
 let failed = false;
 
 before(async () => {
-  [srv, browser] = await Promise.all([start(), launch()]);
+  // en-XA, the pseudo-language, exists for the language checks below.
+  [srv, browser] = await Promise.all([start({ env: { PORTAL_PSEUDO_LANGUAGE: '1' } }), launch()]);
 });
 
 after(async () => {
@@ -93,6 +95,7 @@ CONFIGS.forEach((c, i) => {
     flow('an administrator edits the PIP page: preview, then save', () => flows.editPage(v, st));
     flow('the rest of the staff desk', () => flows.staffDesk(v, st));
     flow('registration not open, open, full, closed: places left and the schedule', () => flows.registrationStates(v, st));
+    flow("the coordinator's desk: bulk decisions, background checks, corrections, a message, accounts", () => flows.coordinatorDesk(v, st));
     flow('two-step sign-in: set up by typing the code, then signing in with one', () => twofactor.setUpAndSignIn(v, st));
   });
 });
@@ -123,6 +126,28 @@ describe('keyboard only', () => {
       await ctx.close();
     });
   }
+});
+
+describe('languages, phone size', () => {
+  if (only && only !== 'languages') return;
+  let ctx;
+  let v;
+  let st;
+  before(async () => {
+    st = flows.story(srv, 13);
+    srv.sql("UPDATE cohorts SET registration_open = 0 WHERE program = 'pip'");
+    st.classId = flows.makeClass(srv, 313, flows.fromToday(60));
+    srv.sql(`UPDATE cohorts SET registration_open = 1 WHERE id = ${st.classId}`);
+    ctx = await newContext(browser, 'phone', { js: true });
+    v = new Visitor(await ctx.newPage(), { base: srv.base, where: 'phone, languages', report, js: true });
+  });
+  after(async () => { await ctx.close(); });
+  for (const lang of languages.LANGS) {
+    step(`the public pages in ${lang}`, () => languages.publicPagesIn(v, lang));
+  }
+  step('applying for PIP in Spanish', () => languages.applyIn(v, st, 'es'));
+  step('applying for PIP in Japanese', () => languages.applyIn(v, st, 'ja'));
+  step('applying for PIP in Japanese by keyboard alone', () => languages.applyByKeyboardIn(v, st, 'ja'));
 });
 
 describe('passkeys', () => {

@@ -417,7 +417,7 @@ async function review(v, st) {
   await page.getByLabel('Status', { exact: true }).selectOption({ label: 'Received' });
   await v.click(button(v, 'Filter'));
   await v.check('class list, filtered');
-  await main(v).getByRole('caption').filter({ hasText: /^1 applications?/ }).waitFor();
+  await main(v).getByRole('caption').filter({ hasText: /^1 application$/ }).waitFor();
   // At any width, phones included (390 px, where rows become cards), the list's Status
   // column and each row's link lie inside the window (UX.md).
   const list = main(v).locator('table.table--cards:has(#list-caption)');
@@ -795,8 +795,197 @@ async function staffDesk(v, st) {
   await v.check('forgotten password form');
 }
 
+// At a phone's size (390x844), the header and its navigation take at most a fifth of the
+// screen (UX.md), public and staff pages alike.
+async function assertHeaderFits(v, name) {
+  const size = v.page.viewportSize();
+  if (size.width >= 400) return;
+  const box = await v.page.locator('header.site-header').boundingBox();
+  assert.ok(box.height <= size.height / 5, `${name} (${v.where}): the header is ${box.height}px high ` +
+    `in a ${size.height}px window, more than a fifth`);
+}
+
+// The coordinator's week: three people apply; staff accept two of them from the list at
+// once (and are refused a move the list does not allow), record a background check and
+// find it through the list's filter, correct an application's details, then write to the
+// accepted participants through the preview.  An administrator disables an account (after
+// the confirmation step), enables it again, sends a new link and changes its role.  At the
+// end the class is moved into the past, as registrationStates expects of earlier flows.
+async function coordinatorDesk(v, st) {
+  const { srv } = st;
+  const page = v.page;
+  const number = 900 + st.n;
+  const title = `Class ${number}`;
+  const id = makeClass(srv, number, fromToday(45));
+  const url = `/admin/pip/classes/${id}`;
+  try {
+    srv.sql(`UPDATE cohorts SET registration_open = 0 WHERE program = 'pip';
+      UPDATE cohorts SET registration_open = 1 WHERE id = ${id}`);
+    for (let i = 1; i <= 3; i++) await applyByPost(srv, id, `d${st.n}-${i}`);
+    srv.sql(`UPDATE cohorts SET registration_open = 0 WHERE id = ${id}`);
+    const people = srv.sql(`SELECT id, last_name FROM applications WHERE cohort_id = ${id} ORDER BY id`);
+    assert.equal(people.length, 3);
+
+    await v.goto('/');
+    await assertHeaderFits(v, 'home page');
+    await signIn(v, st.staff);
+    await v.goto(url);
+    await v.check('class list, three received');
+    await assertHeaderFits(v, 'class list');
+
+    // Accept two at once, with a note: one request, the banner names both.
+    await page.getByRole('checkbox', { name: `Select Alex Other-d${st.n}-1` }).check();
+    await page.getByRole('checkbox', { name: `Select Alex Other-d${st.n}-2` }).check();
+    await page.getByLabel('Note (optional)').fill('Interviewed on Monday.');
+    await v.click(button(v, 'Accept selected'));
+    assert.match(v.url(), new RegExp(`^${url}\\?decided=accepted&`));
+    await page.getByRole('heading', { name: '2 moved to Accepted' }).waitFor();
+    const banner = (await main(v).locator('.success').innerText()).replace(/\s+/g, ' ');
+    assert.match(banner, new RegExp(`Alex Other-d${st.n}-1`), `the banner names the first: ${banner}`);
+    assert.match(banner, new RegExp(`Alex Other-d${st.n}-2`), `the banner names the second: ${banner}`);
+    assert.doesNotMatch(banner, new RegExp(`Other-d${st.n}-3`));
+    await v.check('class list, decided');
+    const statuses = () => srv.sql(`SELECT status FROM applications WHERE cohort_id = ${id} ORDER BY id`)
+      .map((r) => r.status);
+    assert.deepEqual(statuses(), ['accepted', 'accepted', 'submitted']);
+    const [{ n: audits }] = srv.sql(`SELECT count(*) AS n FROM audit WHERE application_id IN
+      (${people[0].id}, ${people[1].id}) AND to_status = 'accepted' AND note = 'Interviewed on Monday.'`);
+    assert.equal(audits, 2, 'one history row per person moved');
+
+    // Waitlisting an accepted person is not a move the list allows: nothing changes.
+    await page.getByRole('checkbox', { name: `Select Alex Other-d${st.n}-1` }).check();
+    await page.getByRole('checkbox', { name: `Select Alex Other-d${st.n}-3` }).check();
+    await v.click(button(v, 'Waitlist selected'));
+    await v.check('class list, bulk move refused', { status: 409 });
+    await main(v).getByText(new RegExp(`Alex Other-d${st.n}-1 \\(its status cannot move there\\)`)).waitFor();
+    assert.deepEqual(statuses(), ['accepted', 'accepted', 'submitted'], 'a refused bulk move changes nothing');
+
+    // The background check of the third, recorded on the application page ...
+    await v.goto(url);
+    await v.click(link(v, `Other-d${st.n}-3, Alex`));
+    assert.match(v.url(), new RegExp(`^/admin/applications/${people[2].id}(\\?.*)?$`));
+    await v.check('application page, background not started');
+    await page.getByLabel('New state').selectOption({ label: 'Cleared' });
+    await v.click(button(v, 'Record the check'));
+    await page.getByRole('heading', { name: 'Background check recorded' }).waitFor();
+    await v.check('application page, background recorded');
+    const state = (await main(v).locator('#background-check + p').innerText()).replace(/\s+/g, ' ');
+    assert.match(state, new RegExp(`^State: Cleared, set .+ by ${st.staff.name}\\.$`), `the state line: ${state}`);
+    const [bg] = srv.sql(`SELECT background FROM applications WHERE id = ${people[2].id}`);
+    assert.equal(bg.background, 'cleared');
+    // ... and the list filtered by it: that one person.
+    await v.click(main(v).getByRole('link', { name: title, exact: true }));
+    await page.getByLabel('Background check').selectOption({ label: 'Cleared' });
+    await v.click(button(v, 'Filter'));
+    await v.check('class list, filtered by background check');
+    await main(v).getByRole('caption').filter({ hasText: /^1 application$/ }).waitFor();
+    const names = await main(v).locator('table.table--cards:has(#list-caption) td[data-label="Name"] a').allInnerTexts();
+    assert.deepEqual(names, [`Other-d${st.n}-3, Alex`]);
+
+    // Staff correct the third's phone number: refused, fixed, saved.
+    await v.click(link(v, `Other-d${st.n}-3, Alex`));
+    await v.click(link(v, 'Correct the details'));
+    assert.equal(v.url(), `/admin/applications/${people[2].id}/edit`);
+    await v.check('application correction form');
+    await page.getByLabel('Phone', { exact: true }).fill('31');
+    await v.click(button(v, 'Save the details'));
+    await v.check('application correction form with errors', { status: 422 });
+    await fixErrors(v, 'application correction form with errors', { phone: (f) => f.fill('424-555-0199') });
+    await v.click(button(v, 'Save the details'));
+    await page.getByRole('heading', { name: 'Details saved' }).waitFor();
+    await v.check('application page, corrected');
+    const [fixed] = srv.sql(`SELECT phone FROM applications WHERE id = ${people[2].id}`);
+    assert.equal(fixed.phone, '4245550199');
+
+    // Staff correct a nomination (made by the counselor over HTTP) with the nominate form.
+    const counselor = srv.client();
+    assert.equal((await counselor.login(st.counselor.email, PW)).status, 303);
+    const [sem] = srv.sql(`SELECT id, start_date FROM cohorts WHERE program = 'tap' AND year = ${st.tapYear}`);
+    await counselor.get('/tap/nominate');
+    const nominated = await counselor.post('/tap/nominate', [['semester', String(sem.id)],
+      ['student_first_name', 'Ines'], ['student_last_name', `Ruiz-${st.n}`], ['student_id', `D${4000 + st.n}`],
+      ['grade', '12'], ['dob', `${Number(sem.start_date.slice(0, 4)) - 17}-02-11`], ['student_email', ''],
+      ['student_phone', ''], ['guardian_name', 'Olga Ruiz'], ['guardian_phone', '310-555-0144'],
+      ['guardian_email', `olga${st.n}@example.com`], ['guardian_consent', 'yes'], ['counselor_note', '']]);
+    assert.equal(nominated.status, 303, `nominating by HTTP: ${nominated.status} ${nominated.text.slice(0, 300)}`);
+    const [nom] = srv.sql(`SELECT id FROM applications WHERE last_name = 'Ruiz-${st.n}'`);
+    await v.goto(`/admin/applications/${nom.id}`);
+    await v.click(link(v, 'Correct the details'));
+    assert.equal(v.url(), `/admin/applications/${nom.id}/edit`);
+    await v.check('nomination correction form, staff');
+    await page.getByLabel("Parent or guardian's phone number").fill('424-555-0145');
+    await v.click(button(v, 'Save the details'));
+    await page.getByRole('heading', { name: 'Details saved' }).waitFor();
+    await v.check('nomination page, corrected by staff');
+    const [audit] = srv.sql(`SELECT note FROM audit WHERE application_id = ${nom.id} ORDER BY id DESC LIMIT 1`);
+    assert.equal(audit.note, `Details corrected by ${st.staff.name}: parent or guardian's phone number`);
+
+    // A message to the accepted: the preview counts two, then one e-mail each.
+    await v.goto(url);
+    await v.click(link(v, 'Write to the participants, and see the messages sent'));
+    assert.equal(v.url(), `${url}/message`);
+    await v.check('message form');
+    const subject = `Session 2 moves to the range ${st.n}`;
+    await page.getByLabel('Accepted participants', { exact: true }).check();
+    await page.getByLabel('Subject').fill(subject);
+    await page.getByLabel('Message', { exact: true }).fill('Meet at the range at 6 PM.\nBring an ID.');
+    await v.click(button(v, 'Preview'));
+    await page.getByRole('heading', { name: 'Check the message before sending' }).waitFor();
+    await v.check('message preview');
+    const lead = (await main(v).locator('section .lead').innerText()).replace(/\s+/g, ' ');
+    assert.match(lead, /^It goes to 2 people: /, `the preview's count: ${lead}`);
+    await main(v).getByText(/^Hello Alex,/).waitFor();
+    assert.equal(srv.sql(`SELECT count(*) AS n FROM outbox WHERE subject = '${subject}'`)[0].n, 0,
+      'the preview queues nothing');
+    await v.click(button(v, 'Send to 2 people'));
+    await page.getByRole('heading', { name: 'Message sent' }).waitFor();
+    await v.check('message sent');
+    const mails = srv.sql(`SELECT recipient FROM outbox WHERE subject = '${subject}' ORDER BY recipient`);
+    assert.deepEqual(mails.map((m) => m.recipient), [`other-d${st.n}-1@example.com`, `other-d${st.n}-2@example.com`]);
+    const sent = main(v).getByRole('table', { name: `Messages sent to ${title}` });
+    assert.match((await sent.locator('tbody tr').first().innerText()).replace(/\s+/g, ' '),
+      new RegExp(`^${subject} .+ ${st.staff.name} .*2$`));
+    await signOut(v);
+
+    // An administrator's account actions, on an account of this run's own.
+    const extra = { email: `extra${st.n}@example.org`, name: `Eli Extra ${st.n}` };
+    srv.cli(['user', 'add', '--role', 'staff', '--email', extra.email, '--name', extra.name], `${PW}\n`);
+    const account = () => srv.sql(`SELECT role, school, disabled_at IS NOT NULL AS off FROM users
+      WHERE email = '${extra.email}'`)[0];
+    await signIn(v, st.admin);
+    await v.goto('/admin/users');
+    await v.check('accounts, with actions');
+    await v.click(button(v, `Disable ${extra.name}`));
+    await page.getByRole('heading', { name: `Are you sure you want to disable the account of ${extra.name}?` }).waitFor();
+    await v.check('account disabling, are you sure');
+    assert.equal(account().off, 0, 'nothing changes before the confirmation');
+    await v.click(button(v, 'Disable the account'));
+    await page.getByRole('heading', { name: 'Account disabled' }).waitFor();
+    await v.check('accounts, disabled');
+    assert.equal(account().off, 1);
+    await v.click(button(v, `Enable ${extra.name}`));
+    await page.getByRole('heading', { name: 'Account enabled' }).waitFor();
+    await v.check('accounts, enabled');
+    assert.equal(account().off, 0);
+    await v.click(button(v, `Send a new link to ${extra.name}`));
+    await page.getByRole('heading', { name: 'New invitation sent' }).waitFor();
+    await v.check('accounts, new link sent');
+    const row = main(v).getByRole('row').filter({ hasText: extra.email });
+    await row.getByText('Change role').click();
+    await row.getByLabel('Role', { exact: true }).selectOption({ label: 'Administrator' });
+    await v.click(row.getByRole('button', { name: `Save the role of ${extra.name}` }));
+    await page.getByRole('heading', { name: 'Account changed' }).waitFor();
+    await v.check('accounts, role changed');
+    assert.equal(account().role, 'admin');
+    await signOut(v);
+  } finally {
+    srv.sql(`UPDATE cohort_sessions SET date = date(date, '-2 years') WHERE cohort_id = ${id};
+      UPDATE cohorts SET start_date = date(start_date, '-2 years'), registration_open = 0 WHERE id = ${id}`);
+  }
+}
+
 module.exports = {
-  staffDesk,
+  staffDesk, coordinatorDesk,
   PW, story, signIn, signOut, errorSummary, fixErrors,
   publicPages, interestList, createClass, apply, checkStatus, withdraw, review, attendance,
   statusBack, correctDetails, resend,

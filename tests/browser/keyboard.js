@@ -213,4 +213,4 @@ async function twoFactorByKeyboard(v, who, code) {
   assert.equal(v.url(), '/');
 }
 
-module.exports = { applyByKeyboard, signInByKeyboard, twoFactorByKeyboard };
+module.exports = { applyByKeyboard, signInByKeyboard, twoFactorByKeyboard, baseline, tabTo, byId, type };

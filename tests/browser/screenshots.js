@@ -22,6 +22,8 @@ const NAMES = {
   'application page': 'application',
   'counselor page, nominated': 'counselor',
   'nomination form': 'nominate',
+  'application form (es)': 'apply-es',
+  'application form (ja)': 'apply-ja',
 };
 
 // A few more applicants, so that the class list looks like one.
@@ -57,6 +59,12 @@ async function main() {
       await flows.publicPages(v);
       await flows.createClass(v, st);
       await flows.apply(v, st);
+      // The form in Spanish and in Japanese (the README shows both), then back to English.
+      for (const lang of ['es', 'ja']) {
+        await v.goto(`/pip/apply?lang=${lang}`);
+        await v.check(`application form (${lang})`);
+      }
+      await v.goto('/?lang=en');
       await applicants(srv, st.classId);
       await flows.checkStatus(v, st, 'status page');
       await flows.review(v, st);

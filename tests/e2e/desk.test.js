@@ -3,7 +3,7 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { start, farDate } = require('./lib');
+const { start, farDate, yearsBefore } = require('./lib');
 
 const PW = 'a long enough password';
 let srv;
@@ -140,7 +140,7 @@ test('background checks: stored with date and who, audited, shown, filtered, in 
   list = await staff.get(`/admin/pip/classes/${id}?background=cleared`);
   assert.ok(list.text.includes(`${a.last_name}, ${a.first_name}`));
   assert.ok(!list.text.includes(`${b.last_name}, ${b.first_name}`));
-  assert.match(list.text, /1 applications/);
+  assert.match(list.text, /id="list-caption">1 application</);
   list = await staff.get(`/admin/pip/classes/${id}?background=not_started`);
   assert.ok(!list.text.includes(`${a.last_name}, ${a.first_name}`));
   assert.ok(list.text.includes(`${b.last_name}, ${b.first_name}`));
@@ -249,4 +249,92 @@ test('previous and next links follow the list order and filter', async () => {
   // The list's row links carry the filter to the application page.
   const list = await staff.get(`/admin/pip/classes/${id}?background=cleared`);
   assert.match(list.text, new RegExp(`href="/admin/applications/${apps[1].id}\\?background=cleared"`));
+});
+
+test('staff correct a nomination by the nominate form\'s rules: audited without values, in any open status', async () => {
+  srv.cli(['user', 'add', '--role', 'counselor', '--email', 'counselor@example.org', '--name', 'Cora Counselor',
+    '--school', 'north'], `${PW}\n`);
+  const counselor = srv.client();
+  assert.equal((await counselor.login('counselor@example.org', PW)).status, 303);
+  const year = Number(START.slice(0, 4));
+  srv.sql('UPDATE cohorts SET registration_open = 0 WHERE program = \'tap\'');
+  const [{ id: sem }] = srv.sql(`INSERT INTO cohorts (program, term, year, start_date, capacity,
+    registration_open, created_at) VALUES ('tap', 'spring', ${year}, '${START}', 25, 1, 0) RETURNING id`);
+  const nominate = async (n) => {
+    await counselor.get('/tap/nominate');
+    const r = await counselor.post('/tap/nominate', {
+      semester: String(sem), student_first_name: 'Kai', student_last_name: `Nakamura${n}`,
+      student_id: `N${n}0001`, grade: '11', dob: yearsBefore(START, 16), student_email: '',
+      student_phone: '', guardian_name: `Ren Nakamura${n}`, guardian_phone: '(310) 555-0100',
+      guardian_email: `ren${n}@example.com`, guardian_consent: 'yes', counselor_note: 'Keen.',
+    });
+    assert.equal(r.status, 303, r.text.slice(0, 400));
+    return srv.sql(`SELECT id FROM applications WHERE cohort_id = ${sem} AND last_name = 'Nakamura${n}'`)[0].id;
+  };
+  const id = await nominate(1);
+  const other = await nominate(2);
+
+  // The form: the nominate form's fields, filled with the stored (sealed) details.
+  const edit = await csrfFrom(`/admin/applications/${id}/edit`);
+  assert.match(edit.text, new RegExp(`<form method="post" action="/admin/applications/${id}" novalidate>`));
+  assert.match(edit.text, /name="student_last_name" type="text" value="Nakamura1"/);
+  assert.match(edit.text, /name="guardian_phone" type="tel" value="310-555-0100"/);
+  assert.match(edit.text, /id="guardian_consent" name="guardian_consent" type="checkbox" value="yes" checked/);
+  assert.match((await staff.get(`/admin/applications/${id}`)).text,
+    new RegExp(`<a href="/admin/applications/${id}/edit">Correct the details</a>`));
+
+  const form = {
+    student_first_name: 'Kai', student_last_name: 'Nakamura-Lee', student_id: 'N10001', grade: '11',
+    dob: yearsBefore(START, 16), student_email: '', student_phone: '', guardian_name: 'Ren Nakamura1',
+    guardian_phone: '424-555-0188', guardian_email: 'ren1@example.com', guardian_consent: 'yes',
+    counselor_note: 'Keen.',
+  };
+  // The nominate form's rules: a bad e-mail and no grade are refused, nothing changes.
+  const a0 = audits();
+  let r = await staff.post(`/admin/applications/${id}`, { ...form, guardian_email: 'ren@', grade: '' });
+  assert.equal(r.status, 422, r.text.slice(0, 300));
+  assert.match(r.text, /id="guardian_email-error"/);
+  assert.match(r.text, /id="grade-error"/);
+  assert.equal(audits(), a0);
+  assert.equal(srv.sql(`SELECT last_name FROM applications WHERE id = ${id}`)[0].last_name, 'Nakamura1');
+  // Another nomination's student ID: 409, nothing changes.
+  r = await staff.post(`/admin/applications/${id}`, { ...form, student_id: 'N20001' });
+  assert.equal(r.status, 409);
+  assert.match(r.text, /This student ID is already nominated/);
+  assert.equal(audits(), a0);
+
+  // Saved: one audit row naming the fields, never their values; the family is told.
+  const o0 = count('SELECT COALESCE(max(id), 0) AS n FROM outbox');
+  r = await staff.post(`/admin/applications/${id}`, form);
+  assert.equal(r.status, 303, r.text.slice(0, 400));
+  assert.equal(r.headers.get('location'), `/admin/applications/${id}?corrected=1`);
+  assert.equal(audits(), a0 + 1);
+  const row = srv.sql(`SELECT actor, note FROM audit WHERE application_id = ${id} ORDER BY id DESC LIMIT 1`)[0];
+  assert.equal(row.actor, 'Sam Staff');
+  assert.equal(row.note, "Details corrected by Sam Staff: student's last name, parent or guardian's phone number");
+  assert.deepEqual(srv.sql(`SELECT recipient FROM outbox WHERE id > ${o0} ORDER BY recipient`).map((m) => m.recipient),
+    ['counselor@example.org', 'ren1@example.com'], 'the guardian and the counselor are told');
+  const page = await staff.get(`/admin/applications/${id}`);
+  assert.match(page.text, /Kai Nakamura-Lee/);
+  assert.match(page.text, /href="tel:\+14245550188"/);
+  assert.equal(srv.sql(`SELECT last_name FROM applications WHERE id = ${id}`)[0].last_name, 'Nakamura-Lee');
+  assert.ok(!/424/.test(srv.sql(`SELECT guardian_phone FROM applications WHERE id = ${id}`)[0].guardian_phone),
+    'the guardian phone stays sealed');
+
+  // Accepted: no longer the counselor's to correct, still staff's.
+  srv.sql(`UPDATE applications SET status = 'accepted' WHERE id = ${other}`);
+  await counselor.get(`/counselor/nominations/${other}`);
+  r = await counselor.post(`/counselor/nominations/${other}`, { ...form, student_last_name: 'Nakamura2', student_id: 'N20001',
+    guardian_name: 'Ren Nakamura2', guardian_email: 'ren2@example.com', guardian_phone: '310-555-0177' });
+  assert.equal(r.status, 409);
+  r = await staff.post(`/admin/applications/${other}`, { ...form, student_last_name: 'Nakamura2', student_id: 'N20001',
+    guardian_name: 'Ren Nakamura2', guardian_email: 'ren2@example.com', guardian_phone: '310-555-0177' });
+  assert.equal(r.status, 303, r.text.slice(0, 300));
+  assert.match(srv.sql(`SELECT note FROM audit WHERE application_id = ${other} ORDER BY id DESC LIMIT 1`)[0].note,
+    /^Details corrected by Sam Staff: parent or guardian's phone number$/);
+  // Declined: closed to corrections.
+  srv.sql(`UPDATE applications SET status = 'declined' WHERE id = ${other}`);
+  r = await staff.post(`/admin/applications/${other}`, form);
+  assert.equal(r.status, 409);
+  assert.match(r.text, /This application can no longer be corrected/);
 });

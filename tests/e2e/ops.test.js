@@ -91,7 +91,9 @@ test('make install puts exactly the expected files under PREFIX; uninstall takes
     ...list('templates', /\.mustache$/),
     ...list('static', /./),
     ...list('sql', /^\d{3}_.*\.sql$/),
+    ...list('po', /\.pot?$/),
   ].sort();
+  assert.ok(expected.some((f) => f.endsWith('/po/ja.po')));
   assert.ok(expected.some((f) => f.endsWith('/sql/001_init.sql')));
   assert.ok(expected.some((f) => f.endsWith('/templates/layout.mustache')));
   assert.ok(expected.some((f) => f.endsWith('/static/portal.css')));

@@ -30,6 +30,14 @@ static size_t piece(const uint8_t *data, size_t size, size_t *at)
 	return i - start;
 }
 
+/* English's rule, so that plural sections ({{#n@one}}) are fuzzed too. */
+static bool plural(void *ud, double n, const char *cat, size_t len)
+{
+	(void)ud;
+	const char *want = n == 1 ? "one" : "other";
+	return strlen(want) == len && memcmp(want, cat, len) == 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t at = 0;
@@ -52,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_t *json = jlen ? json_loadb((const char *)data + j0, jlen, JSON_DECODE_ANY, &jerr)
 			    : NULL;
 	struct pair pr = {t, p};
-	struct mus_loader loader = {get, &pr};
+	struct mus_loader loader = {get, &pr, plural};
 	size_t len = 0;
 	char *out = mus_render(t, json, &loader, &len);
 	FUZZ_CHECK(out != NULL && out[len] == '\0');

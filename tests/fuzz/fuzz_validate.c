@@ -137,7 +137,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	struct form_errors errs;
 	struct pip_application pip;
-	int n = pip_validate(&a, &form, first, &pip, &errs);
+	int n = pip_validate(&a, LANG_EN, &form, first, &pip, &errs);
 	check_errors(&errs, n);
 	if (n == 0) {
 		FUZZ_CHECK(pip.first_name[0] && pip.last_name[0] && pip.street[0] && pip.city[0]);
@@ -163,7 +163,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   is_digits(tap.guardian_phone, 10));
 	}
 	struct interest in;
-	n = interest_validate(&a, &form, &in, &errs);
+	n = interest_validate(&a, LANG_EN, &form, &in, &errs);
 	check_errors(&errs, n);
 	if (n == 0)
 		FUZZ_CHECK(email_valid(in.email) && in.name != NULL);

@@ -503,14 +503,14 @@ static void test_pip_dob(void)
 		kv_add(&m, &A, pairs[i], pairs[i + 1]);
 	struct pip_application out;
 	struct form_errors e;
-	CHECK(pip_validate(&A, &m, D(2027, 1, 14), &out, &e) == 1);
+	CHECK(pip_validate(&A, LANG_EN, &m, D(2027, 1, 14), &out, &e) == 1);
 	CHECK(e.n == 1 && strcmp(e.e[0].field, "dob") == 0);
 	CHECK_STR(form_error_for(&e, "dob"), "Enter a real date of birth, for example 5/17/1980");
 
 	for (size_t i = 0; i < m.n; i++)
 		if (strcmp(m.items[i].key, "dob") == 0)
 			m.items[i].val = "5/17/1980";
-	CHECK(pip_validate(&A, &m, D(2027, 1, 14), &out, &e) == 0);
+	CHECK(pip_validate(&A, LANG_EN, &m, D(2027, 1, 14), &out, &e) == 0);
 	CHECK(e.n == 0);
 	CHECK(same_date(out.dob, D(1980, 5, 17)));
 }

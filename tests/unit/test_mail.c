@@ -193,6 +193,67 @@ static void test_encode_header(struct arena *a)
 	CHECK(nwords >= 3);
 }
 
+/* The text with its line breaks taken out (CJK lines join without a space). */
+static char *join(struct arena *a, const char *w)
+{
+	struct buf b;
+	buf_init(&b, a);
+	for (; *w; w++)
+		if (*w != '\n')
+			buf_putc(&b, *w);
+	return buf_str(&b);
+}
+
+/* The widest line in columns, a CJK character taking two. */
+static size_t widest(const char *w)
+{
+	size_t most = 0, cur = 0;
+	for (const unsigned char *p = (const unsigned char *)w; *p; p++) {
+		if (*p == '\n') {
+			cur = 0;
+			continue;
+		}
+		if ((*p & 0xC0) == 0x80)
+			continue;
+		cur += *p >= 0xE3 ? 2 : 1; /* from U+3000 on (kana, kanji, hangul): wide */
+		most = cur > most ? cur : most;
+	}
+	return most;
+}
+
+/* Japanese, Chinese and Korean wrap between characters where their rules allow:
+ * never inside a character, never before 。 or 、, Korean words whole. */
+static void test_wrap_cjk(struct arena *a)
+{
+	const char *ja = "パートナーズ・イン・ポリシング（市民警察アカデミー）第46期にお申し込みいただき、"
+			 "ありがとうございます。第1回は2027年1月14日木曜日、18時00分～20時00分に"
+			 "トーランス警察署で行われます。参照番号はP-7K3Q-9XMDです。";
+	char *w = mail_wrap(a, ja, 72);
+	CHECK(strchr(w, '\n') != NULL);
+	CHECK(widest(w) <= 72);
+	CHECK_STR(join(a, w), ja);
+	CHECK(strstr(w, "\n。") == NULL && strstr(w, "\n、") == NULL && strstr(w, "\n）") == NULL);
+	CHECK(strstr(w, "P-7K3Q-9XMD") != NULL);
+	for (const char *p = w; *p; p++)
+		if (*p == '\n')
+			CHECK(((unsigned char)p[1] & 0xC0) != 0x80);
+	const char *zh = "感謝您申請參加夥伴警政（公民警察學院）第46期。第一堂課於2027年1月14日星期四舉行，"
+			 "時間為下午6:00至8:00，地點在托倫斯警察局。";
+	w = mail_wrap(a, zh, 72);
+	CHECK(widest(w) <= 72);
+	CHECK_STR(join(a, w), zh);
+	CHECK(strstr(w, "\n，") == NULL && strstr(w, "\n。") == NULL);
+	const char *ko = "파트너스 인 폴리싱 시민 경찰 아카데미 제46기에 신청해 주셔서 감사합니다. 첫 번째 "
+			 "수업은 2027년 1월 14일 목요일 오후 6시부터 8시까지 토런스 경찰서에서 열립니다.";
+	w = mail_wrap(a, ko, 72);
+	CHECK(widest(w) <= 72);
+	CHECK(strchr(w, '\n') != NULL);
+	/* Lines break at spaces only: each line's words are words of the text. */
+	CHECK_STR(unwrap(a, w), ko);
+	for (const char *p = strchr(w, '\n'); p; p = strchr(p + 1, '\n'))
+		CHECK(p[-1] != ' ' && p[1] != ' ');
+}
+
 static void test_wrap(struct arena *a)
 {
 	/* Short lines and existing line breaks are kept as they are. */
@@ -259,6 +320,7 @@ static void test_wrap(struct arena *a)
 	CHECK_STR(mail_wrap(a, url, 72), url);
 	CHECK_STR(mail_wrap(a, arena_printf(a, "%s\nnext", url), 72),
 		  arena_printf(a, "%s\nnext", url));
+	test_wrap_cjk(a);
 }
 
 /* The value of header name (without folding), or NULL. */

@@ -74,7 +74,7 @@ static void run_case(const char *file, const json_t *c)
 	bool ok = load_partials(json_object_get(c, "partials"), &ps);
 	struct mus_tmpl *t = mus_compile(json_string_value(tmpl), json_string_length(tmpl), &err);
 	if (ok && t != NULL) {
-		struct mus_loader loader = {get_partial, &ps};
+		struct mus_loader loader = {get_partial, &ps, NULL};
 		got = mus_render(t, json_object_get(c, "data"), &loader, NULL);
 	}
 	if (got == NULL || strcmp(got, want) != 0)
@@ -213,7 +213,7 @@ static void render_self(const char *src, size_t max_len)
 	CHECK(t != NULL);
 	if (t == NULL)
 		return;
-	struct mus_loader loader = {get_self, t};
+	struct mus_loader loader = {get_self, t, NULL};
 	size_t len;
 	char *out = mus_render(t, NULL, &loader, &len);
 	CHECK(out != NULL && len <= max_len && strlen(out) == len);
@@ -277,7 +277,7 @@ static void test_random(void)
 		if (t != NULL) {
 			/* Self-inclusion often hits the step budget, which is slow
 			 * under sanitizers, so only some runs get a loader. */
-			struct mus_loader loader = {get_self, t};
+			struct mus_loader loader = {get_self, t, NULL};
 			free(mus_render(t, d, i % 16 ? NULL : &loader, NULL));
 			compiled++;
 		} else if (err == NULL) {

@@ -428,7 +428,7 @@ static struct kvmap pip_base(void)
 static int pip(const struct kvmap *m, struct date first, struct pip_application *out,
 	       struct form_errors *e)
 {
-	return pip_validate(&A, m, first, out, e);
+	return pip_validate(&A, LANG_EN, m, first, out, e);
 }
 
 static void test_pip_valid(void)
@@ -1026,24 +1026,24 @@ static void test_interest(void)
 	struct form_errors e;
 	static const char *const ok[] = {"email", " pat@example.com ", "name", "Pat", NULL};
 	struct kvmap m = form_of(ok);
-	CHECK(interest_validate(&A, &m, &out, &e) == 0);
+	CHECK(interest_validate(&A, LANG_EN, &m, &out, &e) == 0);
 	CHECK_STR(out.email, "pat@example.com");
 	CHECK_STR(out.name, "Pat");
 
 	form_set(&m, "name", NULL);
-	CHECK(interest_validate(&A, &m, &out, &e) == 0);
+	CHECK(interest_validate(&A, LANG_EN, &m, &out, &e) == 0);
 	CHECK_STR(out.name, "");
 
 	form_set(&m, "name", repeat("p", 61));
-	CHECK(interest_validate(&A, &m, &out, &e) == 1 && only_error_on(&e, "name"));
+	CHECK(interest_validate(&A, LANG_EN, &m, &out, &e) == 1 && only_error_on(&e, "name"));
 	CHECK_STR(form_error_for(&e, "name"), "Name must be 60 characters or fewer");
 
 	m = form_of(ok);
 	form_set(&m, "email", "");
-	CHECK(interest_validate(&A, &m, &out, &e) == 1 && only_error_on(&e, "email"));
+	CHECK(interest_validate(&A, LANG_EN, &m, &out, &e) == 1 && only_error_on(&e, "email"));
 	CHECK_STR(form_error_for(&e, "email"), "Enter your email address");
 	form_set(&m, "email", "pat.example.com");
-	CHECK(interest_validate(&A, &m, &out, &e) == 1 && only_error_on(&e, "email"));
+	CHECK(interest_validate(&A, LANG_EN, &m, &out, &e) == 1 && only_error_on(&e, "email"));
 	CHECK_STR(form_error_for(&e, "email"),
 		  "Enter your email address in the correct format, like name@example.com");
 }
