@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "config.h"
 #include "db.h"
+#include "group.h"
 #include "http.h"
 #include "markdown.h"
 #include "seal.h"
@@ -653,5 +654,7 @@ int main(int argc, char **argv)
 	/* A key given must be one that works, for every command but the one making it. */
 	if (cmd->run != cmd_keygen && app_config.key_file && seal_init(app_config.key_file) < 0)
 		return 1;
-	return cmd->run(&inv);
+	int rc = cmd->run(&inv);
+	group_close(); /* the group writer's connection, when the command wrote through it */
+	return rc;
 }

@@ -20,6 +20,7 @@
 #include "app.h"
 #include "auth.h"
 #include "db.h"
+#include "group.h"
 #include "jobs.h"
 #include "oomtest.h"
 #include "routes.h"
@@ -462,6 +463,10 @@ int server_run(void)
 		pthread_join(workers[i].thread, NULL);
 	if (jobs == 0)
 		jobs_stop();
+	struct group_stats gs = group_stats();
+	if (gs.writes > 0)
+		fprintf(stderr, "portal: %lu durable writes in %lu group commits\n", gs.writes,
+			gs.groups);
 	free(workers);
 	close(listen_fd);
 	if (strchr(app_config.socket_path, ':') == NULL)
