@@ -387,7 +387,10 @@ static int open_socket(void)
 	if (path[0] == '/' || strchr(path, '/'))
 		unlink(path); /* a stale socket from a killed run */
 	mode_t old = umask(0777 & ~(mode_t)app_config.socket_mode);
-	listen_fd = FCGX_OpenSocket(path, 128);
+	/* Connections nginx opens while every worker is busy wait in this backlog;
+	 * a full one refuses them and nginx answers 502, so it holds a registration
+	 * rush's worth (the kernel caps it at net.core.somaxconn). */
+	listen_fd = FCGX_OpenSocket(path, 1024);
 	umask(old);
 	if (listen_fd < 0) {
 		fprintf(stderr, "portal: cannot listen on %s: %s\n", path, strerror(errno));

@@ -371,7 +371,7 @@ test('100 concurrent applications never overfill the class nor break the waitlis
 // Requests that arrive together share one group commit (src/group.c), each in its own
 // savepoint: a duplicate refused there must undo only itself.
 test('concurrent duplicates are refused alone; their neighbours are stored, positions gapless', async () => {
-  const id = openClass(56, { capacity: 10 });
+  const id = openClass(59, { capacity: 10 });
   const people = Array.from({ length: 40 }, (_, i) => ({
     email: `pair${i}@example.com`, first_name: `Pair${i}`, last_name: 'Group',
   }));
