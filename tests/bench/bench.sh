@@ -14,7 +14,7 @@
 # exit non-zero.
 # usage: tests/bench/bench.sh   (BENCH_SECONDS per run, BENCH_ROUNDS, BENCH_THREADS,
 #   BENCH_CONNECTIONS, BENCH_POST_CONNECTIONS, PORTAL_THREADS, BENCH_MEMORY_REQUESTS,
-#   BENCH_ONLY=apply|rush|memory for one part)
+#   BENCH_ONLY=pages|apply|rush|memory for one part)
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -294,18 +294,24 @@ memory_run() {
 echo "bench: ${secs} s per run, wrk $wthreads threads, $conns connections (POST: $post_conns); portal $pthreads threads, bare responders $bthreads"
 fill 10000
 echo "bench: $(stored) stored applications"
+# The pages, in alternating rounds.
+page_runs() {
+	echo "bench: pages, $rounds rounds of each in turn"
+	alternate "static|nginx static copy of /pip/apply|$conns|$base/static/apply.html|" \
+		"bare|bare libfcgi page from memory|$conns|$base/bare/page|" \
+		"get_apply|portal GET /pip/apply|$conns|$base/pip/apply|" \
+		"get_apply_ja|portal GET /pip/apply (Accept-Language: ja)|$conns|$base/pip/apply|BENCH_LANG=ja" \
+		"get_home|portal GET /|$conns|$base/|"
+}
+
 case "${BENCH_ONLY:-}" in
+pages) page_runs; exit 0 ;;
 apply) apply_runs; exit 0 ;;
 rush) rush_run; exit 0 ;;
 memory) memory_run; exit 0 ;;
 esac
 
-echo "bench: pages, $rounds rounds of each in turn"
-alternate "static|nginx static copy of /pip/apply|$conns|$base/static/apply.html|" \
-	"bare|bare libfcgi page from memory|$conns|$base/bare/page|" \
-	"get_apply|portal GET /pip/apply|$conns|$base/pip/apply|" \
-	"get_apply_ja|portal GET /pip/apply (Accept-Language: ja)|$conns|$base/pip/apply|BENCH_LANG=ja" \
-	"get_home|portal GET /|$conns|$base/|"
+page_runs
 record list10k "portal staff list, 10,000 stored" "$(wrk_run "$conns" "$staff_list" BENCH_COOKIE="$staff_cookie")"
 
 # Bulk acceptance: 200 submitted applications of the big class in one request, timed
