@@ -150,8 +150,10 @@ done
 # The saved copy of the form page, served by nginx and by the bare responder.
 curl -sf "$base/pip/apply" -o "$t/www/apply.html"
 build/bench/bare page "$t/www/apply.html" "$t/bare-page.sock" "$bthreads" &
+bare_page_pid=$!
 pids="$pids $!"
 build/bench/bare insert "$t/bare.db" "$t/bare-insert.sock" "$bthreads" &
+bare_insert_pid=$!
 pids="$pids $!"
 
 # A staff session, signed in with curl.
@@ -176,18 +178,37 @@ done
 results=$t/results
 : >"$results"
 rss() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$portal_pid/status"; }
-# wrk_run CONNECTIONS URL [VAR=VALUE...]: one wrk run; prints its BENCH line.
+# CPU time (user and system, in clock ticks) process PID has used so far.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+hz=$(getconf CLK_TCK)
+# wrk_run CONNECTIONS URL [VAR=VALUE...]: one wrk run; prints its BENCH line, with the
+# CPU time the answering process (nginx, a bare responder or the portal: see who_answers)
+# spent per request, in microseconds, as an eighth figure: on a shared machine, where
+# requests per second follow the neighbours' load, that cost stays comparable.
 wrk_run() {
 	c=$1 url=$2
 	shift 2
+	p=$(who_answers "$url")
+	c0=$(cpu_ticks "$p")
 	line=$(env "$@" BENCH_RUN="r$(date +%s%N)" BENCH_WRK_THREADS="$wthreads" wrk -t"$wthreads" \
 		-c"$c" -d"${secs}s" --timeout 5s -s tests/bench/bench.lua "$url" 2>&1 | grep '^BENCH' || true)
-	echo "${line:-BENCH 0 0 0 0 0 0}"
+	c1=$(cpu_ticks "$p")
+	echo "${line:-BENCH 0 0 0 0 0 0}" | awk -v t=$((c1 - c0)) -v hz="$hz" \
+		'{ printf "%s %.1f\n", $0, ($7 > 0 ? t * 1e6 / hz / $7 : 0) }'
+}
+# The process answering url.
+who_answers() {
+	case $1 in
+	*/static/*) pgrep -P "$nginx_pid" | head -n 1 ;; # the worker
+	*/bare/page) echo "$bare_page_pid" ;;
+	*/bare/insert) echo "$bare_insert_pid" ;;
+	*) echo "$portal_pid" ;;
+	esac
 }
 # record KEY LABEL BENCH-LINE: keeps one run's figures and prints them.
 record() {
 	echo "$1|$2|$3" >>"$results"
-	echo "$3" | awk -v l="$2" '{ printf "  %-46s %9.0f req/s  p50 %7.2f ms  p99 %8.2f ms%s\n", l, $2, $3, $4, ($5 + $6 ? sprintf("  (%d HTTP errors, %d socket errors)", $5, $6) : "") }'
+	echo "$3" | awk -v l="$2" '{ printf "  %-46s %9.0f req/s  p50 %7.2f ms  p99 %8.2f ms  cpu %6.1f us/req%s\n", l, $2, $3, $4, $8, ($5 + $6 ? sprintf("  (%d HTTP errors, %d socket errors)", $5, $6) : "") }'
 }
 # alternate "KEY|LABEL|CONNECTIONS|URL|VAR=VALUE ..." ...: BENCH_ROUNDS rounds, each running
 # every run given once in turn; keeps each run's median round (by requests/s).
@@ -338,18 +359,22 @@ function fig(k) { split(row[k], f, " "); return f[2] + 0 }
 function p50(k) { split(row[k], f, " "); return f[3] }
 function p99(k) { split(row[k], f, " "); return f[4] }
 function errs(k) { split(row[k], f, " "); return f[5] + f[6] }
+function cpu(k) { split(row[k], f, " "); return f[8] + 0 }
 function ratio(x, y) { return y > 0 ? sprintf("%.3f", x / y) : "-" }
 function line(k, vs) {
-	printf "%-44s %9.0f %8.2f %9.2f %6d %8s %8s\n", label[k], fig(k), p50(k), p99(k), errs(k),
-		ratio(fig(k), fig("static")), vs == "" ? "-" : ratio(fig(k), fig(vs))
+	printf "%-44s %9.0f %8.2f %9.2f %6d %8s %8s %8.1f %8s\n", label[k], fig(k), p50(k), p99(k), errs(k),
+		ratio(fig(k), fig("static")), vs == "" ? "-" : ratio(fig(k), fig(vs)), cpu(k),
+		vs == "" ? "-" : ratio(cpu(vs), cpu(k))
 }
 { row[$1] = $3; label[$1] = $2 }
 END {
-	printf "%-44s %9s %8s %9s %6s %8s %8s\n", "run (median of the rounds)", "req/s", "p50 ms", "p99 ms", "errors", "/static", "/bare"
+	printf "%-44s %9s %8s %9s %6s %8s %8s %8s %8s\n", "run (median of the rounds)", "req/s", "p50 ms", "p99 ms", "errors", "/static", "/bare", "cpu us", "bare/cpu"
 	line("static", ""); line("bare", "")
 	line("get_apply", "bare"); line("get_apply_ja", "bare"); line("get_home", "bare")
 	line("list10k", "bare")
 	line("bare_insert", ""); line("apply", "bare_insert")
+	printf "\ncpu us: CPU time of the answering process per request; bare/cpu: the cost of the bare\n"
+	printf "responder over this run (1.0: as cheap as it); it stays steady when the machine is shared\n"
 	printf "\nGET /pip/apply: %s of the bare responder (target 0.9); POST /pip/apply: %s of the bare insert (target 1.5), p99 %s ms (target under 20)\n",
 		ratio(fig("get_apply"), fig("bare")), ratio(fig("apply"), fig("bare_insert")), p99("apply")
 	n = split(bulk, b, " ")
