@@ -302,6 +302,8 @@ memory_run() {
 		[ "$got" -gt 0 ] || break
 		done_n=$((done_n + got))
 		errors=$((errors + $(echo "$line" | awk '{ print $5 + $6 }')))
+		# The curve, to tell a cache filling up to its bound from a leak.
+		echo "$done_n $(rss)" | awk '{ printf "    after %d requests: %.1f MB\n", $1, $2 / 1024 }' | tee -a "$t/memory-curve.txt"
 	done
 	secs_taken=$(($(date +%s) - started))
 	rss_last=$(rss)
@@ -383,7 +385,7 @@ END {
 	printf " %d accepted in all (want 600)\n", accepted
 }' "$results"
 echo "registration rush:"; cat "$t/rush.txt"
-echo "memory:"; cat "$t/memory.txt"
+echo "memory:"; cat "$t/memory.txt" "$t/memory-curve.txt" 2>/dev/null
 grep -c 'upstream timed out\|prematurely closed\|reset by peer\|Resource temporarily unavailable' "$t/nginx-error.log" |
 	awk '$1 > 0 { printf "nginx logged %d upstream errors (timeouts, resets, a full backlog) during the runs\n", $1 }'
 exit 0
