@@ -18,7 +18,7 @@ DB ?= var/portal.db
 KEY ?= $(patsubst %.db,%,$(DB)).key
 DEMO ?= 1
 SENDMAIL ?=
-THREADS ?= 4
+THREADS ?= 16
 
 # Debian packages each target needs; `make deps` installs the missing ones.
 DEPS_BUILD = gcc make pkg-config libfcgi-dev libsqlite3-dev libcmark-dev libsodium-dev \
