@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -380,6 +381,12 @@ static void *worker_main(void *arg)
 		kill(getpid(), SIGTERM);
 		return NULL;
 	}
+	/* A worker reads a small set of pages again and again, and every write by
+	 * another connection empties its cache anyway; sixteen caches of SQLite's
+	 * default 2 MB would let memory creep up for hours.  The group writer keeps
+	 * the default: the indexes it updates are worth caching. */
+	if (db_exec(db, "PRAGMA cache_size = -256") < 0)
+		fprintf(stderr, "portal: worker %d keeps the default page cache\n", w->index);
 	FCGX_Request fr;
 	if (FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		db_close(db);
@@ -448,6 +455,12 @@ static void drain(void)
 int server_run(void)
 {
 	signal(SIGPIPE, SIG_IGN);
+	/* glibc gives each thread that allocates an arena of its own, up to eight per
+	 * core, and each keeps its high-water mark: with many workers that is most
+	 * of the memory that grows over a long run.  One arena per core suffices. */
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	if (mallopt(M_ARENA_MAX, cores > 0 ? (int)cores : 2) != 1)
+		fputs("portal: could not bound malloc's arenas\n", stderr);
 	if (FCGX_Init() != 0) {
 		fputs("portal: libfcgi failed to start\n", stderr);
 		return 1;
