@@ -381,12 +381,6 @@ static void *worker_main(void *arg)
 		kill(getpid(), SIGTERM);
 		return NULL;
 	}
-	/* A worker reads a small set of pages again and again, and every write by
-	 * another connection empties its cache anyway; sixteen caches of SQLite's
-	 * default 2 MB would let memory creep up for hours.  The group writer keeps
-	 * the default: the indexes it updates are worth caching. */
-	if (db_exec(db, "PRAGMA cache_size = -256") < 0)
-		fprintf(stderr, "portal: worker %d keeps the default page cache\n", w->index);
 	FCGX_Request fr;
 	if (FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		db_close(db);
