@@ -18,7 +18,7 @@ DB ?= var/portal.db
 KEY ?= $(patsubst %.db,%,$(DB)).key
 DEMO ?= 1
 SENDMAIL ?=
-THREADS ?= 4
+THREADS ?= 16
 
 # Debian packages each target needs; `make deps` installs the missing ones.
 DEPS_BUILD = gcc make pkg-config libfcgi-dev libsqlite3-dev libcmark-dev libsodium-dev \
@@ -26,7 +26,7 @@ DEPS_BUILD = gcc make pkg-config libfcgi-dev libsqlite3-dev libcmark-dev libsodi
 DEPS_RUN = nginx-light
 DEPS_CHECK = nodejs sqlite3 curl mandoc openssl python3-icalendar gettext
 
-SRC = src/arena.c src/file.c src/kv.c src/http.c src/mustache.c src/validate.c src/clock.c src/thread_slot.c src/i18n.c src/lang.c \
+SRC = src/arena.c src/file.c src/group.c src/kv.c src/http.c src/mustache.c src/validate.c src/clock.c src/thread_slot.c src/i18n.c src/lang.c \
 	src/eligibility.c \
 	src/db.c src/auth.c src/config.c src/view.c src/routes.c src/server.c \
 	src/markdown.c src/users.c src/cohort.c src/status.c src/cli.c src/mail.c src/notify.c src/applications.c src/page_public.c src/page_pip.c src/page_status.c src/page_admin.c src/page_review.c src/jobs.c src/reminders.c src/retention.c src/page_tap.c src/page_counselor.c \
@@ -35,7 +35,7 @@ SRC = src/arena.c src/file.c src/kv.c src/http.c src/mustache.c src/validate.c s
 	src/page_attendance.c src/page_roster.c src/page_report.c src/page_sessions.c \
 	src/seal.c src/sealed.c src/totp.c src/twofactor.c src/page_twofactor.c src/page_access_log.c src/passkey.c \
 	src/page_message.c
-UNIT_TESTS = http mustache validate status csv mail clock calendar seal i18n catalogs totp
+UNIT_TESTS = http mustache validate status csv mail clock calendar seal i18n catalogs totp group
 
 all: portal
 

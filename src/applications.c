@@ -1,4 +1,5 @@
-/* applications.c: capacity, the waitlist and status moves, each in one write transaction. */
+/* applications.c: capacity, the waitlist and status moves, each in one write transaction
+ * (for placements and moves, one member of a group commit: group.c). */
 #include "applications.h"
 
 #include "clock.h"
@@ -9,6 +10,7 @@
 
 #include "app.h"
 #include "auth.h"
+#include "group.h"
 #include "notify.h"
 #include "seal.h"
 
@@ -209,37 +211,52 @@ static int insert_pip(struct db *db, struct arena *arena, int64_t cohort_id,
 	return 0;
 }
 
-/* Ends a placement: commit on success, roll back and map the failure otherwise. */
-static enum place_result finish(struct db *db, enum place_result r)
+/* A placement's arguments, for its work in the group writer (group.h). */
+struct place_job {
+	int64_t cohort_id;
+	const struct pip_application *pip; /* or: */
+	const struct tap_nomination *tap;
+	const char *school, *counselor_name;
+	int64_t counselor_id;
+	struct placed *out;
+};
+
+/* Runs a placement's work as one member of a group commit: PLACE_OK once it is
+ * on disk, its refusal, or PLACE_ERROR. */
+static enum place_result place(struct db *db, group_work *work, struct place_job *job)
 {
-	if (r != PLACE_OK) {
-		db_rollback(db);
-		return r;
-	}
-	return db_commit(db) == 0 ? PLACE_OK : PLACE_ERROR;
+	memset(job->out, 0, sizeof(*job->out));
+	int r = group_write(db, work, job);
+	return r == GROUP_FAILED ? PLACE_ERROR : (enum place_result)r;
+}
+
+/* The work of application_place_pip, inside the group's transaction. */
+static int place_pip_work(struct db *db, void *ctx)
+{
+	const struct place_job *job = ctx;
+	struct cohort c;
+	if (!cohort_open_locked(db, job->cohort_id, "pip", &c))
+		return PLACE_CLOSED;
+	int dup = pip_duplicate(db, job->cohort_id, job->pip);
+	if (dup != 0)
+		return dup > 0 ? PLACE_DUPLICATE : PLACE_ERROR;
+	static const struct actor applicant = {0, "applicant", false};
+	struct placed *out = job->out;
+	struct arena arena;
+	arena_init(&arena);
+	bool ok = decide(db, &c, NULL, out) == 0 && new_reference(db, 'P', out->ref) == 0 &&
+		  insert_pip(db, &arena, job->cohort_id, job->pip, out) == 0 &&
+		  audit(db, out->id, -1, out->status, &applicant, "Application received") == 0 &&
+		  notify_received(db, out->id) == 0;
+	arena_free(&arena);
+	return ok ? PLACE_OK : PLACE_ERROR;
 }
 
 enum place_result application_place_pip(struct db *db, int64_t cohort_id,
 					const struct pip_application *app, struct placed *out)
 {
-	memset(out, 0, sizeof(*out));
-	if (db_begin_write(db) < 0)
-		return PLACE_ERROR;
-	struct cohort c;
-	if (!cohort_open_locked(db, cohort_id, "pip", &c))
-		return finish(db, PLACE_CLOSED);
-	int dup = pip_duplicate(db, cohort_id, app);
-	if (dup != 0)
-		return finish(db, dup > 0 ? PLACE_DUPLICATE : PLACE_ERROR);
-	static const struct actor applicant = {0, "applicant", false};
-	struct arena arena;
-	arena_init(&arena);
-	bool ok = decide(db, &c, NULL, out) == 0 && new_reference(db, 'P', out->ref) == 0 &&
-		  insert_pip(db, &arena, cohort_id, app, out) == 0 &&
-		  audit(db, out->id, -1, out->status, &applicant, "Application received") == 0 &&
-		  notify_received(db, out->id) == 0;
-	arena_free(&arena);
-	return finish(db, ok ? PLACE_OK : PLACE_ERROR);
+	struct place_job job = {.cohort_id = cohort_id, .pip = app, .out = out};
+	return place(db, place_pip_work, &job);
 }
 
 /* Inserts the nomination with its sealed columns (sealed in arena). */
@@ -277,36 +294,48 @@ static int insert_tap(struct db *db, struct arena *arena, int64_t cohort_id, con
 	return 0;
 }
 
+/* The work of application_place_tap, inside the group's transaction. */
+static int place_tap_work(struct db *db, void *ctx)
+{
+	const struct place_job *job = ctx;
+	struct cohort c;
+	if (!cohort_open_locked(db, job->cohort_id, "tap", &c))
+		return PLACE_CLOSED;
+	/* The student ID is sealed: rows are found by its keyed hash. */
+	char sid_hash[65];
+	seal_hash(job->tap->student_id, sid_hash);
+	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM applications WHERE cohort_id = ?"
+				       " AND student_id_hash = ? AND erased_at IS NULL AND "
+				       COUNTS_AS_DUPLICATE);
+	db_bind_int(st, 1, job->cohort_id);
+	db_bind_text(st, 2, sid_hash);
+	int64_t dup = db_int(db, st, -1);
+	if (dup != 0)
+		return dup > 0 ? PLACE_DUPLICATE : PLACE_ERROR;
+	struct actor counselor = {job->counselor_id, job->counselor_name, true};
+	struct placed *out = job->out;
+	struct arena arena;
+	arena_init(&arena);
+	bool ok = decide(db, &c, job->school, out) == 0 && new_reference(db, 'T', out->ref) == 0 &&
+		  insert_tap(db, &arena, job->cohort_id, job->school, job->counselor_id, job->tap,
+			     out) == 0 &&
+		  audit(db, out->id, -1, out->status, &counselor, "Nomination received") == 0 &&
+		  notify_received(db, out->id) == 0;
+	arena_free(&arena);
+	return ok ? PLACE_OK : PLACE_ERROR;
+}
+
 enum place_result application_place_tap(struct db *db, int64_t cohort_id, const char *school,
 					int64_t counselor_id, const char *counselor_name,
 					const struct tap_nomination *nom, struct placed *out)
 {
-	memset(out, 0, sizeof(*out));
-	if (db_begin_write(db) < 0)
-		return PLACE_ERROR;
-	struct cohort c;
-	if (!cohort_open_locked(db, cohort_id, "tap", &c))
-		return finish(db, PLACE_CLOSED);
-	/* The student ID is sealed: rows are found by its keyed hash. */
-	char sid_hash[65];
-	seal_hash(nom->student_id, sid_hash);
-	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM applications WHERE cohort_id = ?"
-				       " AND student_id_hash = ? AND erased_at IS NULL AND "
-				       COUNTS_AS_DUPLICATE);
-	db_bind_int(st, 1, cohort_id);
-	db_bind_text(st, 2, sid_hash);
-	int64_t dup = db_int(db, st, -1);
-	if (dup != 0)
-		return finish(db, dup > 0 ? PLACE_DUPLICATE : PLACE_ERROR);
-	struct actor counselor = {counselor_id, counselor_name, true};
-	struct arena arena;
-	arena_init(&arena);
-	bool ok = decide(db, &c, school, out) == 0 && new_reference(db, 'T', out->ref) == 0 &&
-		  insert_tap(db, &arena, cohort_id, school, counselor_id, nom, out) == 0 &&
-		  audit(db, out->id, -1, out->status, &counselor, "Nomination received") == 0 &&
-		  notify_received(db, out->id) == 0;
-	arena_free(&arena);
-	return finish(db, ok ? PLACE_OK : PLACE_ERROR);
+	struct place_job job = {.cohort_id = cohort_id,
+				.tap = nom,
+				.school = school,
+				.counselor_name = counselor_name,
+				.counselor_id = counselor_id,
+				.out = out};
+	return place(db, place_tap_work, &job);
 }
 
 /* Moves everyone behind position up one place, after `position` left the list. */
@@ -450,17 +479,28 @@ enum move_result application_move_locked(struct db *db, int64_t id, enum status 
 	return MOVE_OK;
 }
 
+/* A status move's arguments, for its work in the group writer (group.h). */
+struct move_job {
+	int64_t id;
+	enum status to;
+	const struct actor *who;
+	const char *note;
+	char *promoted_ref;
+};
+
+static int move_work(struct db *db, void *ctx)
+{
+	const struct move_job *job = ctx;
+	return application_move_locked(db, job->id, job->to, job->who, job->note,
+				       job->promoted_ref);
+}
+
 enum move_result application_move(struct db *db, int64_t id, enum status to,
 				  const struct actor *who, const char *note, char *promoted_ref)
 {
-	if (db_begin_write(db) < 0)
-		return MOVE_ERROR;
-	enum move_result r = application_move_locked(db, id, to, who, note, promoted_ref);
-	if (r != MOVE_OK) {
-		db_rollback(db);
-		return r;
-	}
-	return db_commit(db) == 0 ? MOVE_OK : MOVE_ERROR;
+	struct move_job job = {id, to, who, note, promoted_ref};
+	int r = group_write(db, move_work, &job);
+	return r == GROUP_FAILED ? MOVE_ERROR : (enum move_result)r;
 }
 
 enum move_result application_withdraw_preview(struct db *db, int64_t id, char *promoted)
@@ -942,19 +982,29 @@ static int bulk_person(struct db *db, struct arena *arena, int64_t cohort_id, in
 	return found;
 }
 
-enum move_result application_move_many(struct db *db, struct arena *arena, int64_t cohort_id,
-				       const int64_t *ids, int n, enum status to,
-				       const struct actor *who, const char *note,
-				       struct bulk_outcome *out)
+/* A bulk decision's arguments, for its work in the group writer (group.h). */
+struct many_job {
+	struct arena *arena;
+	int64_t cohort_id;
+	const int64_t *ids;
+	int n;
+	enum status to;
+	const struct actor *who;
+	const char *note;
+	struct bulk_outcome *out;
+};
+
+/* The work of application_move_many: every move, or (after any refusal) none. */
+static int move_many_work(struct db *db, void *ctx)
 {
-	if (db_begin_write(db) < 0)
-		return MOVE_ERROR;
+	const struct many_job *job = ctx;
 	enum move_result first = MOVE_OK;
-	for (int i = 0; i < n; i++) {
-		out[i].id = ids[i];
-		out[i].name = "";
-		out[i].result = MOVE_OK;
-		int found = bulk_person(db, arena, cohort_id, ids[i], &out[i].name);
+	for (int i = 0; i < job->n; i++) {
+		struct bulk_outcome *o = &job->out[i];
+		o->id = job->ids[i];
+		o->name = "";
+		o->result = MOVE_OK;
+		int found = bulk_person(db, job->arena, job->cohort_id, job->ids[i], &o->name);
 		enum move_result r;
 		if (found < 0)
 			r = MOVE_ERROR;
@@ -962,19 +1012,26 @@ enum move_result application_move_many(struct db *db, struct arena *arena, int64
 			r = MOVE_NOT_FOUND;
 		else
 			/* After a refusal the rest still run, so that every refusal is named;
-			 * the transaction is then rolled back whole. */
-			r = application_move_locked(db, ids[i], to, who, note, NULL);
-		out[i].result = r;
+			 * the savepoint is then rolled back whole. */
+			r = application_move_locked(db, job->ids[i], job->to, job->who, job->note,
+						    NULL);
+		o->result = r;
 		if (r != MOVE_OK && first == MOVE_OK)
 			first = r;
 		if (r == MOVE_ERROR)
 			break;
 	}
-	if (first != MOVE_OK) {
-		db_rollback(db);
-		return first;
-	}
-	return db_commit(db) == 0 ? MOVE_OK : MOVE_ERROR;
+	return first;
+}
+
+enum move_result application_move_many(struct db *db, struct arena *arena, int64_t cohort_id,
+				       const int64_t *ids, int n, enum status to,
+				       const struct actor *who, const char *note,
+				       struct bulk_outcome *out)
+{
+	struct many_job job = {arena, cohort_id, ids, n, to, who, note, out};
+	int r = group_write(db, move_many_work, &job);
+	return r == GROUP_FAILED ? MOVE_ERROR : (enum move_result)r;
 }
 
 const char *const background_names[BG_MAX] = {"not_started", "in_progress", "cleared",

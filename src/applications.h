@@ -26,12 +26,12 @@ struct placed {
 };
 
 /*
- * Places a validated PIP application on cohort_id in one BEGIN IMMEDIATE
- * transaction: checks the class is open and the applicant new, decides
+ * Places a validated PIP application on cohort_id in its own savepoint of
+ * a group commit (group.h), returning once it is on disk: checks the class is open and the applicant new, decides
  * submitted or waitlisted (and the position) from the counts it reads inside
  * the transaction, inserts the row, its affiliations, the audit row and the
  * acknowledgment e-mail.  Concurrent calls never overfill the class or share a
- * waitlist position.
+ * waitlist position: a group's work runs one placement after another.
  */
 enum place_result application_place_pip(struct db *db, int64_t cohort_id,
 					const struct pip_application *app, struct placed *out);
@@ -59,7 +59,8 @@ enum move_result {
 };
 
 /*
- * Moves application id to status `to` in one write transaction with its audit
+ * Moves application id to status `to` in one write transaction (a member of a
+ * group commit, group.h) with its audit
  * row and status e-mail; keeps waitlist positions gapless; when an active one
  * becomes declined or withdrawn, promotes the earliest waitlisted one (audited
  * as the system).  *promoted_ref (12 bytes) receives the promoted one's
@@ -81,8 +82,8 @@ struct bulk_outcome {
 };
 
 /*
- * Moves each of ids[0..n) (distinct, of cohort_id) to `to` in ONE write
- * transaction, each through application_move_locked (audited and e-mailed as if
+ * Moves each of ids[0..n) (distinct, of cohort_id) to `to` in ONE member of a
+ * group commit (group.h), each through application_move_locked (audited and e-mailed as if
  * moved one by one, promotions included).  All or nothing: when any is refused,
  * everything is rolled back.  out[0..n) receives each one's outcome.  Returns
  * MOVE_OK when all moved and the transaction committed, else the first refusal

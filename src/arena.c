@@ -1,12 +1,15 @@
 /* arena.c: request-scoped memory blocks and the byte buffer built on them. */
 #include "arena.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 enum { BLOCK_SIZE = 64 * 1024, ALIGN = 16 };
+/* The largest first block an arena keeps across arena_reset (per worker thread). */
+enum { KEEP_MAX = 1024 * 1024 };
 
 struct arena_block {
 	struct arena_block *next;
@@ -52,19 +55,34 @@ void arena_init(struct arena *a)
 	a->keep = BLOCK_SIZE;
 }
 
+/*
+ * Empties the arena for the next request.  The first block is kept, and it
+ * grows to what a request used (up to KEEP_MAX): a worker serving the same
+ * pages again and again then allocates nothing from the system in the steady
+ * state, where a page larger than one block used to cost a malloc and a free
+ * of its own block each time.  Takes no memory: a grown block is made by the
+ * next arena_alloc.
+ */
 void arena_reset(struct arena *a)
 {
-	/* The oldest block is the last in the list; keep it if it is the standard size. */
+	size_t total = 0;
+	for (struct arena_block *b = a->head; b != NULL; b = b->next)
+		total += b->size;
+	/* The oldest block is the last in the list; keep it if it is the kept size
+	 * and the request fitted in it, or could not have fitted in KEEP_MAX. */
 	struct arena_block *b = a->head, *last = NULL;
+	bool grow = total > a->keep && total <= KEEP_MAX;
 	while (b != NULL) {
 		struct arena_block *next = b->next;
-		if (next == NULL && b->size == a->keep) {
+		if (next == NULL && b->size == a->keep && !grow) {
 			last = b;
 			break;
 		}
 		free(b);
 		b = next;
 	}
+	if (grow)
+		a->keep = (total + BLOCK_SIZE - 1) / BLOCK_SIZE * BLOCK_SIZE;
 	if (last != NULL)
 		last->used = 0;
 	a->head = last;
@@ -89,7 +107,11 @@ void *arena_alloc(struct arena *a, size_t size)
 	if (need == 0)
 		need = ALIGN;
 	struct arena_block *b = a->head;
-	if (b == NULL || b->size - b->used < need) {
+	if (b == NULL && need <= a->keep) {
+		/* The first block, of the size arena_reset keeps. */
+		b = block_new(a->keep);
+		a->head = b;
+	} else if (b == NULL || b->size - b->used < need) {
 		if (need > BLOCK_SIZE / 4) {
 			/* A large piece gets a block of its own, behind the current one,
 			 * so the current block's free space is not wasted. */

@@ -72,12 +72,48 @@ int cohort_get(struct db *db, int64_t id, struct cohort *out)
 	return fetch_one(db, st, out);
 }
 
+/*
+ * The open cohort of each program, kept per thread: every GET of the form
+ * and of the nomination page asks for it.  One rule says when it is stale:
+ * the database's version (db_data_version) changed, whoever changed what;
+ * "open" is a stored flag, not a fact of the calendar.  The version is read
+ * before the cohort, so a change committed in between makes the next call
+ * read again rather than keep the old cohort under the new version.
+ */
+struct kept_open {
+	uint64_t version; /* 0: nothing kept */
+	int found;
+	struct cohort c;
+};
+static struct thread_slot open_slot = THREAD_SLOT(2 * sizeof(struct kept_open), free);
+
+/* The database's version as of now: PRAGMA data_version takes a read lock,
+ * which brings the connection's version up to date, and reads no page. */
+static uint64_t version_now(struct db *db)
+{
+	sqlite3_stmt *st = db_stmt(db, "PRAGMA data_version");
+	return db_int(db, st, -1) < 0 ? 0 : db_data_version(db);
+}
+
 int cohort_open_now(struct db *db, const char *program, struct cohort *out)
 {
+	uint64_t version = version_now(db);
+	struct kept_open *k = (struct kept_open *)thread_slot_get(&open_slot) +
+			      (strcmp(program, "pip") == 0 ? 0 : 1);
+	if (version != 0 && k->version == version) {
+		if (k->found == 1)
+			*out = k->c;
+		return k->found;
+	}
 	sqlite3_stmt *st = db_stmt(db, COHORT_COLUMNS "WHERE c.program = ? AND"
 						      " c.registration_open = 1 LIMIT 1");
 	db_bind_text(st, 1, program);
-	return fetch_one(db, st, out);
+	int found = fetch_one(db, st, out);
+	k->version = found < 0 ? 0 : version;
+	k->found = found;
+	if (found == 1)
+		k->c = *out;
+	return found;
 }
 
 int cohort_next(struct db *db, const char *program, struct cohort *out)

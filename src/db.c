@@ -13,6 +13,7 @@
 
 #include "arena.h"
 #include "file.h"
+#include "group.h"
 #include "http.h"
 
 enum { CACHE_SLOTS = 256 }; /* a power of two, above the number of statements */
@@ -27,8 +28,32 @@ struct db {
 };
 
 /* One server process, many threads: writers queue here instead of in
- * SQLite's busy handler, whose sleeps make tail latency poor. */
-static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
+ * SQLite's busy handler, whose sleeps make tail latency poor.  A flag under a
+ * mutex rather than the mutex itself: the group writer (group.c) takes it in
+ * the thread that opens a group's transaction and gives it back in the
+ * thread that commits it, which a mutex does not allow. */
+static struct {
+	pthread_mutex_t m;
+	pthread_cond_t given;
+	bool held;
+} writer = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
+
+static void writer_take(void)
+{
+	pthread_mutex_lock(&writer.m);
+	while (writer.held)
+		pthread_cond_wait(&writer.given, &writer.m);
+	writer.held = true;
+	pthread_mutex_unlock(&writer.m);
+}
+
+static void writer_give(void)
+{
+	pthread_mutex_lock(&writer.m);
+	writer.held = false;
+	pthread_cond_signal(&writer.given);
+	pthread_mutex_unlock(&writer.m);
+}
 
 static void text_reset(void);
 static void text_free(void);
@@ -120,7 +145,7 @@ sqlite3_stmt *db_stmt(struct db *db, const char *sql)
 
 /* Runs sql; 0, or -1 after a message.  Running out of memory is a failure
  * like another here: ROLLBACK goes through this, also while recovering. */
-static int exec_sql(struct db *db, const char *sql)
+int db_exec(struct db *db, const char *sql)
 {
 	char *err = NULL;
 	if (sqlite3_exec(db->conn, sql, NULL, NULL, &err) != SQLITE_OK) {
@@ -133,7 +158,7 @@ static int exec_sql(struct db *db, const char *sql)
 
 static bool out_of_memory(sqlite3 *conn, int rc);
 
-/* BEGIN or COMMIT: as exec_sql, but running out of memory ends the request
+/* BEGIN or COMMIT: as db_exec, but running out of memory ends the request
  * (die_oom), which rolls back, instead of passing for a busy database. */
 static int exec_or_die(struct db *db, const char *sql)
 {
@@ -148,11 +173,11 @@ static int exec_or_die(struct db *db, const char *sql)
 
 int db_begin_write(struct db *db)
 {
-	pthread_mutex_lock(&writer_lock);
+	writer_take();
 	db->writing = 1;
 	if (exec_or_die(db, "BEGIN IMMEDIATE") < 0) {
 		db->writing = 0;
-		pthread_mutex_unlock(&writer_lock);
+		writer_give();
 		return -1;
 	}
 	return 0;
@@ -162,7 +187,7 @@ static void release_writer(struct db *db)
 {
 	if (db->writing) {
 		db->writing = 0;
-		pthread_mutex_unlock(&writer_lock);
+		writer_give();
 	}
 }
 
@@ -178,7 +203,7 @@ int db_commit(struct db *db)
 {
 	int rc = exec_or_die(db, "COMMIT");
 	if (rc < 0)
-		exec_sql(db, "ROLLBACK");
+		db_exec(db, "ROLLBACK");
 	release_writer(db);
 	return rc;
 }
@@ -186,7 +211,7 @@ int db_commit(struct db *db)
 void db_rollback(struct db *db)
 {
 	if (!sqlite3_get_autocommit(db->conn))
-		exec_sql(db, "ROLLBACK");
+		db_exec(db, "ROLLBACK");
 	release_writer(db);
 }
 
@@ -199,8 +224,8 @@ void db_end_read(struct db *db)
 {
 	/* A read transaction left open would keep this connection on an old
 	 * snapshot for good. */
-	if (!sqlite3_get_autocommit(db->conn) && exec_sql(db, "COMMIT") < 0)
-		exec_sql(db, "ROLLBACK");
+	if (!sqlite3_get_autocommit(db->conn) && db_exec(db, "COMMIT") < 0)
+		db_exec(db, "ROLLBACK");
 }
 
 /* True when the connection's last error was running out of memory. */
@@ -229,7 +254,7 @@ static bool cached(const struct db *db, const sqlite3_stmt *st)
 	return false;
 }
 
-void db_recover(struct db *db)
+void db_reset_statements(struct db *db)
 {
 	sqlite3_stmt *st = sqlite3_next_stmt(db->conn, NULL);
 	while (st != NULL) {
@@ -242,9 +267,16 @@ void db_recover(struct db *db)
 		}
 		st = next;
 	}
+}
+
+void db_recover(struct db *db)
+{
+	db_reset_statements(db);
+	/* The group writer's connection first, when this thread died in its turn there. */
+	group_recover();
 	/* ROLLBACK needs little memory; a second try covers a failure of the first. */
 	for (int i = 0; i < 2 && !sqlite3_get_autocommit(db->conn); i++)
-		exec_sql(db, "ROLLBACK");
+		db_exec(db, "ROLLBACK");
 	release_writer(db);
 	text_reset();
 }
@@ -254,7 +286,7 @@ void db_request_end(struct db *db)
 	if (!sqlite3_get_autocommit(db->conn)) {
 		fputs("portal: database: a transaction was left open; rolling it back\n", stderr);
 		for (int i = 0; i < 2 && !sqlite3_get_autocommit(db->conn); i++)
-			exec_sql(db, "ROLLBACK");
+			db_exec(db, "ROLLBACK");
 	}
 	if (db->writing) {
 		fputs("portal: database: the writer lock was left held; releasing it\n", stderr);
@@ -413,7 +445,7 @@ static int apply_migration(struct db *db, const char *path, long n)
 	}
 	char pragma[64];
 	snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%ld", n);
-	if (exec_sql(db, sql) < 0 || exec_sql(db, pragma) < 0) {
+	if (db_exec(db, sql) < 0 || db_exec(db, pragma) < 0) {
 		fprintf(stderr, "portal: migration %s failed; the database is unchanged\n", path);
 		db_rollback(db);
 		goto out;

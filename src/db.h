@@ -63,14 +63,26 @@ int db_step(sqlite3_stmt *st);
  * After die_oom left a request or a job part-way: resets every statement
  * still running on this connection (finalizing any not kept), rolls back
  * whatever transaction is open, releases the writer lock if this connection
- * held it, and drops the repaired texts (db_col_text).  Needs no memory of
- * its own.
+ * held it, gives back the group writer's connection when this thread died
+ * during its work there (group_recover), and drops the repaired texts
+ * (db_col_text).  Needs no memory of its own.
  */
 void db_recover(struct db *db);
 /* At the end of each request that ended normally: rolls back (with a message)
  * a transaction a handler left open, so the next request starts clean, and
  * drops the texts db_col_text repaired. */
 void db_request_end(struct db *db);
+
+/*
+ * Runs sql (statements without results) and never calls die_oom: 0, or -1
+ * after a message, also when memory ran out.  For what must end in an
+ * answer rather than a jump: ROLLBACK while recovering, and the group
+ * writer's SAVEPOINT, RELEASE and COMMIT (group.c).
+ */
+int db_exec(struct db *db, const char *sql);
+/* Resets every statement still running on the connection, finalizing any not
+ * kept; needs no memory.  Part of db_recover. */
+void db_reset_statements(struct db *db);
 
 /* Runs a statement without results (bindings already made); 0 or -1. */
 int db_exec_stmt(struct db *db, sqlite3_stmt *st);

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "config.h"
 #include "db.h"
+#include "group.h"
 #include "http.h"
 #include "markdown.h"
 #include "passkey.h"
@@ -678,5 +679,7 @@ int main(int argc, char **argv)
 		fputs("portal: liboath failed to start\n", stderr);
 		return 1;
 	}
-	return cmd->run(&inv);
+	int rc = cmd->run(&inv);
+	group_close(); /* the group writer's connection, when the command wrote through it */
+	return rc;
 }

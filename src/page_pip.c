@@ -45,7 +45,10 @@ static void show_form(struct request *req, struct response *res, const struct co
 	json_t *data = json_object();
 	json_object_set_new(data, "class", class_json(req, c));
 	json_object_set_new(data, "ticked", ticked_json(form));
-	view_form(data, form, apply_fields, errs);
+	if (form == NULL && errs == NULL)
+		view_form_blank(data, apply_fields); /* the GET: the same every time */
+	else
+		view_form(data, form, apply_fields, errs);
 	if (errs && errs->n) {
 		res->status = 422;
 		res->no_store = true; /* the page holds what the applicant typed */

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -20,6 +21,7 @@
 #include "app.h"
 #include "auth.h"
 #include "db.h"
+#include "group.h"
 #include "jobs.h"
 #include "oomtest.h"
 #include "routes.h"
@@ -163,6 +165,18 @@ static void put_test_headers(FCGX_Request *fr)
 #endif
 }
 
+/* Appends n in decimal. */
+static void put_number(struct buf *b, size_t n)
+{
+	char digits[24];
+	size_t i = sizeof(digits);
+	do {
+		digits[--i] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	buf_add(b, digits + i, sizeof(digits) - i);
+}
+
 /* Writes status, headers and body.  libfcgi's own printf knows no %zu, so
  * the head is formatted here and written in one piece.  Everything that may
  * allocate happens before the first byte goes out, and *written is set then:
@@ -170,20 +184,32 @@ static void put_test_headers(FCGX_Request *fr)
 static void write_response(FCGX_Request *fr, const struct request *req,
 			   const struct response *res, volatile bool *written)
 {
+	/* Built with plain appends: every answer has a head, and formatting each
+	 * line with printf (twice, to size it) was a visible part of a page's cost. */
 	struct buf head;
 	buf_init(&head, req->arena);
-	buf_printf(&head, "Status: %d %s\r\nContent-Type: %s\r\n", res->status,
-		   http_reason(res->status), res->content_type);
+	buf_puts(&head, "Status: ");
+	put_number(&head, (unsigned)res->status);
+	buf_putc(&head, ' ');
+	buf_puts(&head, http_reason(res->status));
+	buf_puts(&head, "\r\nContent-Type: ");
+	buf_puts(&head, res->content_type);
+	buf_puts(&head, "\r\n");
 	buf_add(&head, SECURITY_HEADERS, sizeof(SECURITY_HEADERS) - 1);
 	bool cache_set = false;
 	for (size_t i = 0; i < res->headers.n; i++) {
-		buf_printf(&head, "%s: %s\r\n", res->headers.items[i].key,
-			   res->headers.items[i].val);
+		buf_puts(&head, res->headers.items[i].key);
+		buf_puts(&head, ": ");
+		buf_puts(&head, res->headers.items[i].val);
+		buf_puts(&head, "\r\n");
 		cache_set |= strcasecmp(res->headers.items[i].key, "Cache-Control") == 0;
 	}
 	if (!cache_set)
-		buf_printf(&head, "Cache-Control: %s\r\n", res->no_store ? "no-store" : "no-cache");
-	buf_printf(&head, "Content-Length: %zu\r\n", res->body.len);
+		buf_puts(&head, res->no_store ? "Cache-Control: no-store\r\n"
+					      : "Cache-Control: no-cache\r\n");
+	buf_puts(&head, "Content-Length: ");
+	put_number(&head, res->body.len);
+	buf_puts(&head, "\r\n");
 	*written = true;
 	FCGX_PutStr(head.data, (int)head.len, fr->out);
 	put_test_headers(fr);
@@ -391,7 +417,10 @@ static int open_socket(void)
 	if (path[0] == '/' || strchr(path, '/'))
 		unlink(path); /* a stale socket from a killed run */
 	mode_t old = umask(0777 & ~(mode_t)app_config.socket_mode);
-	listen_fd = FCGX_OpenSocket(path, 128);
+	/* Connections nginx opens while every worker is busy wait in this backlog;
+	 * a full one refuses them and nginx answers 502, so it holds a registration
+	 * rush's worth (the kernel caps it at net.core.somaxconn). */
+	listen_fd = FCGX_OpenSocket(path, 1024);
 	umask(old);
 	if (listen_fd < 0) {
 		fprintf(stderr, "portal: cannot listen on %s: %s\n", path, strerror(errno));
@@ -425,6 +454,12 @@ static void drain(void)
 int server_run(void)
 {
 	signal(SIGPIPE, SIG_IGN);
+	/* glibc gives each thread that allocates an arena of its own, up to eight per
+	 * core, and each keeps its high-water mark: with many workers that is most
+	 * of the memory that grows over a long run.  One arena per core suffices. */
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	if (mallopt(M_ARENA_MAX, cores > 0 ? (int)cores : 2) != 1)
+		fputs("portal: could not bound malloc's arenas\n", stderr);
 	if (FCGX_Init() != 0) {
 		fputs("portal: libfcgi failed to start\n", stderr);
 		return 1;
@@ -470,6 +505,10 @@ int server_run(void)
 	if (jobs == 0)
 		jobs_stop();
 	auth_hasher_stop();
+	struct group_stats gs = group_stats();
+	if (gs.writes > 0)
+		fprintf(stderr, "portal: %lu durable writes in %lu group commits\n", gs.writes,
+			gs.groups);
 	free(workers);
 	close(listen_fd);
 	if (strchr(app_config.socket_path, ':') == NULL)

@@ -13,6 +13,7 @@
 #include "i18n.h"
 #include "lang.h"
 #include "mustache.h"
+#include "thread_slot.h"
 
 /* A template in each language: its marked text expanded at load (i18n_expand), so a
  * page costs nothing more in Japanese than in English.  A template without marked
@@ -352,6 +353,55 @@ json_t *view_language_choices(const char *chosen)
 						      "name", lang_names[l], "selected",
 						      l == (pick < 0 ? LANG_EN : pick)));
 	return list;
+}
+
+/*
+ * The state of a form shown empty depends on nothing but its table of names,
+ * yet took a few dozen allocations a page.  Each thread keeps it per table
+ * (the tables are static arrays, so their address names them), built on first
+ * use; nothing invalidates it.  Pages share it by reference, so no caller may
+ * change it: view_form_blank's callers only render it.
+ */
+enum { BLANK_FORMS_KEPT = 8 };
+struct blank_form {
+	const char *const *names;
+	json_t *f, *errors;
+};
+
+static void blank_forms_free(void *p)
+{
+	struct blank_form *k = p;
+	for (int i = 0; k && i < BLANK_FORMS_KEPT; i++) {
+		json_decref(k[i].f);
+		json_decref(k[i].errors);
+	}
+	free(k);
+}
+
+static struct thread_slot blank_slot =
+    THREAD_SLOT(BLANK_FORMS_KEPT * sizeof(struct blank_form), blank_forms_free);
+
+void view_form_blank(json_t *data, const char *const names[])
+{
+	struct blank_form *k = thread_slot_get(&blank_slot), *slot = NULL;
+	for (int i = 0; i < BLANK_FORMS_KEPT && slot == NULL; i++)
+		if (k[i].names == names || k[i].names == NULL)
+			slot = &k[i];
+	if (slot == NULL) { /* more tables than kept: build this one each time */
+		view_form(data, NULL, names, NULL);
+		return;
+	}
+	if (slot->names == NULL) {
+		json_t *built = json_object();
+		view_form(built, NULL, names, NULL);
+		slot->f = json_incref(json_object_get(built, "f"));
+		slot->errors = json_incref(json_object_get(built, "error_list"));
+		json_decref(built);
+		slot->names = names;
+	}
+	json_object_set(data, "f", slot->f);
+	json_object_set_new(data, "has_errors", json_false());
+	json_object_set(data, "error_list", slot->errors);
 }
 
 json_t *view_phone(const char *stored)

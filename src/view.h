@@ -33,6 +33,9 @@ void view_error(struct request *req, struct response *res, int status, const cha
  */
 void view_form(json_t *data, const struct kvmap *values, const char *const names[],
 	       const struct form_errors *errs);
+/* view_form of an empty form (no values, no errors), kept per thread and shared
+ * by reference: the caller must not change data's "f" or "error_list". */
+void view_form_blank(json_t *data, const char *const names[]);
 
 /* The shipped languages as a select's options [{code, name, selected}], each named in
  * itself, chosen (a code) selected, else English. */

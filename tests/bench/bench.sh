@@ -2,22 +2,32 @@
 # bench.sh: `make bench`: wrk against nginx on loopback, in one run:
 #   nginx serving a saved copy of the /pip/apply page from disk (the ceiling),
 #   the bare libfcgi responder (tests/bench/bare.c) serving it from memory,
-#   the portal's GET /pip/apply, GET /, a staff applicant list and POST /pip/apply,
-#   the bare responder inserting one row per POST (WAL, synchronous=FULL),
-# then the list, the home page and apply at 100, 10,000 and 100,000 stored
-# applications, the coordinator's desk (desk_bench) at 10,000, and
-# nginx's fastcgi_keep_conn with an upstream keepalive pool.  Prints requests/s,
-# p50 and p99 latency, the portal's resident memory and ratios.  A benchmark
-# never fails: only a broken set-up makes this exit non-zero.
-# and GET / alone and while 16 clients sign in continuously.
-# usage: tests/bench/bench.sh   (BENCH_SECONDS, BENCH_THREADS, BENCH_CONNECTIONS, BENCH_ONLY=apply, desk or signin)
+#   the portal's GET /, GET /pip/apply and the same in Japanese (ratios to the bare
+#   responder), the staff list of 10,000 applicants, a bulk acceptance of 200 in one
+#   request, the durable POST /pip/apply against the bare responder inserting one
+#   row per POST (WAL, synchronous=FULL, 4 threads and a write mutex), a
+#   registration rush (tests/bench/rush.js) and the portal's resident memory over a
+#   long run of mixed requests.
+# The figures that are compared are measured in alternating rounds (BENCH_ROUNDS,
+# the median of each kept), so that a neighbour's load on a shared machine falls on
+# both sides of a ratio.  A benchmark never fails: only a broken set-up makes this
+# exit non-zero.
+# usage: tests/bench/bench.sh   (BENCH_SECONDS per run, BENCH_ROUNDS, BENCH_THREADS,
+#   BENCH_CONNECTIONS, BENCH_POST_CONNECTIONS, PORTAL_THREADS, BENCH_MEMORY_REQUESTS,
+#   BENCH_ONLY=pages|apply|rush|memory for one part)
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 secs=${BENCH_SECONDS:-5}
+rounds=${BENCH_ROUNDS:-3}
 wthreads=${BENCH_THREADS:-2}
 conns=${BENCH_CONNECTIONS:-32}
-pthreads=${PORTAL_THREADS:-4}
+post_conns=${BENCH_POST_CONNECTIONS:-64}
+# The portal's workers (its default); the bare responders always run 4, the strongest
+# unbatched form (more threads cannot help them: their inserts queue on one mutex).
+pthreads=${PORTAL_THREADS:-16}
+bthreads=4
+memory_requests=${BENCH_MEMORY_REQUESTS:-1000000}
 t=$(mktemp -d "${TMPDIR:-/tmp}/portal-bench.XXXXXX")
 db=$t/portal.db
 pids=
@@ -112,7 +122,7 @@ http {
 	types { text/html html; }
 	sendfile on;
 	upstream portal_pool { server unix:$t/portal.sock; keepalive $pthreads; }
-	upstream bare_pool { server unix:$t/bare-page.sock; keepalive $pthreads; }
+	upstream bare_pool { server unix:$t/bare-page.sock; keepalive $bthreads; }
 	server {
 		listen 127.0.0.1:$port;
 		location = /static/apply.html { root $t/www; rewrite ^ /apply.html break; }
@@ -140,9 +150,11 @@ done
 
 # The saved copy of the form page, served by nginx and by the bare responder.
 curl -sf "$base/pip/apply" -o "$t/www/apply.html"
-build/bench/bare page "$t/www/apply.html" "$t/bare-page.sock" "$pthreads" &
+build/bench/bare page "$t/www/apply.html" "$t/bare-page.sock" "$bthreads" &
+bare_page_pid=$!
 pids="$pids $!"
-build/bench/bare insert "$t/bare.db" "$t/bare-insert.sock" "$pthreads" &
+build/bench/bare insert "$t/bare.db" "$t/bare-insert.sock" "$bthreads" &
+bare_insert_pid=$!
 pids="$pids $!"
 
 # A staff session, signed in with curl.
@@ -167,196 +179,214 @@ done
 results=$t/results
 : >"$results"
 rss() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$portal_pid/status"; }
-# bench KEY LABEL URL [VAR=VALUE...]: one wrk run; its figures go to $results.
-bench() {
-	key=$1 label=$2 url=$3
-	shift 3
-	line=$(env "$@" BENCH_RUN="$key$(date +%s)" wrk -t"$wthreads" -c"$conns" -d"${secs}s" \
-		--timeout 5s -s tests/bench/bench.lua "$url" 2>&1 | grep '^BENCH' || true)
-	[ -n "$line" ] || line="BENCH 0 0 0 0 0"
-	echo "$key|$label|$line" >>"$results"
-	echo "$line" | awk -v l="$label" '{ printf "  %-44s %9.0f req/s  p50 %7.2f ms  p99 %8.2f ms%s\n", l, $2, $3, $4, ($5 + $6 ? sprintf("  (%d HTTP errors, %d socket errors)", $5, $6) : "") }'
+# CPU time (user and system, in clock ticks) process PID has used so far.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+hz=$(getconf CLK_TCK)
+# wrk_run CONNECTIONS URL [VAR=VALUE...]: one wrk run; prints its BENCH line, with the
+# CPU time the answering process (nginx, a bare responder or the portal: see who_answers)
+# spent per request, in microseconds, as an eighth figure: on a shared machine, where
+# requests per second follow the neighbours' load, that cost stays comparable.
+wrk_run() {
+	c=$1 url=$2
+	shift 2
+	p=$(who_answers "$url")
+	c0=$(cpu_ticks "$p")
+	line=$(env "$@" BENCH_RUN="r$(date +%s%N)" BENCH_WRK_THREADS="$wthreads" wrk -t"$wthreads" \
+		-c"$c" -d"${secs}s" --timeout 5s -s tests/bench/bench.lua "$url" 2>&1 | grep '^BENCH' || true)
+	c1=$(cpu_ticks "$p")
+	echo "${line:-BENCH 0 0 0 0 0 0}" | awk -v t=$((c1 - c0)) -v hz="$hz" \
+		'{ printf "%s %.1f\n", $0, ($7 > 0 ? t * 1e6 / hz / $7 : 0) }'
+}
+# The process answering url.
+who_answers() {
+	case $1 in
+	*/static/*) pgrep -P "$nginx_pid" | head -n 1 ;; # the worker
+	*/bare/page) echo "$bare_page_pid" ;;
+	*/bare/insert) echo "$bare_insert_pid" ;;
+	*) echo "$portal_pid" ;;
+	esac
+}
+# record KEY LABEL BENCH-LINE: keeps one run's figures and prints them.
+record() {
+	echo "$1|$2|$3" >>"$results"
+	echo "$3" | awk -v l="$2" '{ printf "  %-46s %9.0f req/s  p50 %7.2f ms  p99 %8.2f ms  cpu %6.1f us/req%s\n", l, $2, $3, $4, $8, ($5 + $6 ? sprintf("  (%d HTTP errors, %d socket errors)", $5, $6) : "") }'
+}
+# alternate "KEY|LABEL|CONNECTIONS|URL|VAR=VALUE ..." ...: BENCH_ROUNDS rounds, each running
+# every run given once in turn; keeps each run's median round (by requests/s).
+alternate() {
+	r=1
+	while [ "$r" -le "$rounds" ]; do
+		for spec in "$@"; do
+			key=${spec%%|*} rest=${spec#*|}
+			label=${rest%%|*} rest=${rest#*|}
+			c=${rest%%|*} rest=${rest#*|}
+			url=${rest%%|*} vars=${rest#*|}
+			# shellcheck disable=SC2086
+			line=$(wrk_run "$c" "$url" $vars)
+			echo "$key|$line" >>"$t/rounds"
+			record "$key.$r" "$label (round $r)" "$line" >/dev/null
+		done
+		r=$((r + 1))
+	done
+	for spec in "$@"; do
+		key=${spec%%|*} rest=${spec#*|}
+		label=${rest%%|*}
+		line=$(grep "^$key|" "$t/rounds" | cut -d'|' -f2 | sort -k2,2n | awk -v m="$rounds" 'NR == int((m + 1) / 2)')
+		record "$key" "$label" "$line"
+	done
 }
 staff_list=$base/admin/pip/classes/$class
-
-# ---- the coordinator's desk ----
-# desk_bench: the applicant list of a class of 10,000, as staff see it with its
-# checkboxes (by time, by name, one status, a search), and a bulk accept of 200
-# in one request (its audit rows and e-mails included), timed by curl.  Called
-# at 10,000 stored; BENCH_ONLY=desk runs only this.  The figures go to
-# $results under desk_* keys; desk_table prints them.
-desk_bench() {
-	n=$(sq "SELECT count(*) FROM applications WHERE cohort_id = $class")
-	echo "bench: the coordinator's desk, a class of $n"
-	# The page really carries one checkbox per row shown.
-	boxes=$(curl -sf -b "$staff_cookie" "$staff_list" | grep -c 'type="checkbox" name="id"' || true)
-	echo "  the list shows $boxes checkboxes a page"
-	bench desk_list "desk list, by time" "$staff_list" BENCH_COOKIE="$staff_cookie"
-	bench desk_name "desk list, by name, page 100" "$staff_list?sort=name&page=100" BENCH_COOKIE="$staff_cookie"
-	bench desk_status "desk list, received only" "$staff_list?status=submitted" BENCH_COOKIE="$staff_cookie"
-	bench desk_search "desk list, a search" "$staff_list?q=Person4242" BENCH_COOKIE="$staff_cookie"
-	# Without queueing behind 32 connections on a small machine: one staff
-	# member, and one connection per portal thread.
-	saved="$conns $wthreads"
-	conns=1 wthreads=1
-	bench desk_one "desk list, one staff member" "$staff_list" BENCH_COOKIE="$staff_cookie"
-	conns=$pthreads
-	bench desk_four "desk list, $pthreads connections" "$staff_list" BENCH_COOKIE="$staff_cookie"
-	bench desk_name4 "desk list by name, page 100, $pthreads conn." "$staff_list?sort=name&page=100" BENCH_COOKIE="$staff_cookie"
-	set -- $saved
-	conns=$1 wthreads=$2
-	# A bulk accept of the first 200 received, as the form posts it.
-	token=$(curl -sf -b "$staff_cookie" "$staff_list" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n 1)
-	sq "SELECT 'id=' || id FROM applications WHERE cohort_id = $class AND status = 'submitted'
-		ORDER BY id LIMIT 200" | tr '\n' '&' >"$t/bulk.body"
-	printf 'status=accepted&note=Bench&csrf=%s' "$token" >>"$t/bulk.body"
-	mails=$(sq "SELECT count(*) FROM outbox")
-	out=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' -b "$staff_cookie" \
-		-H 'Content-Type: application/x-www-form-urlencoded' --data-binary "@$t/bulk.body" "$staff_list/decide")
-	moved=$(sq "SELECT count(*) FROM applications WHERE cohort_id = $class AND status = 'accepted'")
-	audits=$(sq "SELECT count(*) FROM audit WHERE to_status = 'accepted' AND note = 'Bench'")
-	mails=$(( $(sq "SELECT count(*) FROM outbox") - mails ))
-	echo "$out" | awk -v m="$moved" -v a="$audits" -v e="$mails" '{ printf "  %-44s %9.0f ms  (HTTP %s; %d accepted, %d audit rows, %d e-mails)\n", "desk bulk accept of 200, one request", $2 * 1000, $1, m, a, e }'
-	echo "desk_bulk|bulk accept of 200|BENCH 0 $(echo "$out" | awk '{ printf "%.2f %.2f 0 0", $2 * 1000, $2 * 1000 }')" >>"$results"
-}
-# desk_table: the desk's figures against their targets.
-desk_table() {
-	awk -F '|' '
-	{ split($3, f, " "); rps[$1] = f[2]; p99[$1] = f[4]; label[$1] = $2 }
-	END {
-		if (!("desk_list" in rps)) exit
-		printf "\n%-40s %9s %9s %s\n", "the coordinator'"'"'s desk (10,000)", "req/s", "p99 ms", "target"
-		n = split("desk_list desk_name desk_status desk_search desk_one desk_four desk_name4", k, " ")
-		for (i = 1; i <= n; i++)
-			printf "%-40s %9.0f %9.2f %s\n", label[k[i]], rps[k[i]], p99[k[i]], "p99 < 10 ms"
-		printf "%-40s %9s %9.0f %s\n", label["desk_bulk"], "-", p99["desk_bulk"], "< 1000 ms"
-	}' "$results"
-}
 apply_env="BENCH_POST=apply BENCH_CLASS=$class BENCH_CSRF=$apply_csrf BENCH_COOKIE=$apply_cookie"
+bare_env="BENCH_POST=bare BENCH_CLASS=$class BENCH_CSRF=$apply_csrf"
 
-echo "bench: ${secs} s per run, wrk $wthreads threads, $conns connections; portal and bare responders with $pthreads threads"
-# GET / while 16 clients sign in without pause (Argon2id, 64 MiB and tens of ms a hash):
-# the hashing gate keeps a worker for the other pages (src/auth.c), so GET / must stay
-# fast; refused sign-ins (503, Retry-After) are counted as HTTP errors of the sign-in run.
-signin_load() {
-	for k in $(seq 1 16); do
-		printf '%s\n' "$password" | ./portal --db "$db" --key-file "$t/portal.key" user add \
-			--role staff --email "bench$k@example.org" --name "Bench $k" >/dev/null 2>&1 || true
-	done
-	ljar=$t/login.jar
-	login_csrf=$(curl -sf -c "$ljar" -b "$ljar" "$base/login" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n 1)
-	login_cookie=$(cookies "$ljar")
-	bench home_quiet "GET / alone (8 connections)" "$base/" 2>/dev/null
-	BENCH_POST=login BENCH_CSRF=$login_csrf BENCH_COOKIE=$login_cookie BENCH_PASSWORD=$password \
-		wrk -t16 -c16 -d"$((secs + 2))s" --timeout 10s -s tests/bench/bench.lua "$base/login" \
-		>"$t/signin.out" 2>&1 &
-	wpid=$!
-	sleep 1
-	bench home_signin "GET / while 16 clients sign in" "$base/"
-	wait "$wpid" || true
-	grep '^BENCH' "$t/signin.out" | awk '{ printf "  %-44s %9.1f req/s  p50 %7.2f ms  p99 %8.2f ms  (%d refused with 503 or 429)\n", "the 16 sign-in clients", $2, $3, $4, $5 }'
+# An open class of 30 for the rush, sessions as the big one's.
+rush_class() {
+	id=$(sq "INSERT INTO cohorts (program, number, start_date, capacity, registration_open,
+		created_at) VALUES ('pip', 78, '$start', 30, 1, 0) RETURNING id")
+	sq "WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 10)
+		INSERT INTO cohort_sessions (cohort_id, number, date, topic)
+		SELECT $id, k, date('$start', '+' || ((k - 1) * 7) || ' days'), 'Session ' || k FROM n"
+	echo "$id"
 }
 
-# BENCH_ONLY=signin: only GET / under continuous sign-ins.
-if [ "${BENCH_ONLY:-}" = signin ]; then
-	conns=8
-	signin_load
-	exit 0
-fi
-# BENCH_ONLY=apply: only the durable POST at 10,000 stored, against the bare insert.
-if [ "${BENCH_ONLY:-}" = apply ]; then
-	fill 10000
-	echo "bench: $(stored) stored applications"
-	# shellcheck disable=SC2086
-	bench apply10k "portal POST /pip/apply (durable)" "$base/pip/apply" $apply_env
-	bench bare_insert "bare insert per POST (WAL, sync=FULL)" "$base/bare/insert" BENCH_POST=bare
-	exit 0
-fi
-if [ "${BENCH_ONLY:-}" = desk ]; then
-	fill 10000
-	desk_bench
-	desk_table
-	exit 0
-fi
-echo "bench: 100 stored applications"
-fill 100
-# shellcheck disable=SC2086
-bench list100 "staff list, 100 stored" "$staff_list" BENCH_COOKIE="$staff_cookie"
-bench home100 "GET /, 100 stored" "$base/"
-n100=$(stored)
-# shellcheck disable=SC2086
-bench apply100 "POST /pip/apply, 100 stored" "$base/pip/apply" $apply_env
+# The durable POST against the bare insert, alternating.
+apply_runs() {
+	echo "bench: durable POST /pip/apply at $post_conns connections, $(stored) stored; $rounds rounds"
+	alternate "bare_insert|bare insert per POST (WAL, FULL, mutex)|$post_conns|$base/bare/insert|$bare_env" \
+		"apply|portal POST /pip/apply (durable)|$post_conns|$base/pip/apply|$apply_env"
+}
 
+# The rush: 2,000 applications in 10 s from 200 connections to a class of 30.
+rush_run() {
+	rid=$(rush_class)
+	echo "bench: registration rush: 2,000 applications within 10 s from 200 connections, class of 30"
+	rush=$(node tests/bench/rush.js "$base" "$rid" "$apply_csrf" "$apply_cookie" 2000 200 10)
+	waitlist=$(sq "SELECT count(*) || ' ' || COALESCE(min(waitlist_position), 0) || ' ' ||
+		COALESCE(max(waitlist_position), 0) || ' ' || count(DISTINCT waitlist_position)
+		FROM applications WHERE cohort_id = $rid AND status = 'waitlisted'")
+	submitted=$(sq "SELECT count(*) FROM applications WHERE cohort_id = $rid AND status = 'submitted'")
+	echo "$rush" | node -e '
+		const r = JSON.parse(require("fs").readFileSync(0, "utf8"));
+		const [n, lo, hi, distinct] = process.argv[1].split(" ").map(Number);
+		const sub = Number(process.argv[2]);
+		const by = Object.entries(r.statuses).map(([k, v]) => `${k}: ${v}`).join(", ");
+		const bad = (r.statuses[502] || 0) + (r.statuses[504] || 0);
+		const gapless = n === 1970 && lo === 1 && hi === 1970 && distinct === 1970;
+		console.log(`  answers by status: ${by}; socket errors ${r.errors}`);
+		console.log(`  502/504: ${bad}; submitted ${sub} (want 30); waitlisted ${n}, positions ${lo}..${hi}, ${distinct} distinct: ${gapless ? "gapless 1..1970" : "NOT 1..1970 without a gap"}`);
+		console.log(`  p50 ${r.p50} ms, p99 ${r.p99} ms; last answer ${r.seconds} s after the first send`);
+	' "$waitlist" "$submitted" | tee "$t/rush.txt"
+}
+
+# mixed_run COUNT SECONDS: about COUNT mixed requests (each wrk thread stops after its
+# share; wrk itself ends after SECONDS); prints the BENCH line.
+mixed_run() {
+	env BENCH_MIX=1 BENCH_CLASS="$class" BENCH_CSRF="$apply_csrf" BENCH_COOKIE="$apply_cookie" \
+		BENCH_STAFF_COOKIE="$staff_cookie" BENCH_STOP_AFTER="$1" BENCH_RUN="m$(date +%s%N)" \
+		BENCH_WRK_THREADS="$wthreads" wrk -t"$wthreads" -c"$conns" -d"$2s" --timeout 5s \
+		-s tests/bench/bench.lua "$base" 2>&1 | grep '^BENCH' || echo "BENCH 0 0 0 0 0 0"
+}
+
+# Resident memory after the first 10,000 mixed requests and after BENCH_MEMORY_REQUESTS
+# in all.  wrk runs for a set time, so the rest goes in runs of a minute, each told to
+# stop after what remains (only the last one idles, until its minute is up).
+memory_run() {
+	echo "bench: memory: $memory_requests mixed requests (pages, staff pages, one application in ten)"
+	first=$(mixed_run 10000 30)
+	rss_first=$(rss)
+	done_n=$(echo "$first" | awk '{ print $7 }')
+	errors=$(echo "$first" | awk '{ print $5 + $6 }')
+	started=$(date +%s)
+	while [ "$done_n" -lt "$memory_requests" ]; do
+		line=$(mixed_run $((memory_requests - done_n)) 60)
+		got=$(echo "$line" | awk '{ print $7 }')
+		[ "$got" -gt 0 ] || break
+		done_n=$((done_n + got))
+		errors=$((errors + $(echo "$line" | awk '{ print $5 + $6 }')))
+		# The curve, to tell a cache filling up to its bound from a leak.
+		echo "$done_n $(rss)" | awk '{ printf "    after %d requests: %.1f MB\n", $1, $2 / 1024 }' | tee -a "$t/memory-curve.txt"
+	done
+	secs_taken=$(($(date +%s) - started))
+	rss_last=$(rss)
+	echo | awk -v a="$rss_first" -v b="$rss_last" -v f="$(echo "$first" | awk '{ print $7 }')" \
+		-v n="$done_n" -v e="$errors" -v s="$secs_taken" '{
+		printf "  after %d requests: %.1f MB resident; after %d (%d s more, %d errors): %.1f MB: %+.1f%% (%s)\n",
+			f, a / 1024, n, s, e, b / 1024, (b - a) * 100 / a,
+			(b - a) * 100 / a <= 10 ? "within 10%" : "MORE than 10%" }' | tee "$t/memory.txt"
+}
+
+echo "bench: ${secs} s per run, wrk $wthreads threads, $conns connections (POST: $post_conns); portal $pthreads threads, bare responders $bthreads"
 fill 10000
-rss_before=$(rss)
 echo "bench: $(stored) stored applications"
-bench static "nginx static copy of /pip/apply" "$base/static/apply.html"
-bench bare "bare libfcgi page from memory" "$base/bare/page"
-bench get_apply "portal GET /pip/apply" "$base/pip/apply"
-bench get_apply_ja "portal GET /pip/apply in Japanese" "$base/pip/apply?lang=ja"
-bench get_home "portal GET /" "$base/"
-bench list10k "portal staff list, 10,000 stored" "$staff_list" BENCH_COOKIE="$staff_cookie"
-n10k=$(stored)
-# shellcheck disable=SC2086
-bench apply10k "portal POST /pip/apply (durable)" "$base/pip/apply" $apply_env
-bench bare_insert "bare insert per POST (WAL, sync=FULL)" "$base/bare/insert" BENCH_POST=bare
-rss_after=$(rss)
-applied=$(sq "SELECT count(*) FROM applications WHERE ref NOT LIKE 'B-%'")
-desk_bench
+# The pages, in alternating rounds.
+page_runs() {
+	echo "bench: pages, $rounds rounds of each in turn"
+	alternate "static|nginx static copy of /pip/apply|$conns|$base/static/apply.html|" \
+		"bare|bare libfcgi page from memory|$conns|$base/bare/page|" \
+		"get_apply|portal GET /pip/apply|$conns|$base/pip/apply|" \
+		"get_apply_ja|portal GET /pip/apply (Accept-Language: ja)|$conns|$base/pip/apply|BENCH_LANG=ja" \
+		"get_home|portal GET /|$conns|$base/|"
+}
 
-fill 100000
-echo "bench: $(stored) stored applications"
-n100k=$(stored)
-bench list100k "staff list, 100,000 stored" "$staff_list" BENCH_COOKIE="$staff_cookie"
-bench home100k "GET /, 100,000 stored" "$base/"
-# shellcheck disable=SC2086
-bench apply100k "POST /pip/apply, 100,000 stored" "$base/pip/apply" $apply_env
+case "${BENCH_ONLY:-}" in
+pages) page_runs; exit 0 ;;
+apply) apply_runs; exit 0 ;;
+rush) rush_run; exit 0 ;;
+memory) memory_run; exit 0 ;;
+esac
 
-echo "bench: sign-ins under way"
-conns_all=$conns
-conns=8
-signin_load
-conns=$conns_all
+page_runs
+record list10k "portal staff list, 10,000 stored" "$(wrk_run "$conns" "$staff_list" BENCH_COOKIE="$staff_cookie")"
 
-echo "bench: nginx fastcgi_keep_conn on, upstream keepalive $pthreads"
-bench keep_bare "bare page, kept connections" "$base2/bare/page"
-bench keep_apply "portal GET /pip/apply, kept connections" "$base2/pip/apply"
-rss_end=$(rss)
+# Bulk acceptance: 200 submitted applications of the big class in one request, timed
+# three times (different people each time).
+staff_csrf=$(curl -sf -b "$jar" "$staff_list" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n 1)
+bulk_times=
+for k in 1 2 3; do
+	ids=$(sq "SELECT group_concat('id=' || id, '&') FROM (SELECT id FROM applications
+		WHERE cohort_id = $class AND status = 'submitted' ORDER BY id LIMIT 200)")
+	out=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' -b "$jar" \
+		--data "status=accepted&note=Bench&csrf=$staff_csrf&$ids" "$staff_list/decide")
+	bulk_times="$bulk_times $out"
+done
+accepted=$(sq "SELECT count(*) FROM applications WHERE cohort_id = $class AND status = 'accepted'")
+
+apply_runs
+rush_run
+memory_run
 
 # ---- the table ----
 echo
-awk -F '|' -v b="$rss_before" -v a="$rss_after" -v e="$rss_end" -v applied="$applied" \
-	-v n100="$n100" -v n10k="$n10k" -v n100k="$n100k" '
+awk -F '|' -v bulk="$bulk_times" -v accepted="$accepted" '
 function fig(k) { split(row[k], f, " "); return f[2] + 0 }
 function p50(k) { split(row[k], f, " "); return f[3] }
 function p99(k) { split(row[k], f, " "); return f[4] }
 function errs(k) { split(row[k], f, " "); return f[5] + f[6] }
+function cpu(k) { split(row[k], f, " "); return f[8] + 0 }
 function ratio(x, y) { return y > 0 ? sprintf("%.3f", x / y) : "-" }
-function line(k, vs_bare) {
-	printf "%-40s %9.0f %8.2f %9.2f %6d %9s %9s\n", label[k], fig(k), p50(k), p99(k), errs(k),
-		ratio(fig(k), fig("static")), vs_bare == "" ? "-" : ratio(fig(k), fig(vs_bare))
+function line(k, vs) {
+	printf "%-44s %9.0f %8.2f %9.2f %6d %8s %8s %8.1f %8s\n", label[k], fig(k), p50(k), p99(k), errs(k),
+		ratio(fig(k), fig("static")), vs == "" ? "-" : ratio(fig(k), fig(vs)), cpu(k),
+		vs == "" ? "-" : ratio(cpu(vs), cpu(k))
 }
 { row[$1] = $3; label[$1] = $2 }
 END {
-	printf "%-40s %9s %8s %9s %6s %9s %9s\n", "run", "req/s", "p50 ms", "p99 ms", "errors", "/static", "/bare"
+	printf "%-44s %9s %8s %9s %6s %8s %8s %8s %8s\n", "run (median of the rounds)", "req/s", "p50 ms", "p99 ms", "errors", "/static", "/bare", "cpu us", "bare/cpu"
 	line("static", ""); line("bare", "")
-	line("get_apply", "bare"); line("get_apply_ja", "bare"); line("get_home", "bare"); line("list10k", "bare")
-	line("apply10k", "bare_insert"); line("bare_insert", "")
-	line("keep_bare", "bare"); line("keep_apply", "bare")
-	printf "\nportal resident memory (VmRSS): %.1f MB before, %.1f MB after the runs above, %.1f MB at the end\n", b / 1024, a / 1024, e / 1024
-	printf "applications stored by the POST runs: %d (every 303 is one durable row)\n", applied
-	printf "\n%-26s %14s %14s %14s\n", "stored applications", n100, n10k, n100k
-	printf "%-26s %14.0f %14.0f %14.0f\n", "staff list req/s", fig("list100"), fig("list10k"), fig("list100k")
-	printf "%-26s %14s %14s %14s\n", "staff list p99 ms", p99("list100"), p99("list10k"), p99("list100k")
-	printf "%-26s %14.0f %14.0f %14.0f\n", "GET / req/s", fig("home100"), fig("get_home"), fig("home100k")
-	printf "%-26s %14s %14s %14s\n", "GET / p99 ms", p99("home100"), p99("get_home"), p99("home100k")
-	printf "%-26s %14.0f %14.0f %14.0f\n", "POST /pip/apply req/s", fig("apply100"), fig("apply10k"), fig("apply100k")
-	printf "%-26s %14s %14s %14s\n", "POST /pip/apply p99 ms", p99("apply100"), p99("apply10k"), p99("apply100k")
-	printf "\nGET /pip/apply in Japanese: %s times the requests per second of the English page\n", ratio(fig("get_apply_ja"), fig("get_apply"))
-	printf "\nGET / p99 ms, 8 connections: %s alone, %s while 16 clients sign in continuously\n", p99("home_quiet"), p99("home_signin")
-	printf "\nfastcgi_keep_conn: bare page %s, portal GET /pip/apply %s of the same without kept connections\n", ratio(fig("keep_bare"), fig("bare")), ratio(fig("keep_apply"), fig("get_apply"))
+	line("get_apply", "bare"); line("get_apply_ja", "bare"); line("get_home", "bare")
+	line("list10k", "bare")
+	line("bare_insert", ""); line("apply", "bare_insert")
+	printf "\ncpu us: CPU time of the answering process per request; bare/cpu: the cost of the bare\n"
+	printf "responder over this run (1.0: as cheap as it); it stays steady when the machine is shared\n"
+	printf "\nGET /pip/apply: %s of the bare responder (target 0.9); POST /pip/apply: %s of the bare insert (target 1.5), p99 %s ms (target under 20)\n",
+		ratio(fig("get_apply"), fig("bare")), ratio(fig("apply"), fig("bare_insert")), p99("apply")
+	n = split(bulk, b, " ")
+	printf "bulk acceptance of 200 in one request:"
+	for (i = 1; i < n; i += 2) printf " %s in %.0f ms;", b[i], b[i + 1] * 1000
+	printf " %d accepted in all (want 600)\n", accepted
 }' "$results"
-desk_table
-grep -c 'upstream timed out\|prematurely closed\|reset by peer' "$t/nginx-error.log" |
-	awk '$1 > 0 { printf "nginx logged %d upstream errors (timeouts, resets) during the runs\n", $1 }'
+echo "registration rush:"; cat "$t/rush.txt"
+echo "memory:"; cat "$t/memory.txt" "$t/memory-curve.txt" 2>/dev/null
+grep -c 'upstream timed out\|prematurely closed\|reset by peer\|Resource temporarily unavailable' "$t/nginx-error.log" |
+	awk '$1 > 0 { printf "nginx logged %d upstream errors (timeouts, resets, a full backlog) during the runs\n", $1 }'
 exit 0

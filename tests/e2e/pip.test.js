@@ -368,6 +368,42 @@ test('100 concurrent applications never overfill the class nor break the waitlis
   assert.equal(srv.sql(`SELECT count(*) AS n FROM outbox WHERE recipient LIKE 'crowd%'`)[0].n, 100);
 });
 
+// Requests that arrive together share one group commit (src/group.c), each in its own
+// savepoint: a duplicate refused there must undo only itself.
+test('concurrent duplicates are refused alone; their neighbours are stored, positions gapless', async () => {
+  const id = openClass(59, { capacity: 10 });
+  const people = Array.from({ length: 40 }, (_, i) => ({
+    email: `pair${i}@example.com`, first_name: `Pair${i}`, last_name: 'Group',
+  }));
+  // Twenty second tries of the first twenty people: another name, the same address.
+  const forms = [...people, ...people.slice(0, 20).map((p) => ({ ...p, first_name: `Again${p.first_name}` }))]
+    .map((p) => application(id, p).pairs);
+  const clients = forms.map(() => srv.client());
+  await Promise.all(clients.map((c) => c.get('/pip/apply')));
+  const results = await Promise.all(clients.map((c, i) => c.post('/pip/apply', forms[i])));
+  for (let i = 0; i < 40; i++) {
+    const pair = i < 20 ? [results[i].status, results[40 + i].status].sort() : [results[i].status];
+    assert.deepEqual(pair, i < 20 ? [303, 409] : [303], `applicant ${i}`);
+  }
+  const rows = srv.sql(`SELECT first_name, email, status, waitlist_position FROM applications
+    WHERE cohort_id = ${id}`);
+  assert.equal(rows.length, 40);
+  assert.deepEqual(rows.map((r) => r.email).sort(), people.map((p) => p.email).sort());
+  assert.equal(rows.filter((r) => r.status === 'submitted').length, 10);
+  const positions = rows.filter((r) => r.status === 'waitlisted').map((r) => r.waitlist_position)
+    .sort((a, b) => a - b);
+  assert.deepEqual(positions, Array.from({ length: 30 }, (_, i) => i + 1));
+  // Each stored application is the one that was answered 303, with its audit row and e-mail.
+  const stored = new Set(rows.map((r) => `${r.first_name} ${r.email}`));
+  results.forEach((r, i) => {
+    const f = i < 40 ? people[i] : { ...people[i - 40], first_name: `Again${people[i - 40].first_name}` };
+    assert.equal(stored.has(`${f.first_name} ${f.email}`), r.status === 303, `request ${i}`);
+  });
+  assert.equal(srv.sql(`SELECT count(*) AS n FROM audit WHERE application_id IN
+    (SELECT id FROM applications WHERE cohort_id = ${id})`)[0].n, 40);
+  assert.equal(srv.sql(`SELECT count(*) AS n FROM outbox WHERE recipient LIKE 'pair%'`)[0].n, 40);
+});
+
 test('status lookup: the right pair shows the status, a wrong pair 404 without saying which', async () => {
   const id = openClass(55);
   const ref = refOf(await apply(id, { first_name: 'Kenji', last_name: 'Watanabe',
