@@ -461,7 +461,9 @@ void cohort_views_release(void)
 
 json_t *cohort_view(struct db *db, struct arena *a, const struct cohort *c, int l)
 {
-	uint64_t version = db_data_version(db);
+	/* Read as of now: a version read earlier in the request could miss a commit of
+	 * the group writer's connection made since. */
+	uint64_t version = version_now(db);
 	long day = date_to_days(date_today());
 	struct kept_views *k = thread_slot_get(&views_slot);
 	for (int i = 0; i < VIEWS_KEPT; i++) {
