@@ -1,9 +1,13 @@
 -- bench.lua: the wrk script of tests/bench/bench.sh.
 -- BENCH_COOKIE: a Cookie header to send (a staff session, or the form's csrf cookie).
+-- BENCH_AS_STAFF=1: send BENCH_STAFF_COOKIE instead (a staff session).
 -- BENCH_LANG: an Accept-Language header to send (a page in another language).
 -- BENCH_POST=apply: POST /pip/apply applications to class BENCH_CLASS with token
 -- BENCH_CSRF, each with its own e-mail and name (duplicates are refused);
 -- BENCH_POST=bare: POST the same bodies to the bare insert responder.
+-- BENCH_POST=login: POST /login as bench1@example.org .. bench16@example.org in turn,
+-- with password BENCH_PASSWORD and token BENCH_CSRF (BENCH_COOKIE its csrf cookie);
+-- after a 503 or 429 the client waits out its Retry-After (at most 5 s) first.
 -- BENCH_MIX=1: a mix of the pages people ask for most, one application in ten
 -- (BENCH_STAFF_COOKIE signs the staff pages in).
 -- BENCH_STOP_AFTER=N: each thread stops after its share of N answers (wrk then
@@ -18,6 +22,7 @@ local class = os.getenv("BENCH_CLASS") or "1"
 local csrf = os.getenv("BENCH_CSRF") or ""
 local run = os.getenv("BENCH_RUN") or tostring(os.time())
 local stop_after = tonumber(os.getenv("BENCH_STOP_AFTER") or "")
+local password = os.getenv("BENCH_PASSWORD") or ""
 
 local nthreads = 0
 local threads = {}
@@ -29,6 +34,7 @@ end
 
 local counter = 0
 local get_headers = {}
+if os.getenv("BENCH_AS_STAFF") then cookie = staff_cookie end
 if cookie and cookie ~= "" then get_headers["Cookie"] = cookie end
 if lang and lang ~= "" then get_headers["Accept-Language"] = lang end
 
@@ -44,6 +50,22 @@ local function application(path)
   local h = { ["Content-Type"] = "application/x-www-form-urlencoded" }
   if cookie and cookie ~= "" then h["Cookie"] = cookie end
   return wrk.format("POST", path, h, body)
+end
+
+-- Percent-encodes a form value.
+local function enc(s)
+  return (s:gsub("[^%w%-_%.~]", function(c) return string.format("%%%02X", string.byte(c)) end))
+end
+
+-- One sign-in, by the next of the sixteen accounts (threads start at different ones).
+local function signin()
+  counter = counter + 1
+  local who = (tid * 7 + counter) % 16 + 1
+  local body = "email=bench" .. who .. "%40example.org&password=" .. enc(password) ..
+    "&csrf=" .. enc(csrf)
+  local h = { ["Content-Type"] = "application/x-www-form-urlencoded" }
+  if cookie and cookie ~= "" then h["Cookie"] = cookie end
+  return wrk.format("POST", "/login", h, body)
 end
 
 -- The mix, one entry per request in turn: ten in all.
@@ -69,8 +91,26 @@ function request()
   if not post then
     return wrk.format("GET", nil, get_headers)
   end
+  if post == "login" then return signin() end
   -- The bare responder gets the same body and stores it as one row.
   return application(nil)
+end
+
+-- A sign-in client does as a browser's user would: after a refusal it waits the
+-- Retry-After seconds before trying again (run one connection a thread, so that the
+-- wait is that client's own).
+if post == "login" then
+  local wait = 0
+  function response(status, headers, body)
+    wait = 0
+    if status == 503 or status == 429 then
+      local after = tonumber(headers["Retry-After"] or headers["retry-after"] or "") or 1
+      wait = math.min(math.max(after, 1), 5) * 1000
+    end
+  end
+  function delay()
+    return wait
+  end
 end
 
 local answered = 0
