@@ -580,17 +580,16 @@ static void index_catalog(struct catalog *c)
 		qsort(c->m, c->n, sizeof(*c->m), msg_cmp);
 }
 
-static int load_language(int lang, const char *dir)
+/* Parses the PO file at path into c->po and makes room for its messages; 0, or -1
+ * after naming what failed on stderr. */
+static int read_catalog(const char *path, struct catalog *c)
 {
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/%s.po", dir, lang_codes[lang]);
 	size_t len;
 	char *src = file_read(path, &len);
 	if (src == NULL) {
 		fprintf(stderr, "portal: cannot read %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	struct catalog *c = &catalogs[lang];
 	char *err = NULL;
 	int rc = po_parse(src, len, &c->po, &err);
 	free(src);
@@ -600,6 +599,16 @@ static int load_language(int lang, const char *dir)
 		return -1;
 	}
 	c->m = xcalloc(c->po.n, sizeof(*c->m));
+	return 0;
+}
+
+static int load_language(int lang, const char *dir)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s.po", dir, lang_codes[lang]);
+	struct catalog *c = &catalogs[lang];
+	if (read_catalog(path, c) < 0)
+		return -1;
 	for (size_t i = 0; i < c->po.n; i++) {
 		const struct po_entry *e = &c->po.e[i];
 		if (!usable(lang, path, e))
@@ -619,22 +628,9 @@ static int load_pseudo(const char *dir)
 {
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/portal.pot", dir);
-	size_t len;
-	char *src = file_read(path, &len);
-	if (src == NULL) {
-		fprintf(stderr, "portal: cannot read %s: %s\n", path, strerror(errno));
-		return -1;
-	}
 	struct catalog *c = &catalogs[LANG_PSEUDO];
-	char *err = NULL;
-	int rc = po_parse(src, len, &c->po, &err);
-	free(src);
-	if (rc < 0) {
-		fprintf(stderr, "portal: %s: %s\n", path, err);
-		free(err);
+	if (read_catalog(path, c) < 0)
 		return -1;
-	}
-	c->m = xcalloc(c->po.n, sizeof(*c->m));
 	for (size_t i = 0; i < c->po.n; i++) {
 		const struct po_entry *e = &c->po.e[i];
 		if (e->id[0] == '\0')

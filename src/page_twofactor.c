@@ -317,16 +317,25 @@ static bool need_key(struct request *req, struct response *res)
 	return false;
 }
 
+/* What both set-up routes start with: a key file to seal secrets with, and the signed-in
+ * account read; false after answering. */
+static bool setup_prologue(struct request *req, struct response *res, struct user *u)
+{
+	if (!need_key(req, res))
+		return false;
+	if (load_self(req, u) != 1) {
+		unavailable(req, res);
+		return false;
+	}
+	return true;
+}
+
 /* GET /account/two-factor: the recovery codes once after set-up, the state, or the set-up. */
 void account_two_factor_form(struct request *req, struct response *res)
 {
 	struct user u;
-	if (!need_key(req, res))
+	if (!setup_prologue(req, res, &u))
 		return;
-	if (load_self(req, &u) != 1) {
-		unavailable(req, res);
-		return;
-	}
 	int failed = 0;
 	const char **codes = twofactor_take_unseen(req->db, req->arena, u.id, &failed);
 	if (failed)
@@ -363,12 +372,8 @@ static void add_passkey(struct request *req, struct response *res, const struct 
 void account_two_factor_submit(struct request *req, struct response *res)
 {
 	struct user u;
-	if (!need_key(req, res))
+	if (!setup_prologue(req, res, &u))
 		return;
-	if (load_self(req, &u) != 1) {
-		unavailable(req, res);
-		return;
-	}
 	struct passkey_answer answer;
 	if (read_passkey(req, &answer)) {
 		add_passkey(req, res, &u, &answer);

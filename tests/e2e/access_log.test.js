@@ -12,13 +12,6 @@ const { test: check, stopAndReport } = loggedTests(test, assert);
 const ids = {};
 const clients = {};
 
-async function signedIn(email) {
-  const c = srv.client();
-  const r = await c.login(email, PW);
-  assert.equal(r.status, 303, `sign-in of ${email}`);
-  return c;
-}
-
 before(async () => {
   srv = await start();
   for (const [role, email, name, school] of [
@@ -26,11 +19,8 @@ before(async () => {
     ['staff', 'staff@example.org', 'Sam Staff'],
     ['counselor', 'counselor@example.org', 'Carla Counselor', 'north'],
   ]) {
-    const args = ['user', 'add', '--role', role, '--email', email, '--name', name];
-    if (school) args.push('--school', school);
-    srv.cli(args, `${PW}\n`);
-    ids[role] = srv.sql(`SELECT id FROM users WHERE email = '${email}'`)[0].id;
-    clients[role] = await signedIn(email);
+    ids[role] = srv.addUser(role, email, name, PW, school);
+    clients[role] = await srv.signedIn(email, PW);
   }
   // The demo: class 45 under way with six accepted participants, and a TAP semester open.
   srv.cli(['bootstrap', '--demo']);

@@ -11,15 +11,10 @@ const clients = {};
 
 before(async () => {
   srv = await start();
-  srv.cli(['user', 'add', '--role', 'admin', '--email', 'admin@example.org', '--name', 'Ada Admin'], `${PW}\n`);
-  srv.cli(['user', 'add', '--role', 'staff', '--email', 'staff@example.org', '--name', 'Sam Staff'], `${PW}\n`);
-  srv.cli(['user', 'add', '--role', 'counselor', '--email', 'north@example.org', '--name', 'Nora North',
-    '--school', 'north'], `${PW}\n`);
-  for (const who of ['admin', 'staff', 'north']) {
-    clients[who] = srv.client();
-    const r = await clients[who].login(`${who}@example.org`, PW);
-    assert.equal(r.status, 303, `${who} signs in`);
-  }
+  srv.addUser('admin', 'admin@example.org', 'Ada Admin', PW);
+  srv.addUser('staff', 'staff@example.org', 'Sam Staff', PW);
+  srv.addUser('counselor', 'north@example.org', 'Nora North', PW, 'north');
+  for (const who of ['admin', 'staff', 'north']) clients[who] = await srv.signedIn(`${who}@example.org`, PW);
   clients.anonymous = srv.client();
   await clients.anonymous.get('/');
 });

@@ -11,10 +11,8 @@ let staff;
 
 before(async () => {
   srv = await start();
-  srv.cli(['user', 'add', '--role', 'staff', '--email', 'staff@example.org', '--name', 'Sam Staff'], `${PW}\n`);
-  staff = srv.client();
-  const r = await staff.login('staff@example.org', PW);
-  assert.equal(r.status, 303);
+  srv.addUser('staff', 'staff@example.org', 'Sam Staff', PW);
+  staff = await srv.signedIn('staff@example.org', PW);
 });
 after(async () => { await srv.stop(); });
 

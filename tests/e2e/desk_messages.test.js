@@ -11,13 +11,9 @@ const clients = {};
 
 before(async () => {
   srv = await start();
-  srv.cli(['user', 'add', '--role', 'admin', '--email', 'admin@example.org', '--name', 'Ada Admin'], `${PW}\n`);
-  srv.cli(['user', 'add', '--role', 'staff', '--email', 'staff@example.org', '--name', 'Sam Staff'], `${PW}\n`);
-  for (const who of ['admin', 'staff']) {
-    clients[who] = srv.client();
-    const r = await clients[who].login(`${who}@example.org`, PW);
-    assert.equal(r.status, 303, `${who} signs in`);
-  }
+  srv.addUser('admin', 'admin@example.org', 'Ada Admin', PW);
+  srv.addUser('staff', 'staff@example.org', 'Sam Staff', PW);
+  for (const who of ['admin', 'staff']) clients[who] = await srv.signedIn(`${who}@example.org`, PW);
 });
 after(async () => { await srv.stop(); });
 

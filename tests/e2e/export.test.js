@@ -13,31 +13,14 @@ let counselor;
 let counselorId;
 let adminId;
 
-// A client signed in as the account with this email.
-async function signedIn(email) {
-  const c = srv.client();
-  const r = await c.login(email, PASSWORD);
-  assert.equal(r.status, 303, `sign-in of ${email}: ${r.status} ${r.text.slice(0, 300)}`);
-  assert.ok(c.cookies.has('session'), 'no session cookie after sign-in');
-  return c;
-}
-
 before(async () => {
   srv = await start();
-  for (const [role, email, name, school] of [
-    ['admin', 'admin@example.org', 'Ada Admin'],
-    ['staff', 'staff@example.org', 'Sam Staff'],
-    ['counselor', 'counselor@example.org', 'Carla Counselor', 'north'],
-  ]) {
-    const args = ['user', 'add', '--role', role, '--email', email, '--name', name];
-    if (school) args.push('--school', school);
-    srv.cli(args, `${PASSWORD}\n`);
-  }
-  adminId = srv.sql("SELECT id FROM users WHERE email = 'admin@example.org'")[0].id;
-  counselorId = srv.sql("SELECT id FROM users WHERE email = 'counselor@example.org'")[0].id;
-  admin = await signedIn('admin@example.org');
-  staff = await signedIn('staff@example.org');
-  counselor = await signedIn('counselor@example.org');
+  adminId = srv.addUser('admin', 'admin@example.org', 'Ada Admin', PASSWORD);
+  srv.addUser('staff', 'staff@example.org', 'Sam Staff', PASSWORD);
+  counselorId = srv.addUser('counselor', 'counselor@example.org', 'Carla Counselor', PASSWORD, 'north');
+  admin = await srv.signedIn('admin@example.org', PASSWORD);
+  staff = await srv.signedIn('staff@example.org', PASSWORD);
+  counselor = await srv.signedIn('counselor@example.org', PASSWORD);
 });
 after(async () => { await srv.stop(); });
 

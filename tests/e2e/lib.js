@@ -209,6 +209,22 @@ async function start(opts = {}) {
     return out.trim() ? JSON.parse(out) : [];
   };
   server.client = () => new Client(server.base);
+  // An account made with `portal user add` (school for counselors); returns its id.
+  server.addUser = (role, email, name, password, school) => {
+    const args = ['user', 'add', '--role', role, '--email', email, '--name', name];
+    if (school) args.push('--school', school);
+    server.cli(args, `${password}\n`);
+    return server.sql(`SELECT id FROM users WHERE email = '${email}'`)[0].id;
+  };
+  // A client signed in as email, or an Error naming the answer when the sign-in failed.
+  server.signedIn = async (email, password) => {
+    const c = server.client();
+    const r = await c.login(email, password);
+    if (r.status !== 303 || !c.cookies.has('session')) {
+      throw new Error(`sign-in of ${email}: ${r.status} ${r.text.slice(0, 300)}`);
+    }
+    return c;
+  };
   // The messages the sendmail stand-in received for address to, oldest first, as
   // { headers, body }; waits until there are at least n.
   server.delivered = async (to, n = 1) => {
